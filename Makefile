@@ -1,0 +1,34 @@
+# streamsight — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+NODE_TEST := node --import tsx --test --test-reporter=spec
+# Every *.test.ts under the source folders; integration tests included (they install what they need via setup).
+TESTS = $(shell find codecs core config plugins -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+
+.PHONY: run test setup-run setup-test build typecheck bench docs clean
+
+run: setup-run build
+	node bin/streamsight.js serve $(ARGS)
+
+test: setup-test typecheck
+	$(NODE_TEST) $(TESTS)
+
+setup-run:
+	@bash .ci/setup run
+
+setup-test:
+	@bash .ci/setup test
+
+build:
+	npx tsc -p tsconfig.json
+
+typecheck:
+	npx tsc -p tsconfig.json --noEmit
+
+docs:
+	node --import tsx config/docs.ts --write README.md
+
+bench: setup-test build
+	node --import tsx bench/relay.ts $(ARGS)
+
+clean:
+	rm -rf dist

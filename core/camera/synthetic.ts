@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ffmpegPath } from '../ffmpeg.js';
+import { createLogger } from '../log.js';
+import { Backoff } from './backoff.js';
+
+const log = createLogger('synthetic');
+
+/** What a synthetic camera generates. */
+export interface SyntheticOptions {
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  gop: number;
+}
+
+/**
+ * A camera with no hardware: ffmpeg renders a moving test pattern, encodes H.264 and pushes it
+ * over RTSP (ANNOUNCE/RECORD) into our own server, so it travels the same path as a real push.
+ * ffmpeg is restarted with backoff whenever it exits.
+ */
+export class SyntheticPublisher {
+  #child?: ChildProcess;
+  #timer?: NodeJS.Timeout;
+  #closed = false;
+  #backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
+  /** How many times ffmpeg was (re)started. */
+  starts = 0;
+
+  constructor(
+    private readonly id: string,
+    private readonly opts: SyntheticOptions,
+    private readonly targetUrl: string,
+  ) {}
+
+  /** Starts ffmpeg. */
+  start(): void {
+    if (this.#closed || this.#child) return;
+    const { width, height, fps, bitrateKbps, gop } = this.opts;
+    const args = [
+      '-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+      '-profile:v', 'main', '-bf', '0', '-g', String(gop), '-keyint_min', String(gop),
+      '-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${bitrateKbps * 2}k`,
+      '-f', 'rtsp', '-rtsp_transport', 'tcp', this.targetUrl,
+    ];
+    this.starts++;
+    const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#child = child;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    const startedAt = Date.now();
+    child.on('error', (err) => log.error(`${this.id}: cannot start ffmpeg: ${err.message}`));
+    child.on('close', (code, signal) => {
+      this.#child = undefined;
+      if (this.#closed) return;
+      if (Date.now() - startedAt > 30_000) this.#backoff.reset();
+      const delay = this.#backoff.next();
+      log.warn(`${this.id}: ffmpeg exited (${signal ?? code}); restarting in ${delay} ms. ${stderr.trim().split('\n').pop() ?? ''}`);
+      this.#timer = setTimeout(() => this.start(), delay);
+    });
+  }
+
+  /** Stops ffmpeg for good. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#child?.kill('SIGKILL');
+  }
+}
