@@ -1,7 +1,7 @@
 /**
  * The four error classes streamsight uses (mediasoup's habit, plus config and protocol).
  * The HTTP layer maps each to exactly one status: ConfigError 400, ProtocolError 400,
- * UnsupportedError 415, InvalidStateError 409.
+ * UnsupportedError 422, InvalidStateError 409.
  */
 
 /** A configuration value is wrong; `path` names it (`cameras.gate1.url`). */

@@ -56,7 +56,7 @@ export class Camera extends Emitter<{ close: [] }> {
       );
     } else if (config.synthetic) {
       this.source = 'synthetic';
-      this.#synthetic = new SyntheticPublisher(id, config.synthetic, `${selfRtspUrl()}/${id}`);
+      this.#synthetic = new SyntheticPublisher(id, config.synthetic, () => `${selfRtspUrl()}/${id}`);
     } else {
       this.source = 'push';
     }

@@ -30,7 +30,8 @@ export class SyntheticPublisher {
   constructor(
     private readonly id: string,
     private readonly opts: SyntheticOptions,
-    private readonly targetUrl: string,
+    /** Our own RTSP URL for this camera, known once the server is bound. */
+    private readonly targetUrl: () => string,
   ) {}
 
   /** Starts ffmpeg. */
@@ -43,7 +44,7 @@ export class SyntheticPublisher {
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
       '-profile:v', 'main', '-bf', '0', '-g', String(gop), '-keyint_min', String(gop),
       '-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${bitrateKbps * 2}k`,
-      '-f', 'rtsp', '-rtsp_transport', 'tcp', this.targetUrl,
+      '-f', 'rtsp', '-rtsp_transport', 'tcp', this.targetUrl(),
     ];
     this.starts++;
     const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });

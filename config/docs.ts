@@ -1,0 +1,147 @@
+/**
+ * Generates the README's configuration reference from config/schema.ts, so the docs cannot drift
+ * from the validator. `node --import tsx config/docs.ts --write README.md` replaces the block
+ * between the config-reference markers; `--check README.md` exits 1 when it is out of date;
+ * with no flag the table is printed.
+ */
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { configSchema } from './schema.js';
+
+/** Marker lines delimiting the generated block in README.md. */
+export const START_MARKER = '<!-- config-reference:start -->';
+/** See START_MARKER. */
+export const END_MARKER = '<!-- config-reference:end -->';
+
+interface JsonSchema {
+  type?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: JsonSchema | boolean;
+  propertyNames?: JsonSchema;
+  items?: JsonSchema | false;
+  prefixItems?: JsonSchema[];
+  anyOf?: JsonSchema[];
+}
+
+/** One documented field. */
+export interface ReferenceRow {
+  path: string;
+  type: string;
+  default: string;
+  description: string;
+}
+
+/** Every field of the schema, depth first, in declaration order. */
+export function referenceRows(): ReferenceRow[] {
+  const root = z.toJSONSchema(configSchema, { io: 'input' }) as JsonSchema;
+  const rows: ReferenceRow[] = [];
+  walk(root, '', rows);
+  return rows;
+}
+
+function walk(schema: JsonSchema, path: string, rows: ReferenceRow[]): void {
+  for (const [key, child] of Object.entries(schema.properties ?? {})) {
+    const childPath = path ? `${path}.${key}` : key;
+    const required = schema.required?.includes(key) && child.default === undefined;
+    rows.push(row(childPath, child, required ?? false));
+    walkChildren(child, childPath, rows);
+  }
+}
+
+function walkChildren(schema: JsonSchema, path: string, rows: ReferenceRow[]): void {
+  if (schema.properties) walk(schema, path, rows);
+  const value = schema.additionalProperties;
+  if (typeof value === 'object') {
+    const childPath = `${path}.<id>`;
+    rows.push(row(childPath, value, false));
+    walkChildren(value, childPath, rows);
+  }
+  if (typeof schema.items === 'object' && schema.items.properties) walk(schema.items, `${path}[]`, rows);
+}
+
+function row(path: string, s: JsonSchema, required: boolean): ReferenceRow {
+  const dflt = required ? 'required' : s.default === undefined || isEmptyObject(s.default) ? '' : `\`${JSON.stringify(s.default)}\``;
+  return { path: `\`${path}\``, type: typeName(s), default: dflt, description: s.description ?? '' };
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+}
+
+function typeName(s: JsonSchema): string {
+  if (s.anyOf) return s.anyOf.map(typeName).join(' or ');
+  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(', ');
+  if (s.prefixItems) return `[${s.prefixItems.map(typeName).join(', ')}]`;
+  switch (s.type) {
+    case 'integer':
+      return s.minimum !== undefined && s.maximum !== undefined ? `integer ${s.minimum}–${s.maximum}` : 'integer';
+    case 'array':
+      return typeof s.items === 'object' ? `list of ${typeName(s.items)}` : 'list';
+    case 'object':
+      return typeof s.additionalProperties === 'object' ? 'map of id to camera' : 'mapping';
+    default:
+      return s.type ?? 'any';
+  }
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The markdown that goes between the markers (without the markers). */
+export function configReference(): string {
+  const lines = [
+    'Each camera needs exactly one of `url`, `push` or `synthetic`. Camera ids are 1–64 characters from',
+    '`a-z 0-9 _ -`. `${VAR:-fallback}` gives a fallback for an unset variable; `$${` is a literal `${`.',
+    '',
+    '| Path | Type | Default | Description |',
+    '| --- | --- | --- | --- |',
+    ...referenceRows().map((r) => `| ${cell(r.path)} | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.description)} |`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** Replaces the marked block of a README text; undefined when the markers are missing. */
+export function replaceReference(readme: string): string | undefined {
+  const start = readme.indexOf(START_MARKER);
+  const end = readme.indexOf(END_MARKER);
+  if (start < 0 || end < start) return undefined;
+  return `${readme.slice(0, start + START_MARKER.length)}\n${configReference()}${readme.slice(end)}`;
+}
+
+function main(argv: string[]): number {
+  const [flag, file] = argv;
+  if (flag === undefined) {
+    process.stdout.write(configReference());
+    return 0;
+  }
+  if ((flag !== '--write' && flag !== '--check') || !file) {
+    process.stderr.write('usage: node --import tsx config/docs.ts [--write|--check README.md]\n');
+    return 2;
+  }
+  const readme = readFileSync(file, 'utf8');
+  const updated = replaceReference(readme);
+  if (updated === undefined) {
+    process.stderr.write(`${file}: markers ${START_MARKER} / ${END_MARKER} not found\n`);
+    return 1;
+  }
+  if (flag === '--check') {
+    if (updated === readme) return 0;
+    process.stderr.write(`${file}: config reference is out of date; run node --import tsx config/docs.ts --write ${file}\n`);
+    return 1;
+  }
+  if (updated !== readme) writeFileSync(file, updated);
+  process.stdout.write(`${file}: config reference ${updated === readme ? 'already up to date' : 'updated'}\n`);
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exitCode = main(process.argv.slice(2));
+}

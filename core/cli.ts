@@ -1,0 +1,208 @@
+/**
+ * The `streamsight` command line: `serve` loads the configuration and runs the server until
+ * SIGINT/SIGTERM; `check-config` validates a file and exits. Usage errors exit 2, configuration
+ * errors 1. bin/streamsight.js calls runCli(); `node --import tsx core/cli.ts ...` works too.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultConfigPath, loadConfig, packageRoot, redactedConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { ConfigError } from './errors.js';
+import { createLogger, setLogLevel } from './log.js';
+
+const log = createLogger('cli');
+
+/** Help text printed by --help and on usage errors. */
+export const USAGE = `usage: streamsight <command> [options]
+
+commands:
+  serve          start the server
+    --config FILE        configuration file (default: config/streamsight.yaml in the package)
+    --camera ID=URL      add a camera pulled from an rtsp:// URL (repeatable)
+    --http-port N        override http.port (0 picks a free port)
+    --rtsp-port N        override rtsp.port (0 picks a free port)
+  check-config [FILE]    validate a configuration file (default: the packaged one) and exit
+    --camera ID=URL      also validate these cameras
+
+options:
+  -h, --help     show this help
+  --version      print the version
+
+exit codes: 0 ok, 1 invalid configuration or startup failure, 2 usage error
+`;
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** A bad command line (exit 2). */
+class UsageError extends Error {}
+
+/** Runs the CLI and returns the exit code, or undefined while `serve` keeps running. */
+export async function main(argv: readonly string[]): Promise<number | undefined> {
+  try {
+    return await dispatch(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`streamsight: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+/** Runs the CLI with `process.argv`-style arguments and sets the process exit code. */
+export async function runCli(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  try {
+    const code = await main(argv);
+    if (code !== undefined) process.exitCode = code;
+  } catch (err) {
+    process.stderr.write(`streamsight: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+async function dispatch(argv: readonly string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  if (command === undefined) throw new UsageError('missing command');
+  if (command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command === '--version') {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+    process.stdout.write(`streamsight ${pkg.version}\n`);
+    return 0;
+  }
+  if (command === 'serve') return serve(rest);
+  if (command === 'check-config') return checkConfig(rest);
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+/** Runs parseArgs, turning its errors (unknown flag, missing value) into usage errors. */
+function strictArgs<T>(parseFn: () => T): T {
+  try {
+    return parseFn();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function portFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(n <= 65535)) throw new UsageError(`--${name}: expected an integer from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** Loads the config, printing a ConfigError's lines under a header; returns undefined on error. */
+function tryLoad(file: string | undefined, cameras: string[]): Config | undefined {
+  try {
+    return loadConfig(file, cameras);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${file ?? defaultConfigPath()}: invalid configuration\n${err.message}\n`);
+    return undefined;
+  }
+}
+
+function checkConfig(args: readonly string[]): number {
+  const { values, positionals } = strictArgs(() =>
+    parseArgs({
+      args: [...args],
+      options: { camera: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`check-config takes one FILE, got ${positionals.length}`);
+  const config = tryLoad(positionals[0], values.camera ?? []);
+  if (!config) return 1;
+  const n = Object.keys(config.cameras).length;
+  process.stdout.write(`ok: ${n} camera${n === 1 ? '' : 's'}\n`);
+  return 0;
+}
+
+async function serve(args: readonly string[]): Promise<number | undefined> {
+  const { values } = strictArgs(() =>
+    parseArgs({
+      args: [...args],
+      options: {
+        config: { type: 'string' },
+        camera: { type: 'string', multiple: true },
+        'http-port': { type: 'string' },
+        'rtsp-port': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }),
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const httpPort = portFlag('http-port', values['http-port']);
+  const rtspPort = portFlag('rtsp-port', values['rtsp-port']);
+  const file = values.config;
+  const config = tryLoad(file, values.camera ?? []);
+  if (!config) return 1;
+  if (httpPort !== undefined) config.http.port = httpPort;
+  if (rtspPort !== undefined) config.rtsp.port = rtspPort;
+  setLogLevel(config.log.level);
+  log.info(`config ${file ?? defaultConfigPath()}: ${Object.keys(config.cameras).length} camera(s)`);
+  log.debug(`effective config ${JSON.stringify(redactedConfig(config))}`);
+
+  // Signals are handled from here on, so a Ctrl-C during startup still shuts down cleanly.
+  let stopping = false;
+  let server: Promise<{ close(): Promise<void> } | undefined> = Promise.resolve(undefined);
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    const timer = setTimeout(() => {
+      log.error(`shutdown took longer than ${SHUTDOWN_TIMEOUT_MS} ms, exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    server.then((s) => s?.close()).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('error while shutting down', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  // Imported lazily so check-config does not load the media stack.
+  server = import('./server.js').then(({ startServer }) => startServer(config));
+  try {
+    await server;
+  } catch (err) {
+    log.error('cannot start', err);
+    server = Promise.resolve(undefined);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    return 1;
+  }
+  return undefined;
+}
+
+/** True when this module is the process entry (`node --import tsx core/cli.ts ...`). */
+function isEntry(): boolean {
+  try {
+    return !!process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) await runCli();

@@ -1,0 +1,119 @@
+/**
+ * The HTTP server (uWebSockets.js): camera API, WHEP, the page and the player module.
+ * Every handler runs inside a guard, so a throwing route answers 500 instead of taking the
+ * process down; hostile input (bad encodings, oversized bodies, junk on the socket) ends in
+ * 400/413 or in uWS closing the socket.
+ */
+import uWS from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { ConfigError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { Reply, corsHeaders, preflightHeaders, statusForError } from './reply.js';
+import { buildRoutes, type Route } from './routes.js';
+import { loadWebAssets } from './static.js';
+import type { ServerLike } from './types.js';
+
+const log = createLogger('http');
+
+/** Options of the HTTP server. */
+export interface HttpAppOptions {
+  host: string;
+  /** 0 picks a free port (listen() resolves with it). */
+  port: number;
+  /** Largest request body accepted (WHEP offers); larger ones get 413. */
+  maxBodyBytes: number;
+  /** Origins allowed to call the API and WHEP from a browser; '*' allows any. */
+  corsOrigins: string[];
+}
+
+/** A running (or ready to run) HTTP server. */
+export interface HttpApp {
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<number>;
+  /** Stops listening and closes open connections. Idempotent. */
+  close(): void;
+}
+
+/** Creates the HTTP app for `server`. Reads the web assets from disk once, here. */
+export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp {
+  const app: TemplatedApp = uWS.App();
+  const routes = buildRoutes(server, opts.maxBodyBytes, loadWebAssets());
+  for (const route of routes) {
+    const allow = [...Object.keys(route.methods), 'OPTIONS'].join(', ');
+    const paramCount = route.pattern.split('/').filter((s) => s.startsWith(':')).length;
+    app.any(route.pattern, (res, req) => dispatch(route, allow, paramCount, res, req, opts.corsOrigins));
+  }
+  app.any('/*', (res, req) => {
+    const reply = new Reply(res, corsHeaders(opts.corsOrigins, req.getHeader('origin')));
+    reply.error(404, 'not found');
+  });
+
+  let listenSocket: us_listen_socket | undefined;
+  let closed = false;
+  return {
+    listen: () =>
+      new Promise((resolve, reject) => {
+        app.listen(opts.host, opts.port, (socket) => {
+          if (!socket) {
+            reject(new ConfigError(`cannot listen on ${opts.host}:${opts.port} (in use or not permitted)`, 'http.port'));
+            return;
+          }
+          listenSocket = socket;
+          const port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
+          log.info(`listening on http://${opts.host}:${port}`);
+          resolve(port);
+        });
+      }),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      if (listenSocket) uWS.us_listen_socket_close(listenSocket);
+      listenSocket = undefined;
+      // The native build has App.close() (closes keep-alive connections too); the .d.ts lacks it.
+      (app as TemplatedApp & { close?: () => void }).close?.();
+    },
+  };
+}
+
+/** Runs the route's handler for the request's method, answering OPTIONS, 405 and 400 (bad encoding) itself. */
+function dispatch(
+  route: Route, allow: string, paramCount: number, res: HttpResponse, req: HttpRequest, corsOrigins: readonly string[],
+): void {
+  const reply = new Reply(res, corsHeaders(corsOrigins, req.getHeader('origin')));
+  try {
+    const method = req.getMethod().toUpperCase();
+    if (method === 'OPTIONS') {
+      reply.send(204, '', preflightHeaders(allow));
+      return;
+    }
+    const handler = route.methods[method];
+    if (!handler) {
+      reply.error(405, `${method} not allowed here`, { Allow: allow });
+      return;
+    }
+    const params: string[] = [];
+    for (let i = 0; i < paramCount; i++) {
+      try {
+        params.push(decodeURIComponent(req.getParameter(i)));
+      } catch {
+        reply.error(400, 'malformed percent-encoding in URL');
+        return;
+      }
+    }
+    const pending = handler(reply, req, params);
+    if (pending) pending.catch((err: unknown) => fail(reply, err));
+  } catch (err) {
+    fail(reply, err);
+  }
+}
+
+/** Answers a request whose handler threw: the mapped status, or a logged generic 500. */
+function fail(reply: Reply, err: unknown): void {
+  const status = statusForError(err);
+  if (status === 500) {
+    log.error('request failed', err);
+    reply.error(500, 'internal server error');
+  } else {
+    reply.error(status, err instanceof Error ? err.message : String(err));
+  }
+}

@@ -1,0 +1,288 @@
+/**
+ * streamsight player — an embeddable ES module, no build step.
+ *
+ *   <script type="module" src="https://host:8080/player.js"></script>
+ *   <streamsight-player camera="gate1" server="https://host:8080" muted autoplay controls></streamsight-player>
+ *
+ * Plays one camera over WHEP (RFC 9725): recvonly video + audio transceivers, full ICE gathering
+ * before the POST (the server does not take trickle ICE), answer applied, session DELETEd at its
+ * Location when the element goes away. When ICE fails or the video stalls it negotiates a new
+ * session with capped exponential backoff, without a page reload.
+ *
+ * Live video always plays (`autoplay` is accepted for familiarity); `muted` starts muted, and
+ * without it playback falls back to muted when the browser's autoplay policy refuses sound.
+ * `server` defaults to the page's origin; other origins need the server's http.corsOrigins.
+ *
+ * Events: 'playing' (first frame of a session), 'error' (detail: { error, retryInMs }).
+ * Methods: stats() → { framesDecoded, width, height, fps, packetsLost, bytesReceived, state }.
+ */
+
+/** ICE gathering usually completes in a few ms on a LAN; never wait longer than this for it. */
+const ICE_GATHER_CAP_MS = 2000;
+/** A session whose decoded-frame count stops moving this long is renegotiated. */
+const STALL_MS = 20000;
+/** How long a 'disconnected' peer connection may take to recover before a new session is negotiated. */
+const DISCONNECTED_GRACE_MS = 5000;
+const BACKOFF_INITIAL_MS = 1000;
+const BACKOFF_MAX_MS = 15000;
+/** HTTP statuses that no retry will fix: unknown camera, bad request, unplayable codec. */
+const PERMANENT = new Set([400, 404, 415, 422]);
+
+/** An HTTP failure of the WHEP POST; `status` decides whether a retry makes sense. */
+export class WhepError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = 'WhepError';
+    this.status = status;
+  }
+}
+
+function waitIceGathering(pc, capMs) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', check);
+      resolve();
+    };
+    const check = () => pc.iceGatheringState === 'complete' && done();
+    const timer = setTimeout(done, capMs);
+    pc.addEventListener('icegatheringstatechange', check);
+  });
+}
+
+/**
+ * Negotiates one WHEP session for `url` and shows it in `videoEl`.
+ * Resolves with { pc, location, close() } once the answer is applied; close() DELETEs the session.
+ */
+export async function play(videoEl, url, { iceServers = [] } = {}) {
+  const pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' });
+  const media = new MediaStream();
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  pc.addEventListener('track', (event) => {
+    media.addTrack(event.track);
+    if (videoEl.srcObject !== media) videoEl.srcObject = media;
+    // Autoplay policy: playback with sound may need a user gesture; muted playback never does.
+    videoEl.play().catch(() => {
+      videoEl.muted = true;
+      videoEl.play().catch(() => undefined);
+    });
+  });
+  let location;
+  const close = () => {
+    pc.close();
+    if (location) fetch(location, { method: 'DELETE', keepalive: true }).catch(() => undefined);
+    location = undefined;
+  };
+  try {
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitIceGathering(pc, ICE_GATHER_CAP_MS);
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/sdp' },
+      body: pc.localDescription.sdp,
+    });
+    if (res.status !== 201) {
+      let reason = res.statusText;
+      try {
+        reason = (await res.json()).error ?? reason;
+      } catch {
+        // not JSON: keep the status text
+      }
+      throw new WhepError(`WHEP ${res.status}: ${reason}`, res.status);
+    }
+    const header = res.headers.get('Location');
+    location = header ? new URL(header, url).href : undefined;
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  } catch (err) {
+    close();
+    throw err;
+  }
+  return { pc, get location() { return location; }, close };
+}
+
+/** The <streamsight-player> custom element. */
+export class StreamsightPlayer extends HTMLElement {
+  static observedAttributes = ['camera', 'server', 'controls', 'muted'];
+  #video;
+  #status;
+  #session;
+  #generation = 0;
+  #attempt = 0;
+  #timer;
+  #watchdog;
+  #onPageHide = () => this.#session?.close();
+  // A page restored from the back/forward cache had its session closed on pagehide.
+  #onPageShow = (event) => event.persisted && this.#restart();
+  /** performance.now() when the current session started negotiating, and when it showed a frame. */
+  timings = { startedAt: undefined, firstFrameAt: undefined };
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    root.innerHTML = `<style>
+      :host { display: block; position: relative; background: #000; aspect-ratio: 16 / 9; overflow: hidden; }
+      video { width: 100%; height: 100%; object-fit: contain; display: block; }
+      .status { position: absolute; left: 8px; bottom: 8px; padding: 2px 8px; border-radius: 4px;
+        font: 12px/1.6 system-ui, sans-serif; color: #fff; background: rgba(0, 0, 0, .6); }
+      .status:empty { display: none; }
+    </style><video playsinline muted autoplay></video><div class="status" part="status"></div>`;
+    this.#video = root.querySelector('video');
+    this.#status = root.querySelector('.status');
+  }
+
+  /** The <video> inside the shadow root. */
+  get video() {
+    return this.#video;
+  }
+
+  /** The WHEP endpoint from the camera and server attributes. */
+  get endpoint() {
+    const server = (this.getAttribute('server') ?? '').replace(/\/+$/, '');
+    const base = server || location.origin;
+    return `${base}/whep/${encodeURIComponent(this.getAttribute('camera') ?? '')}`;
+  }
+
+  connectedCallback() {
+    this.#applyAttributes();
+    window.addEventListener('pagehide', this.#onPageHide);
+    window.addEventListener('pageshow', this.#onPageShow);
+    this.#restart();
+  }
+
+  disconnectedCallback() {
+    window.removeEventListener('pagehide', this.#onPageHide);
+    window.removeEventListener('pageshow', this.#onPageShow);
+    this.#stop();
+  }
+
+  attributeChangedCallback(name, oldValue, newValue) {
+    if (!this.isConnected || oldValue === newValue) return;
+    this.#applyAttributes();
+    if (name === 'camera' || name === 'server') this.#restart();
+  }
+
+  /** Inbound video statistics of the current session (zeros when not connected). */
+  async stats() {
+    const out = { framesDecoded: 0, width: this.#video.videoWidth, height: this.#video.videoHeight, fps: 0,
+      packetsLost: 0, bytesReceived: 0, state: this.#session?.pc.connectionState ?? 'new' };
+    if (!this.#session) return out;
+    let report;
+    try {
+      report = await this.#session.pc.getStats();
+    } catch {
+      return out; // closed while we asked
+    }
+    report.forEach((s) => {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
+      out.framesDecoded = s.framesDecoded ?? 0;
+      out.width = s.frameWidth ?? out.width;
+      out.height = s.frameHeight ?? out.height;
+      out.fps = s.framesPerSecond ?? 0;
+      out.packetsLost = s.packetsLost ?? 0;
+      out.bytesReceived = s.bytesReceived ?? 0;
+    });
+    return out;
+  }
+
+  #applyAttributes() {
+    this.#video.muted = this.hasAttribute('muted');
+    this.#video.controls = this.hasAttribute('controls');
+  }
+
+  #stop() {
+    this.#generation++;
+    clearTimeout(this.#timer);
+    clearInterval(this.#watchdog);
+    this.#session?.close();
+    this.#session = undefined;
+  }
+
+  /** Drops the current session (if any) and negotiates a new one. */
+  #restart() {
+    this.#stop();
+    const generation = this.#generation;
+    this.timings = { startedAt: performance.now(), firstFrameAt: undefined };
+    this.#setStatus('connecting…');
+    this.#connect(generation);
+  }
+
+  async #connect(generation) {
+    let session;
+    try {
+      session = await play(this.#video, this.endpoint);
+    } catch (error) {
+      if (generation === this.#generation) this.#fail(error);
+      return;
+    }
+    if (generation !== this.#generation) {
+      session.close(); // removed or restarted while negotiating
+      return;
+    }
+    this.#session = session;
+    const { pc } = session;
+    let disconnectTimer;
+    pc.addEventListener('connectionstatechange', () => {
+      if (generation !== this.#generation) return;
+      clearTimeout(disconnectTimer);
+      if (pc.connectionState === 'connected') this.#attempt = 0;
+      if (pc.connectionState === 'failed') this.#fail(new Error('ICE connection failed'));
+      // 'disconnected' often heals by itself (a lost burst); a server restart does not, and
+      // Chromium takes ~30 s to call it 'failed'.
+      if (pc.connectionState === 'disconnected') {
+        disconnectTimer = setTimeout(() => {
+          if (generation === this.#generation && pc.connectionState === 'disconnected') this.#fail(new Error('connection lost'));
+        }, DISCONNECTED_GRACE_MS);
+      }
+    });
+    this.#awaitFirstFrame(generation);
+    let lastFrames = -1;
+    let lastChange = performance.now();
+    this.#watchdog = setInterval(async () => {
+      const { framesDecoded } = await this.stats();
+      if (generation !== this.#generation) return;
+      if (framesDecoded !== lastFrames) {
+        lastFrames = framesDecoded;
+        lastChange = performance.now();
+      } else if (performance.now() - lastChange > STALL_MS) {
+        this.#fail(new Error(`no video for ${STALL_MS / 1000} s`));
+      }
+    }, 2000);
+  }
+
+  #awaitFirstFrame(generation) {
+    const shown = () => {
+      if (generation !== this.#generation || this.timings.firstFrameAt !== undefined) return;
+      this.timings.firstFrameAt = performance.now();
+      this.#setStatus('');
+      this.dispatchEvent(new CustomEvent('playing'));
+    };
+    if ('requestVideoFrameCallback' in this.#video) this.#video.requestVideoFrameCallback(shown);
+    else this.#video.addEventListener('playing', shown, { once: true });
+  }
+
+  /** Reports `error`, then retries with capped exponential backoff and full jitter. */
+  #fail(error) {
+    const permanent = error instanceof WhepError && PERMANENT.has(error.status);
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** this.#attempt++);
+    const retryInMs = permanent ? undefined : Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    this.#stop();
+    const generation = this.#generation;
+    this.#setStatus(retryInMs === undefined ? error.message : `${error.message} — retrying in ${Math.ceil(retryInMs / 1000)} s`);
+    this.dispatchEvent(new CustomEvent('error', { detail: { error, retryInMs } }));
+    if (retryInMs === undefined) return;
+    this.#timer = setTimeout(() => {
+      if (generation !== this.#generation) return;
+      this.timings = { startedAt: performance.now(), firstFrameAt: undefined };
+      this.#setStatus('reconnecting…');
+      this.#connect(generation);
+    }, retryInMs);
+  }
+
+  #setStatus(text) {
+    this.#status.textContent = text;
+  }
+}
+
+if (!customElements.get('streamsight-player')) customElements.define('streamsight-player', StreamsightPlayer);

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { Event, RtpPacket as WeriftRtp, type RTCRtpSender } from 'werift';
+import type { AudioUnit, Track, VideoUnit } from '../../codecs/access-unit.js';
+import { H264Depacketizer } from '../../codecs/h264/depacketizer.js';
+import { parseRtp, type RtpPacket } from '../../codecs/rtp/packet.js';
+import { Stream } from '../stream/index.js';
+import { FRAME_TICKS, testVideoUnits } from './testdata/h264-units.js';
+import { ViewerSender, sharedPacketizer } from './sender.js';
+
+/** Stands in for werift's RTCRtpSender: records what it is asked to send, serialized at call time. */
+class FakeSender {
+  readonly ssrc: number;
+  readonly onPictureLossIndication = new Event<[]>();
+  readonly onRtcp = new Event<[unknown]>();
+  readonly sent: RtpPacket[] = [];
+  readonly packetObjects = new Set<WeriftRtp>();
+  constructor(ssrc: number) {
+    this.ssrc = ssrc;
+  }
+  async sendRtp(p: WeriftRtp): Promise<void> {
+    this.packetObjects.add(p);
+    // werift overwrites ssrc/pt (and offsets) on the object it is given, as this does.
+    p.header.ssrc = this.ssrc;
+    this.sent.push(parseRtp(new Uint8Array(p.serialize()))!);
+  }
+  get asSender(): RTCRtpSender {
+    return this as unknown as RTCRtpSender;
+  }
+}
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
+};
+
+let units: VideoUnit[] = [];
+let sps: Uint8Array;
+before(() => {
+  units = testVideoUnits(50);
+  sps = units[0]!.nalus[0]!;
+});
+
+function newStream(): Stream {
+  const s = new Stream('cam');
+  const tracks: Track[] = [
+    { kind: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, fmtp: {}, sps },
+    { kind: 'audio', codec: 'PCMA', payloadType: 8, clockRate: 8000, channels: 1, fmtp: {} },
+  ];
+  s.setTracks(tracks);
+  return s;
+}
+
+function viewer(stream: Stream, ssrc: number, pt = 102, now?: () => number): { v: ViewerSender; fake: FakeSender } {
+  const fake = new FakeSender(ssrc);
+  const v = new ViewerSender({ name: `t${ssrc}`, stream, video: { sender: fake.asSender, payloadType: pt }, now });
+  return { v, fake };
+}
+
+/** Units (by RTP timestamp) a depacketizer rebuilds from what one viewer was sent. */
+function depacketize(packets: RtpPacket[]): VideoUnit[] {
+  const d = new H264Depacketizer();
+  return packets.flatMap((p) => d.push(p));
+}
+
+describe('ViewerSender', () => {
+  it('packetizes each unit once for 10 viewers, each with its own SSRC, payload type and sequence', async () => {
+    const stream = newStream();
+    const viewers = Array.from({ length: 10 }, (_, i) => viewer(stream, 1000 + i, 100 + i));
+    for (const { v } of viewers) v.start();
+    for (let i = 0; i < 30; i++) stream.push(units[i]!);
+    await flush();
+    assert.equal(sharedPacketizer(stream).packetized, 30);
+    const reference = viewers[0]!.fake.sent.map((p) => Buffer.from(p.payload).toString('hex'));
+    for (const [i, { fake }] of viewers.entries()) {
+      assert.ok(fake.sent.length > 30);
+      assert.equal(fake.packetObjects.size, 1, 'one reused packet object per viewer');
+      for (const other of viewers) if (other.fake !== fake) assert.ok(![...other.fake.packetObjects].some((o) => fake.packetObjects.has(o)));
+      for (const [j, p] of fake.sent.entries()) {
+        assert.equal(p.ssrc, 1000 + i);
+        assert.equal(p.payloadType, 100 + i);
+        assert.equal(p.sequenceNumber, (fake.sent[0]!.sequenceNumber + j) & 0xffff);
+      }
+      assert.deepEqual(fake.sent.map((p) => Buffer.from(p.payload).toString('hex')), reference);
+      assert.equal(depacketize(fake.sent).length, 30);
+    }
+    stream.close();
+  });
+
+  it("never leaks one viewer's header into another's packets", async () => {
+    const stream = newStream();
+    const a = viewer(stream, 0xaaaa);
+    const b = viewer(stream, 0xbbbb);
+    a.v.start();
+    b.v.start();
+    stream.push(units[0]!);
+    await flush();
+    // Rewrite A's packet object the way werift's sender does, with hostile values.
+    const [packetA] = [...a.fake.packetObjects];
+    packetA!.header.ssrc = 0xdead;
+    packetA!.header.sequenceNumber = 7;
+    packetA!.header.timestamp = 1;
+    stream.push(units[1]!);
+    await flush();
+    for (const p of b.fake.sent) {
+      assert.equal(p.ssrc, 0xbbbb);
+      assert.notEqual(p.timestamp, 1);
+    }
+    const bSeq = b.fake.sent.map((p) => p.sequenceNumber);
+    for (let i = 1; i < bSeq.length; i++) assert.equal(bSeq[i], (bSeq[i - 1]! + 1) & 0xffff);
+    stream.close();
+  });
+
+  it('compresses the GOP catch-up to 1 tick apart, ending just before the live continuation', async () => {
+    const stream = newStream();
+    for (let i = 0; i < 10; i++) stream.push(units[i]!); // keyframe + 9
+    const { v, fake } = viewer(stream, 1);
+    v.start();
+    await flush();
+    stream.push(units[10]!);
+    await flush();
+    const ts = [...new Set(fake.sent.map((p) => p.timestamp))];
+    assert.equal(ts.length, 11);
+    for (let i = 1; i < 10; i++) assert.equal((ts[i]! - ts[i - 1]!) >>> 0, 1, `catch-up step ${i}`);
+    assert.equal((ts[10]! - ts[9]!) >>> 0, FRAME_TICKS, 'live continues one frame after the last cached unit');
+    const first = depacketize(fake.sent)[0]!;
+    assert.equal(first.keyframe, true);
+    assert.equal(v.stats.keyframesSent, 1);
+    stream.close();
+  });
+
+  it('answers a PLI with the cached GOP right after the last timestamp, at most once per 500 ms', async () => {
+    const stream = newStream();
+    let now = 0;
+    const { v, fake } = viewer(stream, 1, 102, () => now);
+    v.start();
+    for (let i = 0; i < 5; i++) stream.push(units[i]!);
+    await flush();
+    const before = fake.sent.length;
+    const lastTs = fake.sent.at(-1)!.timestamp;
+    fake.onPictureLossIndication.execute();
+    const replay = fake.sent.slice(before);
+    assert.ok(replay.length > 0);
+    const replayTs = [...new Set(replay.map((p) => p.timestamp))];
+    assert.deepEqual(replayTs, [1, 2, 3, 4, 5].map((d) => (lastTs + d) >>> 0));
+    assert.equal(depacketize(replay)[0]?.keyframe, true);
+    assert.equal(v.stats.plisReceived, 1);
+    assert.equal(v.stats.gopReplays, 1);
+    fake.onPictureLossIndication.execute(); // 0 ms later: rate-limited
+    assert.equal(v.stats.gopReplays, 1);
+    assert.equal(v.stats.keyframeRequestsIgnored, 1);
+    now = 600;
+    fake.onRtcp.execute({ type: 206, feedback: { count: 4 } }); // FIR
+    assert.equal(v.stats.firsReceived, 1);
+    assert.equal(v.stats.gopReplays, 2);
+    // Live continues after the replays without stepping back.
+    stream.push(units[5]!);
+    await flush();
+    const all = [...new Set(fake.sent.map((p) => p.timestamp))];
+    for (let i = 1; i < all.length; i++) assert.ok(((all[i]! - all[i - 1]!) | 0) > 0, `timestamps increase at ${i}`);
+    stream.close();
+  });
+
+  it('keeps SSRC and sequence across a camera reconnect and keeps timestamps increasing', async () => {
+    const stream = newStream();
+    const { v, fake } = viewer(stream, 42);
+    v.start();
+    for (let i = 0; i < 5; i++) stream.push(units[i]!);
+    await flush();
+    const n = fake.sent.length;
+    stream.setOffline();
+    stream.setTracks(stream.tracks);
+    // The new session's clock starts over at 0.
+    stream.push({ ...units[25]!, pts: 0 });
+    stream.push({ ...units[26]!, pts: FRAME_TICKS });
+    await flush();
+    assert.ok(fake.sent.length > n);
+    assert.equal(fake.sent[n]!.ssrc, 42);
+    assert.equal(fake.sent[n]!.sequenceNumber, (fake.sent[n - 1]!.sequenceNumber + 1) & 0xffff);
+    assert.ok(((fake.sent[n]!.timestamp - fake.sent[n - 1]!.timestamp) | 0) > 0);
+    const after = [...new Set(fake.sent.slice(n).map((p) => p.timestamp))];
+    assert.equal((after[1]! - after[0]!) >>> 0, FRAME_TICKS);
+    stream.close();
+  });
+
+  it('passes audio payloads through with its own SSRC, payload type and timestamps', async () => {
+    const stream = newStream();
+    const video = new FakeSender(1);
+    const audio = new FakeSender(2);
+    const v = new ViewerSender({
+      name: 'av', stream, video: { sender: video.asSender, payloadType: 102 },
+      audio: { sender: audio.asSender, payloadType: 8, codec: 'PCMA' },
+    });
+    v.start();
+    for (let i = 0; i < 5; i++) {
+      const a: AudioUnit = { kind: 'audio', codec: 'PCMA', clockRate: 8000, pts: 1000 + i * 160, payload: new Uint8Array(160).fill(i), receivedAt: 0 };
+      stream.push(a);
+    }
+    await flush();
+    assert.equal(audio.sent.length, 5);
+    for (const [i, p] of audio.sent.entries()) {
+      assert.equal(p.ssrc, 2);
+      assert.equal(p.payloadType, 8);
+      assert.deepEqual([...p.payload], new Array(160).fill(i));
+      if (i) assert.equal((p.timestamp - audio.sent[i - 1]!.timestamp) >>> 0, 160);
+    }
+    assert.equal(video.sent.length, 0);
+    stream.close();
+  });
+});

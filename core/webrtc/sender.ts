@@ -1,0 +1,299 @@
+/**
+ * One WebRTC viewer as a reader of its camera's Stream.
+ *
+ * Packetization happens once per unit for all viewers (SharedPacketizer, RFC 6184 payloads of at
+ * most 1200 bytes, cached on the unit in a WeakMap); each viewer then sends those payloads under
+ * its own SSRC, payload type, sequence numbers and timestamps through its RTCRtpSender, with one
+ * reused werift RtpPacket per viewer and m= line. werift's RTCRtpSender.sendRtp mutates the packet
+ * it is given (ssrc, payload type, timestamp/seq offsets, header extensions) and encrypts it
+ * synchronously before its first await, so a per-viewer packet is safe to reuse and no object is
+ * ever shared between viewers (track.writeRtp would hand one RtpPacket to every sender).
+ *
+ * Timestamps (90 kHz video, the codec clock for audio) are `unit.pts + shift`, with a random
+ * per-viewer base:
+ *   - GOP catch-up (the cached units a new reader starts with) is squeezed to 1 tick apart, ending
+ *     just before the live continuation, so the browser shows the newest picture at once — no
+ *     fast-forward, no jump afterwards: rtpTs_i = (last.pts + shift) - (n-1-i).
+ *   - A PLI/FIR is answered by replaying the cached GOP at lastTs+1, +2, … (at most one replay per
+ *     `pliMinIntervalMs`): an RTSP camera cannot be asked for a keyframe.
+ *   - A camera reconnect re-bases the shift so timestamps keep increasing; SSRC and sequence
+ *     numbers continue.
+ */
+import { randomBytes } from 'node:crypto';
+import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import type { AudioUnit, Track, Unit, VideoUnit } from '../../codecs/access-unit.js';
+import { H264Packetizer } from '../../codecs/h264/packetizer.js';
+import { createLogger } from '../log.js';
+import type { Reader, ReaderSink, Stream } from '../stream/index.js';
+
+const log = createLogger('webrtc');
+
+/** Largest RTP payload we send: fits a 1280-byte path MTU with RTP/SRTP/UDP/IPv6 headers. */
+export const MAX_RTP_PAYLOAD = 1200;
+
+/** Packetizes each video unit once, whoever asks first; later viewers get the cached payloads. */
+export class SharedPacketizer {
+  readonly #packetizer = new H264Packetizer(MAX_RTP_PAYLOAD);
+  readonly #cache = new WeakMap<VideoUnit, readonly Buffer[]>();
+  /** Units packetized so far (stays one per unit however many viewers send it). */
+  packetized = 0;
+
+  /** RTP payloads of `unit` (single NAL, STAP-A or FU-A); the caller sets the marker on the last. */
+  payloads(unit: VideoUnit): readonly Buffer[] {
+    const cached = this.#cache.get(unit);
+    if (cached) return cached;
+    const out = this.#packetizer.packetize(unit.nalus).map(asBuffer);
+    this.#cache.set(unit, out);
+    this.packetized++;
+    return out;
+  }
+}
+
+const packetizers = new WeakMap<Stream, SharedPacketizer>();
+
+/** The stream's shared packetizer (created on first use, dropped with the stream). */
+export function sharedPacketizer(stream: Stream): SharedPacketizer {
+  let p = packetizers.get(stream);
+  if (!p) packetizers.set(stream, (p = new SharedPacketizer()));
+  return p;
+}
+
+function asBuffer(u: Uint8Array): Buffer {
+  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+function random32(): number {
+  return randomBytes(4).readUInt32BE(0);
+}
+
+/** Sends payloads on one RTCRtpSender with this viewer's own sequence numbers, through one reused packet. */
+class RtpWriter {
+  readonly #sender: RTCRtpSender;
+  readonly #payloadType: number;
+  readonly #header = new RtpHeader();
+  readonly #packet = new RtpPacket(this.#header, Buffer.alloc(0));
+  #seq = random32() & 0xffff;
+  packets = 0;
+  bytes = 0;
+
+  constructor(sender: RTCRtpSender, payloadType: number) {
+    this.#sender = sender;
+    this.#payloadType = payloadType;
+  }
+
+  get ssrc(): number {
+    return this.#sender.ssrc;
+  }
+
+  send(payload: Buffer, timestamp: number, marker: boolean): void {
+    const h = this.#header;
+    h.ssrc = this.#sender.ssrc;
+    h.payloadType = this.#payloadType;
+    h.sequenceNumber = this.#seq;
+    h.timestamp = timestamp >>> 0;
+    h.marker = marker;
+    h.extension = false;
+    h.extensions = [];
+    this.#seq = (this.#seq + 1) & 0xffff;
+    this.#packet.payload = payload;
+    this.packets++;
+    this.bytes += payload.byteLength;
+    this.#sender.sendRtp(this.#packet).catch((err: unknown) => log.debug(`sendRtp failed: ${String(err)}`));
+  }
+}
+
+/** Counters of one viewer. */
+export interface ViewerSenderStats {
+  packetsSent: number;
+  bytesSent: number;
+  videoUnitsSent: number;
+  audioUnitsSent: number;
+  keyframesSent: number;
+  plisReceived: number;
+  firsReceived: number;
+  gopReplays: number;
+  /** PLI/FIR not answered: rate limit, or nothing cached yet. */
+  keyframeRequestsIgnored: number;
+}
+
+/** What a ViewerSender sends on. */
+export interface ViewerSenderOptions {
+  name: string;
+  stream: Stream;
+  video: { sender: RTCRtpSender; payloadType: number };
+  audio?: { sender: RTCRtpSender; payloadType: number; codec: string };
+  /** Minimum time between two GOP replays answering PLI/FIR (default 500 ms). */
+  pliMinIntervalMs?: number;
+  now?: () => number;
+}
+
+/** A viewer's ReaderSink: shared payloads, its own RTP header fields, catch-up and PLI handling. */
+export class ViewerSender implements ReaderSink {
+  readonly name: string;
+  readonly stats: ViewerSenderStats = {
+    packetsSent: 0, bytesSent: 0, videoUnitsSent: 0, audioUnitsSent: 0, keyframesSent: 0,
+    plisReceived: 0, firsReceived: 0, gopReplays: 0, keyframeRequestsIgnored: 0,
+  };
+  readonly #stream: Stream;
+  readonly #packetizer: SharedPacketizer;
+  readonly #video: RtpWriter;
+  readonly #audio?: RtpWriter;
+  readonly #audioCodec?: string;
+  readonly #pliMinIntervalMs: number;
+  readonly #now: () => number;
+  #reader?: Reader;
+  #closed = false;
+  /** The GOP the reader was started with (catch-up units arrive in this order). */
+  #plan: readonly Unit[] = [];
+  #planIndex = 0;
+  #videoShift?: number;
+  #lastVideoTs = 0;
+  #videoStarted = false;
+  #audioShift?: number;
+  #lastAudioTs = 0;
+  #rebase = false;
+  #audioRebase = false;
+  #lastReplayAt = -Infinity;
+  readonly #unsubscribe: Array<() => void> = [];
+
+  constructor(opts: ViewerSenderOptions) {
+    this.name = opts.name;
+    this.#stream = opts.stream;
+    this.#packetizer = sharedPacketizer(opts.stream);
+    this.#video = new RtpWriter(opts.video.sender, opts.video.payloadType);
+    if (opts.audio) {
+      this.#audio = new RtpWriter(opts.audio.sender, opts.audio.payloadType);
+      this.#audioCodec = opts.audio.codec.toUpperCase();
+    }
+    this.#pliMinIntervalMs = opts.pliMinIntervalMs ?? 500;
+    this.#now = opts.now ?? (() => performance.now());
+    const pli = opts.video.sender.onPictureLossIndication.subscribe(() => {
+      this.stats.plisReceived++;
+      this.requestKeyframe();
+    });
+    const rtcp = opts.video.sender.onRtcp.subscribe((rtcp) => {
+      // Payload-specific feedback, FMT 4 = FIR (RFC 5104 §4.3.1); werift surfaces only PLI itself.
+      const fb = (rtcp as { type?: number; feedback?: { count?: number } }).feedback;
+      if (rtcp.type === 206 && fb?.count === 4) {
+        this.stats.firsReceived++;
+        this.requestKeyframe();
+      }
+    });
+    this.#unsubscribe.push(pli.unSubscribe, rtcp.unSubscribe);
+  }
+
+  /** SSRC of the video sender (for tests and stats). */
+  get videoSsrc(): number {
+    return this.#video.ssrc;
+  }
+
+  /** Attaches to the stream, starting from its cached GOP; call once the peer is connected. */
+  start(): void {
+    if (this.#closed || this.#reader) return;
+    this.#plan = this.#stream.gopUnits().slice();
+    this.#reader = this.#stream.addReader(this, { gop: true });
+  }
+
+  /** Receives one unit from the reader. */
+  write(unit: Unit, catchUp: boolean): void {
+    if (this.#closed) return;
+    if (unit.kind === 'audio') this.#writeAudio(unit);
+    else if (unit.codec === 'H264') this.#writeVideo(unit, catchUp);
+  }
+
+  /** The camera reconnected: keep SSRC and sequence numbers, re-base timestamps, wait for a keyframe. */
+  onTracks(_tracks: readonly Track[]): void {
+    this.#rebase = true;
+    this.#audioRebase = true;
+    this.#videoStarted = false;
+    this.#plan = [];
+  }
+
+  /** Answers a PLI/FIR by replaying the cached GOP right after the last sent timestamp. */
+  requestKeyframe(): void {
+    const now = this.#now();
+    const gop = this.#stream.gopUnits();
+    const first = gop[0];
+    if (
+      this.#closed || !this.#videoStarted || this.#planIndex < this.#plan.length ||
+      now - this.#lastReplayAt < this.#pliMinIntervalMs || first?.kind !== 'video' || !first.keyframe
+    ) {
+      this.stats.keyframeRequestsIgnored++;
+      return;
+    }
+    this.#lastReplayAt = now;
+    this.stats.gopReplays++;
+    for (const unit of gop) if (unit.kind === 'video') this.#sendVideo(unit, this.#lastVideoTs + 1);
+  }
+
+  /** Detaches from the stream; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const off of this.#unsubscribe) off();
+    this.#reader?.close();
+  }
+
+  #writeVideo(unit: VideoUnit, catchUp: boolean): void {
+    if (!this.#videoStarted) {
+      if (!unit.keyframe) return;
+      this.#videoStarted = true;
+    }
+    let ts: number;
+    const plan = this.#plan;
+    if (catchUp && plan[this.#planIndex] === unit) {
+      const last = plan[plan.length - 1]!;
+      this.#videoShift ??= random32() - last.pts;
+      ts = last.pts + this.#videoShift - (plan.length - 1 - this.#planIndex);
+      this.#planIndex++;
+    } else if (catchUp) {
+      ts = this.#lastVideoTs + 1;
+    } else {
+      this.#planIndex = plan.length;
+      if (this.#videoShift === undefined) this.#videoShift = random32() - unit.pts;
+      else if (this.#rebase) this.#videoShift = this.#lastVideoTs + 3000 - unit.pts;
+      this.#rebase = false;
+      ts = unit.pts + this.#videoShift;
+    }
+    if (this.stats.videoUnitsSent > 0 && ts <= this.#lastVideoTs) {
+      // Never step back (after a GOP replay, or a source whose clock jumped): nudge the shift.
+      if (!catchUp) this.#videoShift! += this.#lastVideoTs + 1 - ts;
+      ts = this.#lastVideoTs + 1;
+    }
+    this.#sendVideo(unit, ts);
+  }
+
+  #sendVideo(unit: VideoUnit, ts: number): void {
+    const payloads = this.#packetizer.payloads(unit);
+    const n = payloads.length;
+    for (let i = 0; i < n; i++) this.#video.send(payloads[i]!, ts, i === n - 1);
+    this.#lastVideoTs = ts;
+    this.stats.videoUnitsSent++;
+    if (unit.keyframe) this.stats.keyframesSent++;
+    this.#syncCounters();
+  }
+
+  #writeAudio(unit: AudioUnit): void {
+    const audio = this.#audio;
+    if (!audio || unit.codec.toUpperCase() !== this.#audioCodec) return;
+    const step = Math.round(unit.clockRate / 50);
+    if (this.#audioShift === undefined) this.#audioShift = random32() - unit.pts;
+    else if (this.#audioRebase) this.#audioShift = this.#lastAudioTs + step - unit.pts;
+    this.#audioRebase = false;
+    let ts = unit.pts + this.#audioShift;
+    if (this.stats.audioUnitsSent > 0 && ts <= this.#lastAudioTs) {
+      // Reconnect (pts restarted) or a clock step: continue 20 ms after the last packet.
+      this.#audioShift += this.#lastAudioTs + step - ts;
+      ts = unit.pts + this.#audioShift;
+    }
+    audio.send(asBuffer(unit.payload), ts, false);
+    this.#lastAudioTs = ts;
+    this.stats.audioUnitsSent++;
+    this.#syncCounters();
+  }
+
+  #syncCounters(): void {
+    this.stats.packetsSent = this.#video.packets + (this.#audio?.packets ?? 0);
+    this.stats.bytesSent = this.#video.bytes + (this.#audio?.bytes ?? 0);
+  }
+}

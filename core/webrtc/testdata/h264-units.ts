@@ -1,0 +1,69 @@
+/**
+ * Real H.264 access units for the WebRTC tests: ffmpeg encodes testsrc2 (640x360, 25 fps, GOP 25,
+ * no B-frames) to Annex-B, which is split into NAL units (codecs/h264/annexb.ts) and grouped into
+ * access units. Generated at test time by the same ffmpeg the product uses, so nothing binary is
+ * committed; the command line below is the recipe.
+ */
+import { spawnSync } from 'node:child_process';
+import type { VideoUnit } from '../../../codecs/access-unit.js';
+import { splitAnnexB } from '../../../codecs/h264/annexb.js';
+import { H264Nal, h264NalType, isH264Keyframe, isH264Vcl } from '../../../codecs/h264/nal.js';
+import { ffmpegPath } from '../../ffmpeg.js';
+
+/** 90 kHz ticks per frame at 25 fps. */
+export const FRAME_TICKS = 3600;
+
+/** Encodes `frames` frames of testsrc2 and returns the Annex-B elementary stream. */
+export function encodeTestH264(frames: number, profile: 'baseline' | 'main' | 'high' = 'high'): Buffer {
+  const res = spawnSync(
+    ffmpegPath(),
+    [
+      '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',
+      '-frames:v', String(frames), '-c:v', 'libx264',
+      // ultrafast disables CABAC and 8x8 transforms, which x264 then signals as constrained baseline.
+      '-preset', profile === 'baseline' ? 'ultrafast' : 'veryfast', '-profile:v', profile,
+      '-pix_fmt', 'yuv420p', '-bf', '0', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0', '-f', 'h264', '-',
+    ],
+    { maxBuffer: 64 * 1024 * 1024, timeout: 30_000 },
+  );
+  if (res.status !== 0) throw new Error(`ffmpeg failed: ${res.stderr?.toString() ?? res.error}`);
+  return res.stdout;
+}
+
+/**
+ * Groups NAL units into access units (ITU-T H.264 §7.4.1.2.3): a new unit starts at an AUD, at a
+ * parameter set or SEI that follows a slice, or at a slice with first_mb_in_slice = 0 (the first
+ * bit of the slice header is 1) that follows a slice.
+ */
+export function accessUnits(nalus: readonly Uint8Array[]): Uint8Array[][] {
+  const out: Uint8Array[][] = [];
+  let cur: Uint8Array[] = [];
+  let sawSlice = false;
+  for (const nal of nalus) {
+    const type = h264NalType(nal);
+    const firstSliceOfPicture = isH264Vcl(type) && (nal[1]! & 0x80) !== 0;
+    const startsNew = type === H264Nal.AUD || (sawSlice && (!isH264Vcl(type) || firstSliceOfPicture));
+    if (startsNew && cur.length) {
+      out.push(cur);
+      cur = [];
+      sawSlice = false;
+    }
+    cur.push(nal);
+    if (isH264Vcl(type)) sawSlice = true;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** `frames` video units with pts 0, 3600, 7200 … (keyframe every 25). */
+export function testVideoUnits(frames: number, profile: 'baseline' | 'main' | 'high' = 'high'): VideoUnit[] {
+  const aus = accessUnits(splitAnnexB(encodeTestH264(frames, profile)));
+  return aus.map((nalus, i) => ({
+    kind: 'video',
+    codec: 'H264',
+    pts: i * FRAME_TICKS,
+    keyframe: isH264Keyframe(nalus),
+    nalus,
+    receivedAt: 0,
+  }));
+}

@@ -1,0 +1,203 @@
+/**
+ * WHEP end to end on loopback: a werift client (offering what Chromium offers) against the
+ * WhepService, fed with real x264 access units at 25 fps.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { RTCRtpCodecParameters } from 'werift';
+import type { Track, VideoUnit } from '../../codecs/access-unit.js';
+import { H264Depacketizer } from '../../codecs/h264/depacketizer.js';
+import { parseH264Sps } from '../../codecs/h264/sps.js';
+import type { RtpPacket } from '../../codecs/rtp/packet.js';
+import { ProtocolError, UnsupportedError } from '../errors.js';
+import { setLogLevel } from '../log.js';
+import { Stream } from '../stream/index.js';
+import { FRAME_TICKS, testVideoUnits } from './testdata/h264-units.js';
+import { TestWhepClient } from './testdata/whep-client.js';
+import { WhepService } from './whep.js';
+
+setLogLevel('warn');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` every 10 ms for at most `ms`. */
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function depacketize(packets: readonly RtpPacket[]): VideoUnit[] {
+  const d = new H264Depacketizer();
+  return packets.flatMap((p) => d.push(p));
+}
+
+/** RTP timestamp difference as a signed 32-bit number. */
+const tsDelta = (a: number, b: number): number => (b - a) | 0;
+
+let units: VideoUnit[];
+let stream: Stream;
+let service: WhepService;
+let feeder: NodeJS.Timeout | undefined;
+let pushed = 0;
+const clients: TestWhepClient[] = [];
+
+async function connect(svc = service, camera = 'cam'): Promise<{ client: TestWhepClient; id: string; answerSdp: string }> {
+  const client = new TestWhepClient();
+  clients.push(client);
+  const { id, answerSdp } = await svc.createSession(camera, await client.offer());
+  await client.accept(answerSdp);
+  return { client, id, answerSdp };
+}
+
+before(() => {
+  units = testVideoUnits(75, 'high'); // 3 GOPs of 25
+  stream = new Stream('cam');
+  const tracks: Track[] = [{ kind: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, fmtp: {}, sps: units[0]!.nalus[0]! }];
+  stream.setTracks(tracks);
+  service = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [] }, { get: (id) => (id === 'cam' ? stream : undefined) });
+  feeder = setInterval(() => {
+    const u = units[pushed % units.length]!;
+    stream.push({ ...u, pts: pushed * FRAME_TICKS });
+    pushed++;
+  }, 40);
+});
+
+after(async () => {
+  clearInterval(feeder);
+  service.close();
+  await Promise.all(clients.map((c) => c.close()));
+  stream.close();
+});
+
+describe('WhepService', () => {
+  it("answers with the offered payload type matching the camera's High profile, host candidates on 127.0.0.1 only", async () => {
+    const { client, answerSdp } = await connect();
+    assert.match(answerSdp, /^m=video \d+ UDP\/TLS\/RTP\/SAVPF 112\r?$/m);
+    assert.match(answerSdp, /^a=fmtp:112 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001e\r?$/m);
+    assert.match(answerSdp, /^a=sendonly\r?$/m);
+    const candidates = answerSdp.match(/^a=candidate:.*$/gm) ?? [];
+    assert.ok(candidates.length > 0);
+    for (const c of candidates) assert.match(c, / 127\.0\.0\.1 \d+ typ host/);
+    assert.match(answerSdp, /^a=end-of-candidates\r?$/m, 'non-trickle: gathering complete');
+    await until(() => client.packets.length > 0, 3000, 'first packet');
+    assert.ok(client.packets.every((p) => p.payloadType === 112));
+  });
+
+  it('delivers keyframes whose SPS parses to 640x360 and a growing frame count', async () => {
+    const { client } = await connect();
+    await until(() => depacketize(client.packets).some((u) => u.keyframe), 3000, 'a keyframe');
+    const decoded = depacketize(client.packets);
+    const key = decoded.find((u) => u.keyframe)!;
+    const sps = key.nalus.find((n) => (n[0]! & 0x1f) === 7)!;
+    const info = parseH264Sps(sps)!;
+    assert.equal(info.width, 640);
+    assert.equal(info.height, 360);
+    const n1 = decoded.length;
+    await sleep(500);
+    const n2 = depacketize(client.packets).length;
+    assert.ok(n2 >= n1 + 8, `frames ${n1} → ${n2}`);
+    for (const p of client.packets) assert.ok(p.payload.byteLength <= 1200);
+  });
+
+  it('gives 3 viewers independent SSRCs and sequence numbers with no cross-talk', async () => {
+    const viewers = await Promise.all([connect(), connect(), connect()]);
+    await sleep(800);
+    const ssrcs = new Set<number>();
+    for (const { client, id } of viewers) {
+      const own = new Set(client.packets.map((p) => p.ssrc));
+      assert.equal(own.size, 1, 'one SSRC per viewer');
+      const [ssrc] = own;
+      assert.equal(ssrc, service.sessions.get(id)!.sender.videoSsrc);
+      ssrcs.add(ssrc!);
+      const seq = client.packets.map((p) => p.sequenceNumber);
+      assert.ok(seq.length > 50);
+      for (let i = 1; i < seq.length; i++) assert.equal(seq[i], (seq[i - 1]! + 1) & 0xffff, `viewer seq at ${i}`);
+      assert.ok(depacketize(client.packets)[0]!.keyframe);
+    }
+    assert.equal(ssrcs.size, 3);
+    assert.notDeepEqual(viewers[0]!.client.packets[0]!.sequenceNumber, viewers[1]!.client.packets[0]!.sequenceNumber);
+    assert.equal(service.viewersOf('cam'), service.sessions.size);
+  });
+
+  it("starts a late viewer on a keyframe from the GOP cache within 200 ms, timestamps monotonic", async () => {
+    await until(() => stream.gopUnits().length >= 8, 2000, 'a GOP cache half full');
+    const { client } = await connect();
+    await until(() => client.packets.length > 0, 2000, 'first packet');
+    const wait = client.arrivals[0]! - client.connectedAt!;
+    assert.ok(wait < 200, `first packet ${wait.toFixed(0)} ms after connecting`);
+    await sleep(400);
+    const decoded = depacketize(client.packets);
+    assert.equal(decoded[0]!.keyframe, true);
+    for (let i = 1; i < client.packets.length; i++) {
+      assert.ok(tsDelta(client.packets[i - 1]!.timestamp, client.packets[i]!.timestamp) >= 0, `timestamp steps back at ${i}`);
+    }
+    // The catch-up was squeezed: its units sit 1 tick apart, the live ones a frame apart.
+    const ts = [...new Set(client.packets.map((p) => p.timestamp))];
+    assert.equal(tsDelta(ts[0]!, ts[1]!), 1);
+    assert.equal(tsDelta(ts.at(-2)!, ts.at(-1)!), FRAME_TICKS);
+  });
+
+  it('answers a PLI from the viewer with a keyframe right after the last timestamp', async () => {
+    const { client, id } = await connect();
+    const session = service.sessions.get(id)!;
+    await until(() => client.packets.length > 0, 2000, 'first packet');
+    await sleep(700); // past the catch-up, somewhere inside a GOP
+    const mark = client.packets.length;
+    await client.sendPli(client.packets[0]!.ssrc);
+    await until(() => session.stats.plisReceived === 1, 1000, 'the PLI at the server');
+    // The replay starts 1 tick after whatever the server sent last (live frames are 3600 apart),
+    // so its first packet is the first one 1 tick after its predecessor.
+    const replayStart = (): number =>
+      client.packets.findIndex((p, i) => i > mark && tsDelta(client.packets[i - 1]!.timestamp, p.timestamp) === 1);
+    await until(() => replayStart() > 0, 1000, 'the replayed GOP');
+    assert.equal(session.stats.gopReplays, 1);
+    const replayed = depacketize(client.packets.slice(replayStart()));
+    assert.equal(replayed[0]!.keyframe, true, 'the replay starts with a keyframe');
+  });
+
+  it('stops sending once the session is deleted', async () => {
+    const { client, id } = await connect();
+    await until(() => client.packets.length > 0, 2000, 'first packet');
+    const before = service.viewersOf('cam');
+    assert.equal(service.deleteSession(id), true);
+    assert.equal(service.viewersOf('cam'), before - 1);
+    assert.equal(service.deleteSession(id), false);
+    await sleep(200);
+    const n = client.packets.length;
+    await sleep(500);
+    assert.equal(client.packets.length, n);
+  });
+
+  it('rejects a garbage offer with ProtocolError and a VP8-only offer with UnsupportedError', async () => {
+    await assert.rejects(service.createSession('cam', 'this is not sdp'), ProtocolError);
+    await assert.rejects(service.createSession('cam', 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n'), ProtocolError);
+    const vp8 = new TestWhepClient([new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 })]);
+    clients.push(vp8);
+    await assert.rejects(service.createSession('cam', await vp8.offer()), UnsupportedError);
+  });
+
+  it('rejects an H.265 camera with UnsupportedError', async () => {
+    const h265 = new Stream('h265');
+    h265.setTracks([{ kind: 'video', codec: 'H265', payloadType: 96, clockRate: 90000, fmtp: {} }]);
+    const svc = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [] }, { get: () => h265 });
+    const client = new TestWhepClient();
+    clients.push(client);
+    await assert.rejects(svc.createSession('h265', await client.offer()), UnsupportedError);
+    assert.equal(svc.sessions.size, 0);
+    svc.close();
+    h265.close();
+  });
+
+  it('closes a session that never connects after the connect timeout', async () => {
+    const svc = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [], connectTimeoutMs: 300 }, { get: () => stream });
+    const client = new TestWhepClient();
+    clients.push(client);
+    const { id } = await svc.createSession('cam', await client.offer()); // answer never applied
+    assert.equal(svc.sessions.get(id)?.state, 'connecting');
+    await until(() => svc.sessions.size === 0, 2000, 'the timeout');
+    svc.close();
+  });
+});
