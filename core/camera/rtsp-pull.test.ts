@@ -13,6 +13,16 @@ const T = 20_000;
 /** sprop-parameter-sets of GStreamer's x264enc at 320x240 (baseline). */
 const SPROP_320x240 = 'Z0LAFdoFB+wFqDAwNSgAAAMACAAAAwD0eLF1,aM48gA==';
 
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown): void => {
+  unhandled.push(reason);
+};
+process.on('unhandledRejection', onUnhandled);
+after(() => {
+  process.off('unhandledRejection', onUnhandled);
+  assert.deepEqual(unhandled, [], 'no unhandled rejection');
+});
+
 /** A reader sink that records what it is given. */
 class RecordingSink implements ReaderSink {
   readonly name = 'test:recorder';

@@ -9,8 +9,6 @@
  * and online again on the next setTracks.
  */
 import type { Track, Unit } from '../../codecs/access-unit.js';
-import { parseH264Sps, profileLevelId } from '../../codecs/h264/sps.js';
-import { parseH265Sps } from '../../codecs/h265/sps.js';
 import { Emitter } from '../emitter.js';
 import { ProtocolError } from '../errors.js';
 import { RateLimitedLog, createLogger, redactUrl } from '../log.js';
@@ -198,7 +196,6 @@ export class RtspPullSource extends Emitter<{ state: [PullState] }> {
       this.#depacketizers = depacketizers;
       let lastRtpAt = performance.now();
       let delivered = false;
-      let infoSet = this.#videoInfoFromTracks(tracks);
       client.on('rtp', (index, pkt, receivedAt) => {
         lastRtpAt = receivedAt;
         const units = depacketizers.push(index, pkt, receivedAt);
@@ -207,7 +204,6 @@ export class RtspPullSource extends Emitter<{ state: [PullState] }> {
             delivered = true;
             this.#backoff.reset();
           }
-          if (!infoSet && unit.kind === 'video' && unit.keyframe) infoSet = this.#videoInfoFromUnit(unit);
           this.#stream.push(unit);
         }
       });
@@ -260,32 +256,5 @@ export class RtspPullSource extends Emitter<{ state: [PullState] }> {
     }
     return t;
   }
-
-  /** Codec, size and profile for the API, from the SDP's sprop parameter sets. */
-  #videoInfoFromTracks(tracks: readonly Track[]): boolean {
-    const video = tracks.find((t) => t.kind === 'video');
-    return video?.kind === 'video' && video.sps ? this.#videoInfo(video.codec, video.sps) : false;
-  }
-
-  #videoInfoFromUnit(unit: Unit): boolean {
-    if (unit.kind !== 'video') return false;
-    const spsType = unit.codec === 'H264' ? 7 : 33;
-    const sps = unit.nalus.find((n) =>
-      unit.codec === 'H264' ? (n[0]! & 0x1f) === spsType : ((n[0]! >> 1) & 0x3f) === spsType,
-    );
-    return sps ? this.#videoInfo(unit.codec, sps) : false;
-  }
-
-  #videoInfo(codec: 'H264' | 'H265', sps: Uint8Array): boolean {
-    if (codec === 'H264') {
-      const info = parseH264Sps(sps);
-      if (!info) return false;
-      this.#stream.setVideoInfo({ codec, width: info.width, height: info.height, profile: profileLevelId(sps) });
-      return true;
-    }
-    const info = parseH265Sps(sps);
-    if (!info) return false;
-    this.#stream.setVideoInfo({ codec, width: info.width, height: info.height });
-    return true;
-  }
 }
+

@@ -152,10 +152,10 @@ describe('WhepService', () => {
     // so its first packet is the first one 1 tick after its predecessor.
     const replayStart = (): number =>
       client.packets.findIndex((p, i) => i > mark && tsDelta(client.packets[i - 1]!.timestamp, p.timestamp) === 1);
-    await until(() => replayStart() > 0, 1000, 'the replayed GOP');
+    const replayedUnits = (): VideoUnit[] => (replayStart() > 0 ? depacketize(client.packets.slice(replayStart())) : []);
+    await until(() => replayedUnits().length > 0, 1000, 'the replayed GOP');
     assert.equal(session.stats.gopReplays, 1);
-    const replayed = depacketize(client.packets.slice(replayStart()));
-    assert.equal(replayed[0]!.keyframe, true, 'the replay starts with a keyframe');
+    assert.equal(replayedUnits()[0]!.keyframe, true, 'the replay starts with a keyframe');
   });
 
   it('stops sending once the session is deleted', async () => {
@@ -189,6 +189,53 @@ describe('WhepService', () => {
     assert.equal(svc.sessions.size, 0);
     svc.close();
     h265.close();
+  });
+
+  it('adds a sendonly audio section for a PCMA camera and passes its payloads through', async () => {
+    const av = new Stream('av');
+    av.setTracks([
+      ...stream.tracks,
+      { kind: 'audio', codec: 'PCMA', payloadType: 8, clockRate: 8000, channels: 1, fmtp: {} },
+    ]);
+    const svc = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [], portRange: [47000, 47999] }, { get: () => av });
+    const client = new TestWhepClient(undefined, true);
+    clients.push(client);
+    const { answerSdp } = await svc.createSession('av', await client.offer());
+    assert.match(answerSdp, /^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 8\r?$/m);
+    assert.match(answerSdp, /^a=rtpmap:8 PCMA\/8000\r?$/m);
+    for (const c of answerSdp.match(/^a=candidate:.*$/gm) ?? []) {
+      const port = Number(/ 127\.0\.0\.1 (\d+) typ/.exec(c)![1]);
+      assert.ok(port >= 47000 && port <= 47999, `candidate port ${port} inside the configured range`);
+    }
+    await client.accept(answerSdp);
+    const feed = setInterval(() => {
+      const i = pushed;
+      av.push({ ...units[i % units.length]!, pts: i * FRAME_TICKS });
+      av.push({ kind: 'audio', codec: 'PCMA', clockRate: 8000, pts: i * 320, payload: new Uint8Array(320).fill(i & 0xff), receivedAt: 0 });
+    }, 40);
+    try {
+      await until(() => client.audioPackets.length >= 5 && client.packets.length > 0, 3000, 'audio and video');
+    } finally {
+      clearInterval(feed);
+    }
+    const a = client.audioPackets;
+    assert.ok(a.every((p) => p.payloadType === 8 && p.payload.byteLength === 320));
+    assert.equal(new Set(a.map((p) => p.ssrc)).size, 1);
+    assert.notEqual(a[0]!.ssrc, client.packets[0]!.ssrc);
+    svc.close();
+    av.close();
+  });
+
+  it('waits for a camera that is still connecting before answering', async () => {
+    const late = new Stream('late');
+    const svc = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [], waitForTracksMs: 3000 }, { get: () => late });
+    const client = new TestWhepClient();
+    clients.push(client);
+    setTimeout(() => late.setTracks(stream.tracks), 100);
+    const { answerSdp } = await svc.createSession('late', await client.offer());
+    assert.match(answerSdp, /profile-level-id=64001e/);
+    svc.close();
+    late.close();
   });
 
   it('closes a session that never connects after the connect timeout', async () => {

@@ -43,6 +43,8 @@ export class TestWhepClient {
   readonly pc: RTCPeerConnection;
   readonly video: RTCRtpTransceiver;
   readonly packets: RtpPacket[] = [];
+  /** Audio RTP, when the client offered audio. */
+  readonly audioPackets: RtpPacket[] = [];
   /** performance.now() when each packet arrived. */
   readonly arrivals: number[] = [];
   connectedAt?: number;
@@ -59,7 +61,10 @@ export class TestWhepClient {
     });
     guardPeerConnection(this.pc, []);
     this.video = this.pc.addTransceiver('video', { direction: 'recvonly' });
-    if (audio) this.pc.addTransceiver('audio', { direction: 'recvonly' });
+    if (audio) {
+      const at = this.pc.addTransceiver('audio', { direction: 'recvonly' });
+      at.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => this.audioPackets.push(toRtp(rtp))));
+    }
     this.video.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         const p = toRtp(rtp);
