@@ -1,0 +1,186 @@
+/**
+ * The whole server against a real GStreamer RTSP camera on loopback: Digest auth with the
+ * password from an environment variable, a WHEP viewer over HTTP that stays connected while
+ * the camera is killed and restarted, on-demand connection, ffprobe reading the restream, and
+ * the password never showing up in the API or the logs.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { H264Depacketizer } from '../codecs/h264/depacketizer.js';
+import { parseConfigText } from '../config/load.js';
+import type { CameraInfo } from './http/types.js';
+import { GstCamera } from './rtsp/testdata/gst-peer.js';
+import { startServer, type Server } from './server.js';
+import { TestWhepClient } from './webrtc/testdata/whep-client.js';
+
+const PASSWORD = 's3cret-Pa55';
+const WIDTH = 320;
+const HEIGHT = 240;
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A WHEP viewer that counts the keyframes it can depacketize. */
+class Viewer {
+  readonly client = new TestWhepClient();
+  readonly depacketizer = new H264Depacketizer();
+  keyframes = 0;
+  units = 0;
+  location = '';
+
+  constructor() {
+    this.client.onPacket = (p) => {
+      for (const unit of this.depacketizer.push(p)) {
+        this.units++;
+        if (unit.keyframe) this.keyframes++;
+      }
+    };
+  }
+
+  async connect(base: string, camera: string): Promise<void> {
+    const res = await fetch(`${base}whep/${camera}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp' },
+      body: await this.client.offer(),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    this.location = res.headers.get('location')!;
+    await this.client.accept(await res.text());
+  }
+
+  async close(base: string): Promise<void> {
+    if (this.location) await fetch(new URL(this.location, base), { method: 'DELETE' });
+    await this.client.close();
+  }
+}
+
+describe('server with a real RTSP camera', { timeout: 120_000 }, () => {
+  const camera = new GstCamera({ user: 'admin', password: PASSWORD, width: WIDTH, height: HEIGHT, fps: 15 });
+  let server: Server;
+  let base = '';
+  const logged: string[] = [];
+  const writes = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+
+  const cameraInfo = async (id: string): Promise<CameraInfo> => (await fetch(`${base}api/cameras/${id}`)).json() as Promise<CameraInfo>;
+
+  before(async () => {
+    // Capture everything the server logs, to prove the password never appears.
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      logged.push(String(chunk));
+      return writes.out(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      logged.push(String(chunk));
+      return writes.err(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    await camera.start();
+    const url = camera.url();
+    const config = parseConfigText(
+      [
+        'log: { level: debug }',
+        'http: { host: 127.0.0.1, port: 0 }',
+        'rtsp: { host: 127.0.0.1, port: 0 }',
+        'webrtc: { hostAddresses: [127.0.0.1] }',
+        'cameras:',
+        '  gate1:',
+        `    url: ${url}`,
+        '    username: admin',
+        '    password: ${GATE1_PASSWORD}',
+        '    timeoutMs: 3000',
+        '    reconnect: { initialMs: 200, maxMs: 1000 }',
+        '  lazy:',
+        `    url: ${url}`,
+        '    username: admin',
+        '    password: ${GATE1_PASSWORD}',
+        '    onDemand: true',
+        '    onDemandCloseAfterMs: 500',
+      ].join('\n'),
+      'e2e',
+      [],
+      { GATE1_PASSWORD: PASSWORD },
+    );
+    server = await startServer(config);
+    base = server.addresses.pageUrl;
+  });
+
+  after(async () => {
+    await server?.close();
+    await camera.stop();
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+  });
+
+  it('pulls the camera with Digest auth and reports its video in the API without the password', async () => {
+    const info = await waitFor('gate1 online', 15_000, async () => {
+      const c = await cameraInfo('gate1');
+      return c.state === 'online' && c.width ? c : undefined;
+    });
+    assert.equal(info.codec, 'H264');
+    assert.equal(info.width, WIDTH);
+    assert.equal(info.height, HEIGHT);
+    const list = await (await fetch(`${base}api/cameras`)).text();
+    assert.ok(list.includes('gate1'));
+    assert.ok(!list.includes(PASSWORD), 'password in /api/cameras');
+  });
+
+  it('restreams the pulled camera over RTSP, read back by ffprobe', async () => {
+    const { stdout } = await promisify(execFile)('ffprobe', [
+      '-v', 'error', '-rtsp_transport', 'tcp', '-show_streams', '-of', 'json',
+      `rtsp://127.0.0.1:${server.addresses.rtspPort}/gate1`,
+    ], { timeout: 20_000 });
+    const video = (JSON.parse(stdout) as { streams: Array<{ codec_name: string; width: number; height: number }> }).streams[0]!;
+    assert.equal(video.codec_name, 'h264');
+    assert.equal(video.width, WIDTH);
+    assert.equal(video.height, HEIGHT);
+  });
+
+  it('keeps a connected viewer through a camera restart: frames flow again without a new session', async () => {
+    const viewer = new Viewer();
+    try {
+      await viewer.connect(base, 'gate1');
+      await waitFor('first keyframe', 10_000, () => (viewer.keyframes > 0 ? true : undefined));
+      const before = await cameraInfo('gate1');
+      await camera.stop();
+      await waitFor('gate1 offline', 15_000, async () => ((await cameraInfo('gate1')).state !== 'online' ? true : undefined));
+      const unitsWhileDown = viewer.units;
+      await camera.start();
+      await waitFor('gate1 back online', 20_000, async () => ((await cameraInfo('gate1')).state === 'online' ? true : undefined));
+      const keyframesBefore = viewer.keyframes;
+      await waitFor('a keyframe after the restart', 15_000, () => (viewer.keyframes > keyframesBefore ? true : undefined));
+      await waitFor('frames flowing again', 10_000, () => (viewer.units > unitsWhileDown + 15 ? true : undefined));
+      const after = await cameraInfo('gate1');
+      assert.ok(after.reconnects > before.reconnects, `reconnects ${before.reconnects} → ${after.reconnects}`);
+      assert.equal(after.viewers, 1, 'the same viewer stayed attached');
+    } finally {
+      await viewer.close(base);
+    }
+  });
+
+  it('connects an on-demand camera only while someone watches', async () => {
+    assert.equal((await cameraInfo('lazy')).state, 'idle');
+    const viewer = new Viewer();
+    try {
+      await viewer.connect(base, 'lazy');
+      await waitFor('lazy online', 15_000, async () => ((await cameraInfo('lazy')).state === 'online' ? true : undefined));
+      await waitFor('frames from the on-demand camera', 10_000, () => (viewer.keyframes > 0 ? true : undefined));
+    } finally {
+      await viewer.close(base);
+    }
+    await waitFor('lazy idle again', 10_000, async () => ((await cameraInfo('lazy')).state === 'idle' ? true : undefined));
+  });
+
+  it('never logs the password', () => {
+    const all = logged.join('');
+    assert.ok(all.includes('gate1'), 'the server logged something about gate1');
+    assert.ok(!all.includes(PASSWORD), 'password found in the log');
+  });
+});
