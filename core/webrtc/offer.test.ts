@@ -32,7 +32,7 @@ const CHROME_OFFER = [
 describe('parseOffer', () => {
   it('lists every codec of every section with fmtp and rtcp-fb', () => {
     const media = parseOffer(CHROME_OFFER);
-    assert.deepEqual(media.map((m) => [m.kind, m.mid]), [['audio', '0'], ['video', '1']]);
+    assert.deepEqual(media.map((m) => [m.kind, m.mid, m.direction, m.disabled]), [['audio', '0', 'recvonly', false], ['video', '1', 'recvonly', false]]);
     const h = media[1]!.codecs.find((c) => c.payloadType === 102)!;
     assert.equal(h.name, 'H264');
     assert.equal(h.fmtp['profile-level-id'], '42001f');

@@ -28,6 +28,10 @@ export interface OfferedCodec {
 export interface OfferedMedia {
   kind: string;
   mid?: string;
+  /** a=sendrecv / sendonly / recvonly / inactive (sendrecv when absent, RFC 8866 §6.7). */
+  direction: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** m= port 0: the section is rejected or disabled. */
+  disabled: boolean;
   codecs: OfferedCodec[];
 }
 
@@ -68,7 +72,9 @@ export function parseOffer(sdp: string): OfferedMedia[] {
         rtcpFb,
       });
     }
-    return { kind: m.type, mid: attributeValue(m.attributes, 'mid'), codecs };
+    const dirs = ['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const;
+    const direction = dirs.find((d) => m.attributes.some((a) => a.name.toLowerCase() === d)) ?? 'sendrecv';
+    return { kind: m.type, mid: attributeValue(m.attributes, 'mid'), direction, disabled: m.port === 0, codecs };
   });
 }
 

@@ -6,7 +6,8 @@
  *
  * werift, as answerer, keeps every offered codec whose MIME type it knows and sends with the first
  * one; we override the transceiver's codec list with the one payload type we chose, carrying the
- * camera's profile-level-id and only the feedback we act on (PLI and FIR; no NACK, no REMB/TWCC).
+ * camera's profile-level-id and only the feedback we act on: NACK (werift retransmits from its
+ * per-sender history of the last 128 packets), PLI and FIR; no REMB/TWCC.
  */
 import { RTCPeerConnection, RTCRtpCodecParameters, useH264, useOPUS, usePCMU } from 'werift';
 import type { RTCRtpSender, RTCRtpTransceiver } from 'werift';
@@ -30,7 +31,7 @@ export interface NegotiatedPeer {
   audio?: { sender: RTCRtpSender; payloadType: number; codec: string };
 }
 
-const FEEDBACK_WE_ANSWER = new Set(['nack pli', 'ccm fir']);
+const FEEDBACK_WE_ANSWER = new Set(['nack', 'nack pli', 'ccm fir']);
 
 function forceCodec(t: RTCRtpTransceiver, offered: OfferedCodec, mimeType: string, parameters: string | undefined): void {
   const codec = new RTCRtpCodecParameters({
@@ -58,8 +59,11 @@ function fmtpString(fmtp: Record<string, string>): string | undefined {
  */
 export async function answerOffer(offerSdp: string, media: CameraMedia, ice: IceOptions): Promise<NegotiatedPeer> {
   const offered = parseOffer(offerSdp);
-  const videoMedia = offered.find((m) => m.kind === 'video');
+  const videoMedia = offered.find((m) => m.kind === 'video' && !m.disabled);
   if (!videoMedia) throw new UnsupportedError('the offer has no video m= section');
+  if (videoMedia.direction === 'sendonly' || videoMedia.direction === 'inactive') {
+    throw new UnsupportedError(`the offer's video is ${videoMedia.direction}; WHEP viewers receive (recvonly)`);
+  }
   const h264 = chooseH264(videoMedia, media.videoProfileLevelId);
   const audioCodec = media.audio ? chooseAudio(offered.find((m) => m.kind === 'audio'), media.audio.codec, media.audio.clockRate) : undefined;
 
@@ -72,6 +76,9 @@ export async function answerOffer(offerSdp: string, media: CameraMedia, ice: Ice
       audio: [useOPUS(), usePCMU(), new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, payloadType: 8 })],
     },
     headerExtensions: { audio: [], video: [] },
+    // One transport from the start: with max-compat werift creates one per transceiver before it
+    // knows the offer is bundled, and the orphaned one is never closed (WHEP clients bundle anyway).
+    bundlePolicy: 'max-bundle',
   });
   guardPeerConnection(pc, ice.iceServers);
   try {

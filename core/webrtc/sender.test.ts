@@ -15,11 +15,14 @@ class FakeSender {
   readonly onRtcp = new Event<[unknown]>();
   readonly sent: RtpPacket[] = [];
   readonly packetObjects = new Set<WeriftRtp>();
+  /** werift's NACK history: it keeps the very object it was given, by sequence number. */
+  readonly history = new Map<number, WeriftRtp>();
   constructor(ssrc: number) {
     this.ssrc = ssrc;
   }
   async sendRtp(p: WeriftRtp): Promise<void> {
     this.packetObjects.add(p);
+    this.history.set(p.header.sequenceNumber, p);
     // werift overwrites ssrc/pt (and offsets) on the object it is given, as this does.
     p.header.ssrc = this.ssrc;
     this.sent.push(parseRtp(new Uint8Array(p.serialize()))!);
@@ -73,7 +76,9 @@ describe('ViewerSender', () => {
     const reference = viewers[0]!.fake.sent.map((p) => Buffer.from(p.payload).toString('hex'));
     for (const [i, { fake }] of viewers.entries()) {
       assert.ok(fake.sent.length > 30);
-      assert.equal(fake.packetObjects.size, 1, 'one reused packet object per viewer');
+      // A new object per packet: werift retransmits NACKed packets from the objects it kept.
+      assert.equal(fake.packetObjects.size, fake.sent.length, 'one packet object per packet sent');
+      for (const [seq, kept] of fake.history) assert.equal(kept.header.sequenceNumber, seq, 'NACK history entry rewritten later');
       for (const other of viewers) if (other.fake !== fake) assert.ok(![...other.fake.packetObjects].some((o) => fake.packetObjects.has(o)));
       for (const [j, p] of fake.sent.entries()) {
         assert.equal(p.ssrc, 1000 + i);
@@ -126,6 +131,34 @@ describe('ViewerSender', () => {
     assert.equal(first.keyframe, true);
     assert.equal(v.stats.keyframesSent, 1);
     stream.close();
+  });
+
+  it('paces the GOP catch-up instead of one burst, with live packets queued behind it in order', async () => {
+    const stream = newStream();
+    for (let i = 0; i < 24; i++) stream.push(units[i]!);
+    const fake = new FakeSender(7);
+    const pacing = { burstBytes: 4000, bytesPerMs: 200 };
+    const v = new ViewerSender({ name: 'paced', stream, video: { sender: fake.asSender, payloadType: 102 }, pacing });
+    v.start();
+    await flush();
+    const gopBytes = stream.gopUnits().reduce((n, u) => n + (u.kind === 'video' ? u.nalus.reduce((m, x) => m + x.length, 0) : 0), 0);
+    assert.ok(gopBytes > 3 * pacing.burstBytes, `test GOP too small (${gopBytes} bytes)`);
+    const sentAtOnce = fake.sent.length;
+    assert.ok(sentAtOnce > 0, 'the burst went out at once');
+    const burstBytes = fake.sent.reduce((n, p) => n + p.payload.length, 0);
+    assert.ok(burstBytes < pacing.burstBytes + 1300, `burst of ${burstBytes} bytes exceeds the budget`);
+    stream.push(units[24]!); // a live unit while the catch-up is still being paced
+    await flush();
+    const deadline = Date.now() + 5000;
+    while (depacketize(fake.sent).length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(fake.sent.length > sentAtOnce, 'the rest followed');
+    const out = depacketize(fake.sent);
+    assert.equal(out.length, 25, 'every catch-up unit and the live one arrived whole');
+    for (let i = 1; i < fake.sent.length; i++) {
+      assert.equal(fake.sent[i]!.sequenceNumber, (fake.sent[i - 1]!.sequenceNumber + 1) & 0xffff);
+      assert.ok(fake.sent[i]!.timestamp - fake.sent[i - 1]!.timestamp >= 0, 'timestamps never step back');
+    }
+    v.close();
   });
 
   it('answers a PLI with the cached GOP right after the last timestamp, at most once per 500 ms', async () => {

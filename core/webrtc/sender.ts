@@ -66,39 +66,116 @@ function random32(): number {
   return randomBytes(4).readUInt32BE(0);
 }
 
-/** Sends payloads on one RTCRtpSender with this viewer's own sequence numbers, through one reused packet. */
+/** Pacing of GOP catch-up and PLI replays: a first burst, then a steady rate. */
+export interface PacingOptions {
+  /** Bytes sent at once before pacing starts (a keyframe usually fits). */
+  burstBytes: number;
+  /** Bytes per millisecond after the burst (5000 = 40 Mbit/s). */
+  bytesPerMs: number;
+}
+
+/**
+ * 16 KiB at once, then 20 Mbit/s: a 2 s GOP of a 2 Mbit/s camera (~500 KB) goes out in ~200 ms.
+ * Measured with bench/viewers.ts on loopback: 64 KiB + 40 Mbit/s still lost ~180 packets per
+ * joining viewer (its socket buffer overflows while it finishes DTLS setup); this lost none.
+ */
+export const DEFAULT_PACING: PacingOptions = { burstBytes: 16 * 1024, bytesPerMs: 2500 };
+
+/** Paced packets a viewer may have waiting before its reader stops delivering (≈ 2 MB). */
+const MAX_PACED_PACKETS = 2000;
+
+/**
+ * Sends payloads on one RTCRtpSender with this viewer's own sequence numbers.
+ *
+ * Every packet is a new werift RtpPacket: werift keeps the object it is given in its NACK
+ * history (`rtpCache[seq % 128]`) and retransmits it from there, so a reused object would make
+ * every retransmission a copy of the latest packet. The payload bytes stay shared.
+ *
+ * Paced sends (GOP catch-up, PLI replays) go through a token bucket: a whole GOP written in one
+ * synchronous loop is a burst of several hundred packets that overflows the receiver's socket
+ * buffer (measured: 132 of ~400 catch-up packets lost by a loopback werift viewer). While paced packets
+ * wait, later packets queue behind them so the order on the wire stays the sending order.
+ */
 class RtpWriter {
   readonly #sender: RTCRtpSender;
   readonly #payloadType: number;
-  readonly #header = new RtpHeader();
-  readonly #packet = new RtpPacket(this.#header, Buffer.alloc(0));
+  readonly #pacing: PacingOptions;
   #seq = random32() & 0xffff;
+  #queue: Array<{ payload: Buffer; timestamp: number; marker: boolean }> = [];
+  #tokens: number;
+  #lastRefill = performance.now();
+  #timer?: NodeJS.Timeout;
   packets = 0;
   bytes = 0;
+  closed = false;
+  /** Called when the paced queue has emptied. */
+  onDrain?: () => void;
 
-  constructor(sender: RTCRtpSender, payloadType: number) {
+  constructor(sender: RTCRtpSender, payloadType: number, pacing: PacingOptions) {
     this.#sender = sender;
     this.#payloadType = payloadType;
+    this.#pacing = pacing;
+    this.#tokens = pacing.burstBytes;
   }
 
   get ssrc(): number {
     return this.#sender.ssrc;
   }
 
+  /** Packets waiting for the pacer. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Sends now, unless paced packets are waiting (then it queues behind them). */
   send(payload: Buffer, timestamp: number, marker: boolean): void {
-    const h = this.#header;
-    h.ssrc = this.#sender.ssrc;
-    h.payloadType = this.#payloadType;
-    h.sequenceNumber = this.#seq;
-    h.timestamp = timestamp >>> 0;
-    h.marker = marker;
-    h.extension = false;
-    h.extensions = [];
+    if (this.#queue.length > 0) this.paced(payload, timestamp, marker);
+    else this.#write(payload, timestamp, marker);
+  }
+
+  /** Sends through the token bucket. */
+  paced(payload: Buffer, timestamp: number, marker: boolean): void {
+    this.#queue.push({ payload, timestamp, marker });
+    if (!this.#timer) this.#flush();
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.#timer);
+    this.#queue = [];
+  }
+
+  #flush = (): void => {
+    this.#timer = undefined;
+    if (this.closed) return;
+    const now = performance.now();
+    const { burstBytes, bytesPerMs } = this.#pacing;
+    this.#tokens = Math.min(burstBytes, this.#tokens + (now - this.#lastRefill) * bytesPerMs);
+    this.#lastRefill = now;
+    let i = 0;
+    const q = this.#queue;
+    while (i < q.length && this.#tokens > 0) {
+      const p = q[i++]!;
+      this.#tokens -= p.payload.byteLength;
+      this.#write(p.payload, p.timestamp, p.marker);
+    }
+    this.#queue = i === q.length ? [] : q.slice(i);
+    if (this.#queue.length > 0) this.#timer = setTimeout(this.#flush, 2);
+    else this.onDrain?.();
+  };
+
+  #write(payload: Buffer, timestamp: number, marker: boolean): void {
+    const header = new RtpHeader({
+      ssrc: this.#sender.ssrc,
+      payloadType: this.#payloadType,
+      sequenceNumber: this.#seq,
+      timestamp: timestamp >>> 0,
+      marker,
+    });
     this.#seq = (this.#seq + 1) & 0xffff;
-    this.#packet.payload = payload;
     this.packets++;
     this.bytes += payload.byteLength;
-    this.#sender.sendRtp(this.#packet).catch((err: unknown) => log.debug(`sendRtp failed: ${String(err)}`));
+    this.#sender.sendRtp(new RtpPacket(header, payload)).catch((err: unknown) => log.debug(`sendRtp failed: ${String(err)}`));
   }
 }
 
@@ -109,6 +186,8 @@ export interface ViewerSenderStats {
   videoUnitsSent: number;
   audioUnitsSent: number;
   keyframesSent: number;
+  /** Units sent from the GOP cache when the viewer started (with compressed timestamps). */
+  catchUpUnits: number;
   plisReceived: number;
   firsReceived: number;
   gopReplays: number;
@@ -124,6 +203,8 @@ export interface ViewerSenderOptions {
   audio?: { sender: RTCRtpSender; payloadType: number; codec: string };
   /** Minimum time between two GOP replays answering PLI/FIR (default 500 ms). */
   pliMinIntervalMs?: number;
+  /** Pacing of catch-up and replays (default DEFAULT_PACING). */
+  pacing?: PacingOptions;
   now?: () => number;
 }
 
@@ -131,7 +212,7 @@ export interface ViewerSenderOptions {
 export class ViewerSender implements ReaderSink {
   readonly name: string;
   readonly stats: ViewerSenderStats = {
-    packetsSent: 0, bytesSent: 0, videoUnitsSent: 0, audioUnitsSent: 0, keyframesSent: 0,
+    packetsSent: 0, bytesSent: 0, videoUnitsSent: 0, audioUnitsSent: 0, keyframesSent: 0, catchUpUnits: 0,
     plisReceived: 0, firsReceived: 0, gopReplays: 0, keyframeRequestsIgnored: 0,
   };
   readonly #stream: Stream;
@@ -160,9 +241,11 @@ export class ViewerSender implements ReaderSink {
     this.name = opts.name;
     this.#stream = opts.stream;
     this.#packetizer = sharedPacketizer(opts.stream);
-    this.#video = new RtpWriter(opts.video.sender, opts.video.payloadType);
+    const pacing = opts.pacing ?? DEFAULT_PACING;
+    this.#video = new RtpWriter(opts.video.sender, opts.video.payloadType, pacing);
+    this.#video.onDrain = () => this.#reader?.resume();
     if (opts.audio) {
-      this.#audio = new RtpWriter(opts.audio.sender, opts.audio.payloadType);
+      this.#audio = new RtpWriter(opts.audio.sender, opts.audio.payloadType, pacing);
       this.#audioCodec = opts.audio.codec.toUpperCase();
     }
     this.#pliMinIntervalMs = opts.pliMinIntervalMs ?? 500;
@@ -223,7 +306,7 @@ export class ViewerSender implements ReaderSink {
     }
     this.#lastReplayAt = now;
     this.stats.gopReplays++;
-    for (const unit of gop) if (unit.kind === 'video') this.#sendVideo(unit, this.#lastVideoTs + 1);
+    for (const unit of gop) if (unit.kind === 'video') this.#sendVideo(unit, this.#lastVideoTs + 1, true);
   }
 
   /** Detaches from the stream; idempotent. */
@@ -232,6 +315,13 @@ export class ViewerSender implements ReaderSink {
     this.#closed = true;
     for (const off of this.#unsubscribe) off();
     this.#reader?.close();
+    this.#video.close();
+    this.#audio?.close();
+  }
+
+  /** Backpressure for the reader: the pacer is more than a GOP behind (it then drops and resyncs). */
+  congested(): boolean {
+    return this.#video.queued > MAX_PACED_PACKETS;
   }
 
   #writeVideo(unit: VideoUnit, catchUp: boolean): void {
@@ -246,8 +336,10 @@ export class ViewerSender implements ReaderSink {
       this.#videoShift ??= random32() - last.pts;
       ts = last.pts + this.#videoShift - (plan.length - 1 - this.#planIndex);
       this.#planIndex++;
+      this.stats.catchUpUnits++;
     } else if (catchUp) {
       ts = this.#lastVideoTs + 1;
+      this.stats.catchUpUnits++;
     } else {
       this.#planIndex = plan.length;
       if (this.#videoShift === undefined) this.#videoShift = random32() - unit.pts;
@@ -260,13 +352,17 @@ export class ViewerSender implements ReaderSink {
       if (!catchUp) this.#videoShift! += this.#lastVideoTs + 1 - ts;
       ts = this.#lastVideoTs + 1;
     }
-    this.#sendVideo(unit, ts);
+    this.#sendVideo(unit, ts, catchUp);
   }
 
-  #sendVideo(unit: VideoUnit, ts: number): void {
+  #sendVideo(unit: VideoUnit, ts: number, paced: boolean): void {
     const payloads = this.#packetizer.payloads(unit);
     const n = payloads.length;
-    for (let i = 0; i < n; i++) this.#video.send(payloads[i]!, ts, i === n - 1);
+    const video = this.#video;
+    for (let i = 0; i < n; i++) {
+      if (paced) video.paced(payloads[i]!, ts, i === n - 1);
+      else video.send(payloads[i]!, ts, i === n - 1);
+    }
     this.#lastVideoTs = ts;
     this.stats.videoUnitsSent++;
     if (unit.keyframe) this.stats.keyframesSent++;

@@ -122,22 +122,42 @@ describe('WhepService', () => {
     assert.equal(service.viewersOf('cam'), service.sessions.size);
   });
 
-  it("starts a late viewer on a keyframe from the GOP cache within 200 ms, timestamps monotonic", async () => {
-    await until(() => stream.gopUnits().length >= 8, 2000, 'a GOP cache half full');
-    const { client } = await connect();
-    await until(() => client.packets.length > 0, 2000, 'first packet');
-    const wait = client.arrivals[0]! - client.connectedAt!;
-    assert.ok(wait < 200, `first packet ${wait.toFixed(0)} ms after connecting`);
-    await sleep(400);
+  it('starts a late viewer on a keyframe from the GOP cache within 200 ms, timestamps monotonic', async () => {
+    // Its own stream, so the cached GOP is known: a keyframe and 11 more units, then live units.
+    const gopStream = new Stream('gop');
+    gopStream.setTracks(stream.tracks);
+    for (let i = 0; i < 12; i++) gopStream.push({ ...units[i]!, pts: i * FRAME_TICKS });
+    const svc = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [] }, { get: () => gopStream });
+    const client = new TestWhepClient();
+    clients.push(client);
+    const { id, answerSdp } = await svc.createSession('gop', await client.offer());
+    let next = 12;
+    const feed = setInterval(() => {
+      gopStream.push({ ...units[next % units.length]!, pts: next * FRAME_TICKS });
+      next++;
+    }, 40);
+    try {
+      await client.accept(answerSdp);
+      await until(() => client.packets.length > 0, 2000, 'first packet');
+      const wait = client.arrivals[0]! - client.connectedAt!;
+      assert.ok(wait < 200, `first packet ${wait.toFixed(0)} ms after connecting`);
+      await until(() => new Set(client.packets.map((p) => p.timestamp)).size >= 16, 2000, '16 units');
+    } finally {
+      clearInterval(feed);
+    }
     const decoded = depacketize(client.packets);
     assert.equal(decoded[0]!.keyframe, true);
     for (let i = 1; i < client.packets.length; i++) {
       assert.ok(tsDelta(client.packets[i - 1]!.timestamp, client.packets[i]!.timestamp) >= 0, `timestamp steps back at ${i}`);
     }
-    // The catch-up was squeezed: its units sit 1 tick apart, the live ones a frame apart.
+    // The catch-up was squeezed: the cached units sit 1 tick apart, the live ones a frame apart.
+    assert.ok(svc.sessions.get(id)!.stats.catchUpUnits >= 12);
     const ts = [...new Set(client.packets.map((p) => p.timestamp))];
-    assert.equal(tsDelta(ts[0]!, ts[1]!), 1);
-    assert.equal(tsDelta(ts.at(-2)!, ts.at(-1)!), FRAME_TICKS);
+    const n = svc.sessions.get(id)!.stats.catchUpUnits;
+    for (let i = 1; i < n; i++) assert.equal(tsDelta(ts[i - 1]!, ts[i]!), 1, `catch-up step ${i}`);
+    for (let i = n; i < ts.length; i++) assert.equal(tsDelta(ts[i - 1]!, ts[i]!), FRAME_TICKS, `live step ${i}`);
+    svc.close();
+    gopStream.close();
   });
 
   it('answers a PLI from the viewer with a keyframe right after the last timestamp', async () => {
@@ -171,12 +191,16 @@ describe('WhepService', () => {
     assert.equal(client.packets.length, n);
   });
 
-  it('rejects a garbage offer with ProtocolError and a VP8-only offer with UnsupportedError', async () => {
+  it('rejects a garbage offer with ProtocolError, a VP8-only or sendonly offer with UnsupportedError', async () => {
     await assert.rejects(service.createSession('cam', 'this is not sdp'), ProtocolError);
     await assert.rejects(service.createSession('cam', 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n'), ProtocolError);
     const vp8 = new TestWhepClient([new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, payloadType: 96 })]);
     clients.push(vp8);
     await assert.rejects(service.createSession('cam', await vp8.offer()), UnsupportedError);
+    const publisher = new TestWhepClient();
+    clients.push(publisher);
+    const sendonly = (await publisher.offer()).replace(/a=recvonly/g, 'a=sendonly');
+    await assert.rejects(service.createSession('cam', sendonly), UnsupportedError);
   });
 
   it('rejects an H.265 camera with UnsupportedError', async () => {

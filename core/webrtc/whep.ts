@@ -7,7 +7,7 @@
  * Ownership: WhepService → WhepSession → (RTCPeerConnection, ViewerSender → Reader).
  */
 import { randomUUID } from 'node:crypto';
-import type { RTCIceServer } from 'werift';
+import type { RTCIceServer, RTCPeerConnection } from 'werift';
 import { WEBRTC_AUDIO_CODECS, type Track, type VideoTrack } from '../../codecs/access-unit.js';
 import { profileLevelId } from '../../codecs/h264/sps.js';
 import { Emitter } from '../emitter.js';
@@ -58,7 +58,7 @@ export class WhepSession {
   readonly createdAt = Date.now();
   connectedAt?: number;
   state: 'connecting' | 'connected' | 'disconnected' | 'closed' = 'connecting';
-  readonly #pc: import('werift').RTCPeerConnection;
+  readonly #pc: RTCPeerConnection;
   readonly #sender: ViewerSender;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #onClose: (s: WhepSession) => void;
@@ -68,7 +68,7 @@ export class WhepSession {
   constructor(
     id: string,
     cameraId: string,
-    pc: import('werift').RTCPeerConnection,
+    pc: RTCPeerConnection,
     sender: ViewerSender,
     opts: { connectTimeoutMs: number; disconnectedTimeoutMs: number },
     onClose: (s: WhepSession) => void,
@@ -88,7 +88,11 @@ export class WhepSession {
         this.#disconnectTimer = undefined;
         this.connectedAt ??= Date.now();
         this.state = 'connected';
-        sender.start();
+        try {
+          sender.start();
+        } catch (err) {
+          this.close(`cannot read the stream: ${err instanceof Error ? err.message : String(err)}`);
+        }
       } else if (s === 'failed' || s === 'closed') {
         this.close(`connection ${s}`);
       } else if (s === 'disconnected' && this.state === 'connected') {
@@ -99,7 +103,7 @@ export class WhepSession {
   }
 
   /** The peer connection (for tests and diagnostics). */
-  get pc(): import('werift').RTCPeerConnection {
+  get pc(): RTCPeerConnection {
     return this.#pc;
   }
 

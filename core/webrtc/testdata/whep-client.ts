@@ -58,6 +58,9 @@ export class TestWhepClient {
         audio: [new RTCRtpCodecParameters({ mimeType: 'audio/PCMA', clockRate: 8000, payloadType: 8 })],
       },
       headerExtensions: { audio: [], video: [] },
+      // With max-compat, werift's offerer gathers a transport per m= line and never closes the one
+      // BUNDLE makes redundant (its socket keeps the test process alive).
+      bundlePolicy: 'max-bundle',
     });
     guardPeerConnection(this.pc, []);
     this.video = this.pc.addTransceiver('video', { direction: 'recvonly' });
