@@ -36,6 +36,14 @@ const flush = async (): Promise<void> => {
   for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
 };
 
+/** Waits until the viewer's pacer has sent everything (bounded). */
+async function drained(v: ViewerSender): Promise<void> {
+  await flush();
+  const deadline = Date.now() + 5000;
+  while (v.pacedPackets > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(v.pacedPackets, 0, 'pacer drained');
+}
+
 let units: VideoUnit[] = [];
 let sps: Uint8Array;
 before(() => {
@@ -120,9 +128,9 @@ describe('ViewerSender', () => {
     for (let i = 0; i < 10; i++) stream.push(units[i]!); // keyframe + 9
     const { v, fake } = viewer(stream, 1);
     v.start();
-    await flush();
+    await drained(v);
     stream.push(units[10]!);
-    await flush();
+    await drained(v);
     const ts = [...new Set(fake.sent.map((p) => p.timestamp))];
     assert.equal(ts.length, 11);
     for (let i = 1; i < 10; i++) assert.equal((ts[i]! - ts[i - 1]!) >>> 0, 1, `catch-up step ${i}`);
@@ -171,6 +179,7 @@ describe('ViewerSender', () => {
     const before = fake.sent.length;
     const lastTs = fake.sent.at(-1)!.timestamp;
     fake.onPictureLossIndication.execute();
+    await drained(v);
     const replay = fake.sent.slice(before);
     assert.ok(replay.length > 0);
     const replayTs = [...new Set(replay.map((p) => p.timestamp))];
@@ -187,7 +196,7 @@ describe('ViewerSender', () => {
     assert.equal(v.stats.gopReplays, 2);
     // Live continues after the replays without stepping back.
     stream.push(units[5]!);
-    await flush();
+    await drained(v);
     const all = [...new Set(fake.sent.map((p) => p.timestamp))];
     for (let i = 1; i < all.length; i++) assert.ok(((all[i]! - all[i - 1]!) | 0) > 0, `timestamps increase at ${i}`);
     stream.close();

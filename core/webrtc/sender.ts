@@ -319,6 +319,11 @@ export class ViewerSender implements ReaderSink {
     this.#audio?.close();
   }
 
+  /** Video packets waiting for the pacer (catch-up or a replay still going out). */
+  get pacedPackets(): number {
+    return this.#video.queued;
+  }
+
   /** Backpressure for the reader: the pacer is more than a GOP behind (it then drops and resyncs). */
   congested(): boolean {
     return this.#video.queued > MAX_PACED_PACKETS;
