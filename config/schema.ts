@@ -113,7 +113,7 @@ const webrtcSchema = z
     udpPortRange: portRange([40000, 40199], 'WebRTC ICE/media'),
     hostAddresses: z.array(z.string().refine((s) => isIP(s) !== 0, { error: 'expected an IP address' }))
       .default([])
-      .describe('IP addresses advertised in host ICE candidates (e.g. the LAN or public IP); empty uses the local interfaces.'),
+      .describe('IP addresses advertised in host ICE candidates (e.g. the LAN or public IP); empty uses every IPv4 address of the machine\'s interfaces plus 127.0.0.1.'),
     iceServers: z.array(iceServerSchema).default([])
       .describe('STUN/TURN servers used by the server\'s ICE agent; empty means no STUN/TURN at all (LAN only).'),
   })

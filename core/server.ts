@@ -5,6 +5,7 @@ import type { CameraInfo, ServerLike } from './http/types.js';
 import { createLogger, setLogLevel } from './log.js';
 import { RtspServer } from './rtsp/server.js';
 import type { Stream } from './stream/stream.js';
+import { resolveHostAddresses } from './webrtc/ice.js';
 import { WhepService } from './webrtc/whep.js';
 
 const log = createLogger('server');
@@ -50,7 +51,7 @@ export class Server {
       },
     );
     this.whep = new WhepService(
-      { portRange: config.webrtc.udpPortRange, hostAddresses: config.webrtc.hostAddresses, iceServers: config.webrtc.iceServers },
+      { portRange: config.webrtc.udpPortRange, hostAddresses: resolveHostAddresses(config.webrtc.hostAddresses), iceServers: config.webrtc.iceServers },
       { get: (id) => this.#streamForViewer(id) },
     );
     const serverLike: ServerLike = {

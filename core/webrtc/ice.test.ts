@@ -13,7 +13,7 @@ import { RTCPeerConnection } from 'werift';
 import type { Track } from '../../codecs/access-unit.js';
 import { setLogLevel } from '../log.js';
 import { Stream } from '../stream/index.js';
-import { configuredStunServer, guardPeerConnection, iceConfig, stripMdnsCandidates, stunServersOf } from './ice.js';
+import { configuredStunServer, guardPeerConnection, iceConfig, resolveHostAddresses, stripMdnsCandidates, stunServersOf } from './ice.js';
 import { FRAME_TICKS, testVideoUnits } from './testdata/h264-units.js';
 import { TestWhepClient } from './testdata/whep-client.js';
 import { WhepService } from './whep.js';
@@ -177,5 +177,24 @@ describe('no implicit STUN', () => {
     assert.ok(spy.sends.slice(sendsBefore).includes(`127.0.0.1:${port}`));
     assert.deepEqual(spy.blocked, []);
     svc.close();
+  });
+});
+
+describe('resolveHostAddresses', () => {
+  const ifaces = {
+    lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }],
+    eth0: [
+      { address: '192.168.7.20', family: 'IPv4', internal: false },
+      { address: 'fe80::1', family: 'IPv6', internal: false },
+    ],
+  } as unknown as ReturnType<typeof import('node:os').networkInterfaces>;
+
+  it('uses the configured addresses as they are', () => {
+    assert.deepEqual(resolveHostAddresses(['10.1.2.3'], ifaces), ['10.1.2.3']);
+  });
+
+  it('falls back to every external IPv4 address plus loopback when none is configured', () => {
+    // Guards the demo config (hostAddresses: []): without this, no host candidate at all.
+    assert.deepEqual(resolveHostAddresses([], ifaces), ['192.168.7.20', '127.0.0.1']);
   });
 });

@@ -20,6 +20,7 @@
  * (RFC 8445 §7.3.1.3).
  */
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { RTCIceServer, RTCPeerConnection, PeerConfig } from 'werift';
 
 /** ICE options of the WHEP service, as configured (`webrtc:` in streamsight.yaml). */
@@ -42,6 +43,21 @@ interface IceConnectionLike {
 interface SecureManagerLike {
   createTransport(): { iceTransport: { connection: IceConnectionLike } };
   iceTransports: Array<{ connection: IceConnectionLike }>;
+}
+
+/**
+ * The addresses host candidates use: the configured ones, or — when the config names none — every
+ * IPv4 address of this machine's interfaces plus 127.0.0.1, so a browser on the LAN and one on
+ * the same machine (Chromium with --allow-loopback-in-peer-connection) both reach us.
+ */
+export function resolveHostAddresses(configured: readonly string[], interfaces = networkInterfaces()): string[] {
+  if (configured.length > 0) return [...configured];
+  const found = new Set<string>();
+  for (const list of Object.values(interfaces)) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) found.add(a.address);
+  }
+  found.add('127.0.0.1');
+  return [...found];
 }
 
 /** The STUN server named by the config, as werift's `[host, port]`, or undefined. */
