@@ -21,7 +21,7 @@ describe('config reference', () => {
     assert.equal(byPath.get('`rtsp.udpPortRange`')!.default, '`[8000,8099]`');
     assert.equal(byPath.get('`cameras.<id>.synthetic.fps`')!.type, 'integer 1–120');
     assert.equal(byPath.get('`webrtc.iceServers[].urls`')!.default, 'required');
-    assert.match(byPath.get('`cameras.<id>.url`')!.description, /rtmp:\/\/ is accepted but pulling it is not implemented yet/);
+    assert.match(byPath.get('`cameras.<id>.url`')!.description, /rtsps:\/\/ and rtmp:\/\/ pull are not supported yet/);
   });
 
   it('replaces only the marked block', () => {

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../core/errors.js';
 import { loadConfig, parseConfigText, redactedConfig } from './load.js';
-import { cameraSourceKind } from './schema.js';
 
 const testdata = join(import.meta.dirname, 'testdata');
 const ENV = { GATE1_PASSWORD: 'hunter2', TURN_SECRET: 's3cret' };
@@ -50,8 +49,10 @@ describe('config rejections', () => {
     rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, cameras), got a list']);
   });
   it('bad URL scheme and malformed URLs, never echoing the URL', () => {
-    rejects(cam('url: http://admin:hunter2@10.0.0.5/'), ['cameras.gate1.url: expected an rtsp://, rtsps:// or rtmp:// URL']);
-    rejects(cam('url: 10.0.0.5/stream'), ['cameras.gate1.url: expected an rtsp://, rtsps:// or rtmp:// URL']);
+    rejects(cam('url: http://admin:hunter2@10.0.0.5/'), ['cameras.gate1.url: expected an rtsp:// URL']);
+    rejects(cam('url: 10.0.0.5/stream'), ['cameras.gate1.url: expected an rtsp:// URL']);
+    rejects(cam('url: rtmp://10.0.0.5/live'), ['cameras.gate1.url: rtsps:// and rtmp:// pull are not supported yet; use an rtsp:// URL']);
+    rejects(cam('url: rtsps://10.0.0.5/s1'), ['cameras.gate1.url: rtsps:// and rtmp:// pull are not supported yet; use an rtsp:// URL']);
     const bad = 'cameras.gate1.url: not a valid URL (is a special character in the password not %-encoded?)';
     rejects(cam('url: "rtsp://"'), [bad]);
     const err = rejects(cam('url: "rtsp://admin:pa#ss@10.0.0.5/"'), [bad]);
@@ -71,7 +72,7 @@ describe('config rejections', () => {
     const err = rejects('', ['--camera: expected ID=URL, got "rtsp://***@10.0.0.5/"'], ['rtsp://admin:hunter2@10.0.0.5/']);
     assert.ok(!err.message.includes('hunter2'));
     rejects('', ['--camera: invalid camera id "Gate1" (use 1-64 characters from a-z 0-9 _ -)'], ['Gate1=rtsp://h/']);
-    rejects('', ['--camera g2.url: expected an rtsp://, rtsps:// or rtmp:// URL'], ['g2=http://h/']);
+    rejects('', ['--camera g2.url: expected an rtsp:// URL'], ['g2=http://h/']);
     rejects('', ['--camera g2: environment variable NOPE is not set'], ['g2=rtsp://u:${NOPE}@h/']);
   });
   it('out-of-range numbers', () => {
@@ -172,8 +173,8 @@ describe('config acceptance', () => {
       push: true, transport: 'tcp', onDemand: false, onDemandCloseAfterMs: 10000, timeoutMs: 10000,
       reconnect: { initialMs: 500, maxMs: 30000 }, enabled: true,
     });
-    assert.deepEqual(Object.entries(config.cameras).map(([id, c]) => [id, cameraSourceKind(c)]),
-      [['gate1', 'rtsp'], ['door', 'push'], ['demo', 'synthetic']]);
+    assert.deepEqual(Object.entries(config.cameras).map(([id, c]) => [id, c.url ? 'url' : c.push ? 'push' : c.synthetic ? 'synthetic' : '?']),
+      [['gate1', 'url'], ['door', 'push'], ['demo', 'synthetic']]);
   });
   it('env interpolation: inside strings, fallbacks, $${ escape', () => {
     const env = { HOST: '10.0.0.5', PW: 'p@ss' };
@@ -184,11 +185,10 @@ describe('config acceptance', () => {
     assert.equal(config.cameras.gate1!.name, 'cost ${PRICE}');
   });
   it('--camera adds pull cameras with defaults, beside the file\'s', () => {
-    const config = parseConfigText(cam('push: true'), 'x', ['yard=rtsp://h/yard', 'rtmp1=rtmp://h/live'], {});
-    assert.deepEqual(Object.keys(config.cameras), ['gate1', 'yard', 'rtmp1']);
+    const config = parseConfigText(cam('push: true'), 'x', ['yard=rtsp://h/yard', 'gate2=rtsp://h/gate2'], {});
+    assert.deepEqual(Object.keys(config.cameras), ['gate1', 'yard', 'gate2']);
     assert.equal(config.cameras.yard!.url, 'rtsp://h/yard');
     assert.equal(config.cameras.yard!.transport, 'tcp');
-    assert.equal(cameraSourceKind(config.cameras.rtmp1!), 'rtmp');
   });
 });
 

@@ -15,8 +15,11 @@ export const CAMERA_ID_PATTERN = /^[a-z0-9_-]{1,64}$/;
 /** What CAMERA_ID_PATTERN allows, in words. */
 export const CAMERA_ID_RULE = 'use 1-64 characters from a-z 0-9 _ -';
 
-/** URL schemes a pulled camera may use; rtmp:// is accepted by the schema but pulling it is not implemented yet. */
-export const CAMERA_URL_SCHEMES = ['rtsp:', 'rtsps:', 'rtmp:'] as const;
+/** URL schemes a pulled camera may use. */
+export const CAMERA_URL_SCHEMES = ['rtsp:'] as const;
+
+/** Schemes users try that are not pulled yet: named in the error rather than called invalid. */
+const PLANNED_SCHEMES = ['rtsps:', 'rtmp:'] as const;
 
 /** An integer in [min, max] with one message for every way to miss it (wrong type, fraction, out of range). */
 function intIn(min: number, max: number) {
@@ -53,6 +56,14 @@ function isCameraUrl(value: string): boolean {
   }
 }
 
+function schemeOf(value: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*:)\/\//i.exec(value)?.[1]?.toLowerCase();
+}
+
+function isPlannedScheme(value: string): boolean {
+  return !(PLANNED_SCHEMES as readonly string[]).includes(schemeOf(value) ?? '');
+}
+
 function hasCameraScheme(value: string): boolean {
   const m = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(value);
   return !!m && (CAMERA_URL_SCHEMES as readonly string[]).includes(m[1]!.toLowerCase());
@@ -61,7 +72,8 @@ function hasCameraScheme(value: string): boolean {
 /** Source URL of a pulled camera. Messages never echo the URL: it may carry a password. */
 const cameraUrl = z
   .string()
-  .refine(hasCameraScheme, { error: 'expected an rtsp://, rtsps:// or rtmp:// URL', abort: true })
+  .refine(isPlannedScheme, { error: 'rtsps:// and rtmp:// pull are not supported yet; use an rtsp:// URL', abort: true })
+  .refine(hasCameraScheme, { error: 'expected an rtsp:// URL', abort: true })
   .refine(isCameraUrl, { error: 'not a valid URL (is a special character in the password not %-encoded?)' });
 
 const logSchema = z
@@ -142,7 +154,7 @@ export const cameraSchema = z
   .strictObject({
     name: z.string().min(1).max(200).optional().describe('Display name; defaults to the camera id.'),
     url: cameraUrl.optional()
-      .describe('Pull source: rtsp:// or rtsps:// (rtmp:// is accepted but pulling it is not implemented yet).'),
+      .describe('Pull source: an rtsp:// URL (rtsps:// and rtmp:// pull are not supported yet).'),
     username: z.string().optional().describe('RTSP username, instead of putting it in the URL.'),
     password: z.string().optional().describe('RTSP password, instead of putting it in the URL (redacted in logs and the API).'),
     push: z.boolean().optional()
@@ -199,12 +211,3 @@ export type IceServerConfig = z.infer<typeof iceServerSchema>;
 /** Synthetic test-pattern settings. */
 export type SyntheticConfig = z.infer<typeof syntheticSchema>;
 
-/** Where a camera's media comes from. `rtmp` pull is accepted by the schema but not implemented yet. */
-export type CameraSourceKind = 'rtsp' | 'rtmp' | 'push' | 'synthetic';
-
-/** Tells which source a validated camera uses. */
-export function cameraSourceKind(cam: CameraConfig): CameraSourceKind {
-  if (cam.synthetic) return 'synthetic';
-  if (cam.push) return 'push';
-  return /^rtmp:/i.test(cam.url ?? '') ? 'rtmp' : 'rtsp';
-}
