@@ -148,3 +148,20 @@ describe('streamsight serve', () => {
     }
   });
 });
+
+describe('configForServe', () => {
+  it('--camera without --config runs just that camera on built-in defaults (no demo cameras)', async () => {
+    const { configForServe } = await import('./cli.js');
+    const config = configForServe(undefined, ['door=rtsp://user:pass@10.0.0.5/stream1'], {});
+    assert.deepEqual(Object.keys(config.cameras), ['door']);
+    assert.equal(config.cameras.door!.url, 'rtsp://user:pass@10.0.0.5/stream1');
+    assert.equal(config.http.port, 8080);
+    assert.equal(config.rtsp.port, 8554);
+  });
+
+  it('with neither flag, the packaged demo config', async () => {
+    const { configForServe } = await import('./cli.js');
+    const config = configForServe(undefined, [], {});
+    assert.deepEqual(Object.keys(config.cameras), ['demo1', 'demo2']);
+  });
+});

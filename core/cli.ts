@@ -7,7 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultConfigPath, loadConfig, packageRoot, redactedConfig } from '../config/load.js';
+import { defaultConfigPath, loadConfig, packageRoot, parseConfigText, redactedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from './errors.js';
 import { createLogger, setLogLevel } from './log.js';
@@ -95,10 +95,20 @@ function portFlag(name: string, value: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * The config `serve` runs: the file when --config is given; with only --camera flags, built-in
+ * defaults and just those cameras (no demo cameras), so `serve --camera door=rtsp://…` is a
+ * complete first try; with neither, the packaged demo config.
+ */
+export function configForServe(file: string | undefined, cameras: readonly string[] = [], env = process.env): Config {
+  if (file === undefined && cameras.length > 0) return parseConfigText('', '--camera', cameras, env);
+  return loadConfig(file, cameras, env);
+}
+
 /** Loads the config, printing a ConfigError's lines under a header; returns undefined on error. */
-function tryLoad(file: string | undefined, cameras: string[]): Config | undefined {
+function tryLoad(file: string | undefined, cameras: string[], load = loadConfig): Config | undefined {
   try {
-    return loadConfig(file, cameras);
+    return load(file, cameras);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${file ?? defaultConfigPath()}: invalid configuration\n${err.message}\n`);
@@ -148,12 +158,12 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
   const httpPort = portFlag('http-port', values['http-port']);
   const rtspPort = portFlag('rtsp-port', values['rtsp-port']);
   const file = values.config;
-  const config = tryLoad(file, values.camera ?? []);
+  const config = tryLoad(file, values.camera ?? [], configForServe);
   if (!config) return 1;
   if (httpPort !== undefined) config.http.port = httpPort;
   if (rtspPort !== undefined) config.rtsp.port = rtspPort;
   setLogLevel(config.log.level);
-  log.info(`config ${file ?? defaultConfigPath()}: ${Object.keys(config.cameras).length} camera(s)`);
+  log.info(`config ${file ?? (values.camera?.length ? '--camera' : defaultConfigPath())}: ${Object.keys(config.cameras).length} camera(s)`);
   log.debug(`effective config ${JSON.stringify(redactedConfig(config))}`);
 
   // Signals are handled from here on, so a Ctrl-C during startup still shuts down cleanly.
