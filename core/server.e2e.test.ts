@@ -13,21 +13,12 @@ import { parseConfigText } from '../config/load.js';
 import type { CameraInfo } from './http/types.js';
 import { GstCamera } from './rtsp/testdata/gst-peer.js';
 import { startServer, type Server } from './server.js';
+import { waitFor } from './testing/wait.js';
 import { TestWhepClient } from './webrtc/testdata/whep-client.js';
 
 const PASSWORD = 's3cret-Pa55';
 const WIDTH = 320;
 const HEIGHT = 240;
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A WHEP viewer that counts the keyframes it can depacketize. */
 class Viewer {

@@ -8,20 +8,13 @@ import type { ReaderSink } from '../stream/reader.js';
 import { GstCamera } from '../rtsp/testdata/gst-peer.js';
 import { FakeCamera, handshakeScript } from '../rtsp/testdata/fake-camera.js';
 import { RtspPullSource, type PullState, type RtspPullOptions } from './rtsp-pull.js';
+import { failOnUnhandledRejection, waitUntil } from '../testing/wait.js';
 
 const T = 20_000;
 /** sprop-parameter-sets of GStreamer's x264enc at 320x240 (baseline). */
 const SPROP_320x240 = 'Z0LAFdoFB+wFqDAwNSgAAAMACAAAAwD0eLF1,aM48gA==';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-process.on('unhandledRejection', onUnhandled);
-after(() => {
-  process.off('unhandledRejection', onUnhandled);
-  assert.deepEqual(unhandled, [], 'no unhandled rejection');
-});
+failOnUnhandledRejection();
 
 /** A reader sink that records what it is given. */
 class RecordingSink implements ReaderSink {
@@ -43,14 +36,6 @@ function pullOpts(url: string, o: Partial<RtspPullOptions> = {}): RtspPullOption
   return { url, transport: 'tcp', timeoutMs: 2000, backoff: { initialMs: 100, maxMs: 400 }, ...o };
 }
 
-async function waitFor(cond: () => boolean, ms: number, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('RtspPullSource with a GStreamer camera', { timeout: 90_000 }, () => {
   const cam = new GstCamera({ width: 320, height: 240, fps: 15, audio: 'pcmu' });
   before(() => cam.start());
@@ -66,7 +51,7 @@ describe('RtspPullSource with a GStreamer camera', { timeout: 90_000 }, () => {
       source.on('state', (s) => states.push(s));
       try {
         source.start();
-        await waitFor(() => sink.keyframes().length >= 1 && sink.units.some((u) => u.kind === 'audio'), 10_000, 'units');
+        await waitUntil(() => sink.keyframes().length >= 1 && sink.units.some((u) => u.kind === 'audio'), 10_000, 'units');
         assert.equal(stream.state, 'online');
         assert.deepEqual(stream.tracks.map((t) => t.codec), ['H264', 'PCMU']);
         assert.equal(stream.stats.width, 320);
@@ -90,13 +75,13 @@ describe('RtspPullSource with a GStreamer camera', { timeout: 90_000 }, () => {
     const source = new RtspPullSource(pullOpts(cam.url(), { timeoutMs: 1500 }), stream);
     try {
       source.start();
-      await waitFor(() => sink.keyframes().length >= 1, 8000, 'first keyframe');
+      await waitUntil(() => sink.keyframes().length >= 1, 8000, 'first keyframe');
       await cam.stop();
-      await waitFor(() => stream.state === 'offline' && source.stats.reconnects >= 1, 5000, 'offline');
+      await waitUntil(() => stream.state === 'offline' && source.stats.reconnects >= 1, 5000, 'offline');
       const before = sink.units.length;
       await cam.start();
-      await waitFor(() => stream.state === 'online', 8000, 'online again');
-      await waitFor(() => sink.units.length > before && sink.keyframes().some((k) => sink.units.indexOf(k) >= before), 8000, 'units after restart');
+      await waitUntil(() => stream.state === 'online', 8000, 'online again');
+      await waitUntil(() => sink.units.length > before && sink.keyframes().some((k) => sink.units.indexOf(k) >= before), 8000, 'units after restart');
       assert.ok(source.stats.reconnects >= 1);
       assert.match(source.stats.lastError ?? '', /closed|refused|failed/);
       assert.ok(sink.trackChanges.length >= 1, 'the reader was told about the new tracks');
@@ -115,7 +100,7 @@ describe('RtspPullSource against broken cameras', { timeout: 60_000 }, () => {
     const source = new RtspPullSource(pullOpts(cam.url(), { timeoutMs: 400 }), stream);
     try {
       source.start();
-      await waitFor(() => source.stats.stalls >= 1 && cam.connections >= 2, 5000, 'stall + reconnect');
+      await waitUntil(() => source.stats.stalls >= 1 && cam.connections >= 2, 5000, 'stall + reconnect');
       assert.ok(source.stats.reconnects >= 1);
       assert.match(source.stats.lastError ?? '', /no RTP for 400 ms/);
     } finally {
@@ -156,7 +141,7 @@ describe('RtspPullSource against broken cameras', { timeout: 60_000 }, () => {
     const source = new RtspPullSource(pullOpts(cam.url(), { timeoutMs: 1000 }), stream);
     try {
       source.start();
-      await waitFor(() => source.stats.malformed >= 4 && sink.keyframes().length >= 20, 8000, 'malformed + units');
+      await waitUntil(() => source.stats.malformed >= 4 && sink.keyframes().length >= 20, 8000, 'malformed + units');
       assert.equal(source.stats.reconnects, 0);
       assert.equal(stream.state, 'online');
       assert.equal(stream.stats.width, 320);
@@ -175,7 +160,7 @@ describe('RtspPullSource against broken cameras', { timeout: 60_000 }, () => {
     const source = new RtspPullSource(pullOpts(cam.url('admin', 'Hunter2pw'), { backoff: { initialMs: 50, maxMs: 100 } }), stream);
     try {
       source.start();
-      await waitFor(() => source.stats.reconnects >= 2, 8000, 'retries');
+      await waitUntil(() => source.stats.reconnects >= 2, 8000, 'retries');
       assert.match(source.stats.lastError ?? '', /401/);
       assert.doesNotMatch(source.stats.lastError ?? '', /Hunter2pw/);
       assert.equal(stream.state, 'offline');
@@ -193,18 +178,18 @@ describe('RtspPullSource against broken cameras', { timeout: 60_000 }, () => {
     const source = new RtspPullSource(pullOpts(cam.url(), { timeoutMs: 5000 }), stream);
     try {
       source.start();
-      await waitFor(() => source.state === 'online', 3000, 'online');
+      await waitUntil(() => source.state === 'online', 3000, 'online');
       source.stop();
       assert.equal(source.state, 'idle');
       assert.equal(stream.state, 'offline');
-      await waitFor(() => cam.methods().includes('TEARDOWN'), 3000, 'TEARDOWN');
+      await waitUntil(() => cam.methods().includes('TEARDOWN'), 3000, 'TEARDOWN');
       source.start();
-      await waitFor(() => source.state === 'online' && cam.connections === 2, 3000, 'online again');
+      await waitUntil(() => source.state === 'online' && cam.connections === 2, 3000, 'online again');
       assert.equal(source.stats.reconnects, 0, 'an on-demand restart is not a reconnect');
       source.close();
       source.start();
       assert.equal(source.state, 'closed');
-      await waitFor(() => cam.methods().filter((m) => m === 'TEARDOWN').length === 2, 3000, 'second TEARDOWN');
+      await waitUntil(() => cam.methods().filter((m) => m === 'TEARDOWN').length === 2, 3000, 'second TEARDOWN');
     } finally {
       source.close();
       stream.close();

@@ -11,20 +11,13 @@ import { TrackDepacketizers } from './to-stream.js';
 import { GstCamera } from './testdata/gst-peer.js';
 import { FakeCamera, handshakeScript } from './testdata/fake-camera.js';
 import { ProtocolError } from '../errors.js';
+import { failOnUnhandledRejection, waitUntil } from '../testing/wait.js';
 
 /** sprop-parameter-sets of GStreamer's x264enc at 320x240 (baseline), for the fake camera. */
 const SPROP_320x240 = 'Z0LAFdoFB+wFqDAwNSgAAAMACAAAAwD0eLF1,aM48gA==';
 const T = 20_000;
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => {
-  unhandled.push(reason);
-};
-process.on('unhandledRejection', onUnhandled);
-after(() => {
-  process.off('unhandledRejection', onUnhandled);
-  assert.deepEqual(unhandled, [], 'no unhandled rejection');
-});
+failOnUnhandledRejection();
 
 function opts(o: Partial<RtspClientOptions> = {}): RtspClientOptions {
   return { transport: 'tcp', timeoutMs: 3000, ...o };
@@ -84,8 +77,8 @@ describe('RtspClient against a GStreamer RTSP camera', { timeout: 60_000 }, () =
       const audio = units.find((u) => u.kind === 'audio')!;
       assert.equal(audio.codec, 'PCMA');
       assert.equal(audio.kind === 'audio' && audio.clockRate, 8000);
-      await waitFor(() => client.stats.receiverReports >= 2, 3000);
-      await waitFor(() => client.stats.rtcpPackets >= 1, 8000); // the camera's sender reports
+      await waitUntil(() => client.stats.receiverReports >= 2, 3000);
+      await waitUntil(() => client.stats.rtcpPackets >= 1, 8000); // the camera's sender reports
       assert.equal(client.stats.malformed, 0);
     } finally {
       await client.teardown();
@@ -111,10 +104,10 @@ describe('RtspClient against a GStreamer RTSP camera', { timeout: 60_000 }, () =
         if (p.ssrc === 42) injected++;
       });
       foreign.send(pkt, port, '127.0.0.1');
-      await waitFor(() => client.stats.foreignPackets >= 1, 3000);
+      await waitUntil(() => client.stats.foreignPackets >= 1, 3000);
       off();
       assert.equal(injected, 0);
-      await waitFor(() => client.stats.receiverReports >= 2, 3000);
+      await waitUntil(() => client.stats.receiverReports >= 2, 3000);
       assert.ok(client.transports[0]!.serverRtcpPort, 'the camera told us its RTCP port');
     } finally {
       foreign.close();
@@ -327,7 +320,7 @@ describe('RtspClient against broken cameras', { timeout: 60_000 }, () => {
           const units = await done;
           assert.ok(keyframes(units).length >= 2);
           assert.deepEqual(spsSize(keyframes(units)[0]!), { width: 320, height: 240 });
-          await waitFor(() => client.stats.malformed >= 4, 2000);
+          await waitUntil(() => client.stats.malformed >= 4, 2000);
           assert.equal(client.closed, false);
         } finally {
           await client.teardown();
@@ -350,7 +343,7 @@ describe('RtspClient against broken cameras', { timeout: 60_000 }, () => {
         const client = new RtspClient();
         try {
           await playAll(client, cam.url(), opts());
-          await waitFor(() => client.stats.keepAlives >= 1 && cam.methods().slice(-1)[0] === expected, 3000);
+          await waitUntil(() => client.stats.keepAlives >= 1 && cam.methods().slice(-1)[0] === expected, 3000);
           const ka = cam.requests.at(-1)!;
           assert.equal(ka.headers.get('session'), 'abc');
         } finally {
@@ -478,11 +471,3 @@ describe('RtspClient against broken cameras', { timeout: 60_000 }, () => {
     );
   });
 });
-
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

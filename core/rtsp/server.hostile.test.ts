@@ -12,7 +12,8 @@ import { tracksFromSdp } from '../../codecs/sdp/tracks.js';
 import { Stream } from '../stream/index.js';
 import { RtspServer } from './server.js';
 import { TCP_CONGESTION_BYTES } from './session.js';
-import { RawRtspClient, TestResolver, sessionOf, waitFor } from './server.testkit.js';
+import { RawRtspClient, TestResolver, sessionOf } from './server.testkit.js';
+import { waitUntil } from '../testing/wait.js';
 
 const SPS = Uint8Array.from([0x67, 0x42, 0xc0, 0x1e, 0xda, 0x02, 0x80, 0xbf, 0xe5, 0xc0, 0x44, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00, 0xca, 0x3c, 0x58, 0xba, 0x80]);
 const PPS = Uint8Array.from([0x68, 0xce, 0x0f, 0xc8]);
@@ -120,7 +121,7 @@ describe('RtspServer with hostile or confused clients', () => {
     const play = await c.request('PLAY', url('synth'), { Session: sessionOf(setup) });
     assert.equal(play.statusCode, 200);
     assert.match(play.headers.get('rtp-info') ?? '', /^url=rtsp:\/\/127\.0\.0\.1:\d+\/synth\/trackID=0;seq=\d+;rtptime=\d+$/);
-    await waitFor(() => c.interleavedFrames > 0, 2000, 'GOP replayed as interleaved RTP');
+    await waitUntil(() => c.interleavedFrames > 0, 2000, 'GOP replayed as interleaved RTP');
     const synth = resolver.streams.get('synth')!;
     assert.equal(synth.readers.size, 1);
     assert.equal((await c.request('PAUSE', url('synth'), { Session: sessionOf(setup) })).statusCode, 200);
@@ -129,7 +130,7 @@ describe('RtspServer with hostile or confused clients', () => {
     assert.equal(synth.readers.size, 1, 'PLAY after PAUSE re-attaches');
     assert.equal((await c.request('GET_PARAMETER', url('synth'), { Session: sessionOf(setup) })).statusCode, 200);
     assert.equal((await c.request('TEARDOWN', url('synth'), { Session: sessionOf(setup) })).statusCode, 200);
-    await waitFor(() => server.stats.playSessions === 0, 1000, 'session gone');
+    await waitUntil(() => server.stats.playSessions === 0, 1000, 'session gone');
   });
 
   it('publishing: 403 for a serve-only path, 404 for an unknown one, 400 for bad SDP, 455 for a second publisher', async () => {
@@ -156,12 +157,12 @@ describe('RtspServer with hostile or confused clients', () => {
     const before = server.stats.malformedRtp;
     a.send(Uint8Array.from([0x24, 0, 0, 3, 1, 2, 3])); // 3-byte "RTP" packet
     a.send(Uint8Array.from([0x24, 9, 0, 2, 1, 2])); // a channel nobody set up
-    await waitFor(() => server.stats.malformedRtp === before + 1, 1000, 'malformed RTP counted');
+    await waitUntil(() => server.stats.malformedRtp === before + 1, 1000, 'malformed RTP counted');
     assert.equal((await a.request('TEARDOWN', url('pub'), { Session: session })).statusCode, 200);
-    await waitFor(() => stream.state === 'offline' && resolver.unpublished.includes('pub'), 1000, 'unpublished');
+    await waitUntil(() => stream.state === 'offline' && resolver.unpublished.includes('pub'), 1000, 'unpublished');
     assert.equal((await b.request('ANNOUNCE', url('pub'), sdpHeaders, PUBLISH_SDP)).statusCode, 200, 'path free again');
     b.close();
-    await waitFor(() => resolver.unpublished.filter((p) => p === 'pub').length === 2, 1000, 'disconnect unpublishes');
+    await waitUntil(() => resolver.unpublished.filter((p) => p === 'pub').length === 2, 1000, 'disconnect unpublishes');
   });
 
   it('reaps a UDP session that sends no keep-alive, and its idle connection', { timeout: 10_000 }, async () => {
@@ -170,8 +171,8 @@ describe('RtspServer with hostile or confused clients', () => {
     assert.equal(setup.statusCode, 200);
     assert.match(setup.headers.get('transport') ?? '', /client_port=40000-40001;server_port=\d+-\d+;ssrc=[0-9A-F]{8}/);
     const timedOut = server.stats.sessionsTimedOut;
-    await waitFor(() => server.stats.sessionsTimedOut > timedOut, 5000, 'session timeout');
-    await waitFor(() => c.closed, 5000, 'idle connection closed');
+    await waitUntil(() => server.stats.sessionsTimedOut > timedOut, 5000, 'session timeout');
+    await waitUntil(() => c.closed, 5000, 'idle connection closed');
     const other = await connect();
     assert.equal((await other.request('PLAY', url('synth'), { Session: sessionOf(setup) })).statusCode, 454);
   });
@@ -193,8 +194,8 @@ describe('RtspServer with hostile or confused clients', () => {
       maxQueued = Math.max(maxQueued, server.stats.queuedBytes);
     }, 5);
     try {
-      await waitFor(() => big.stats.readerDropped > 0, 10_000, 'reader drops');
-      await waitFor(() => server.stats.playSessions === 0, 6000, 'stalled session reaped');
+      await waitUntil(() => big.stats.readerDropped > 0, 10_000, 'reader drops');
+      await waitUntil(() => server.stats.playSessions === 0, 6000, 'stalled session reaped');
     } finally {
       clearInterval(feeder);
     }

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Unit, VideoUnit } from '../../codecs/access-unit.js';
 import { h264NalType } from '../../codecs/h264/nal.js';
 import { RtspServer } from './server.js';
-import { TestResolver, ffmpegPublish, killAll, spawnTool, waitFor } from './server.testkit.js';
+import { TestResolver, ffmpegPublish, killAll, spawnTool } from './server.testkit.js';
+import { waitUntil } from '../testing/wait.js';
 
 describe('RtspServer with ffmpeg', () => {
   const resolver = new TestResolver(new Set(['push-tcp', 'push-udp', 'live', 'hevc']));
@@ -28,11 +29,11 @@ describe('RtspServer with ffmpeg', () => {
     it(`accepts an ffmpeg push over ${transport}: H.264 units with keyframes reach the Stream`, { timeout: 30_000 }, async () => {
       const path = `push-${transport}`;
       const pub = ffmpegPublish(url(path), transport);
-      await waitFor(() => resolver.streams.get(path)?.state === 'online', 10_000, 'publisher online');
+      await waitUntil(() => resolver.streams.get(path)?.state === 'online', 10_000, 'publisher online');
       const stream = resolver.streams.get(path)!;
       const units: Unit[] = [];
       stream.addReader({ name: 'test', write: (u) => void units.push(u) }, { gop: false });
-      await waitFor(() => units.filter((u) => u.kind === 'video' && u.keyframe).length >= 2, 10_000, 'two keyframes');
+      await waitUntil(() => units.filter((u) => u.kind === 'video' && u.keyframe).length >= 2, 10_000, 'two keyframes');
 
       assert.equal(stream.tracks.length, 1);
       assert.equal(stream.tracks[0]!.codec, 'H264');
@@ -48,8 +49,8 @@ describe('RtspServer with ffmpeg', () => {
 
       pub.child.kill('SIGKILL');
       await pub.exited;
-      await waitFor(() => stream.state === 'offline', 5_000, 'stream offline after the publisher left');
-      await waitFor(() => resolver.unpublished.includes(path), 2_000, 'unpublish');
+      await waitUntil(() => stream.state === 'offline', 5_000, 'stream offline after the publisher left');
+      await waitUntil(() => resolver.unpublished.includes(path), 2_000, 'unpublish');
       assert.equal(server.stats.recordSessions, 0);
     });
   }
@@ -63,7 +64,7 @@ describe('RtspServer with ffmpeg', () => {
         '-f', 'rtsp', '-rtsp_transport', 'udp', url('hevc')],
       30_000,
     );
-    await waitFor(() => (resolver.streams.get('hevc')?.stats.keyframes ?? 0) >= 1, 10_000, 'H.265 publisher');
+    await waitUntil(() => (resolver.streams.get('hevc')?.stats.keyframes ?? 0) >= 1, 10_000, 'H.265 publisher');
     const stream = resolver.streams.get('hevc')!;
     assert.deepEqual(stream.tracks.map((t) => t.codec), ['H265', 'AAC']);
     const probe = spawnTool(
@@ -83,7 +84,7 @@ describe('RtspServer with ffmpeg', () => {
   describe('restream of a pushed camera', () => {
     before(async () => {
       ffmpegPublish(url('live'), 'tcp');
-      await waitFor(() => (resolver.streams.get('live')?.stats.keyframes ?? 0) >= 1, 10_000, 'live publisher');
+      await waitUntil(() => (resolver.streams.get('live')?.stats.keyframes ?? 0) >= 1, 10_000, 'live publisher');
     });
 
     for (const transport of ['tcp', 'udp'] as const) {
@@ -125,7 +126,7 @@ describe('RtspServer with ffmpeg', () => {
       });
       assert.equal(maxReaders, 5, 'all five attached at once');
       assert.deepEqual(resolver.published.filter((p) => p === 'live'), ['live'], 'camera published once');
-      await waitFor(() => stream.readers.size === 0, 5_000, 'readers detached after the clients left');
+      await waitUntil(() => stream.readers.size === 0, 5_000, 'readers detached after the clients left');
       assert.equal(server.stats.playSessions, 0);
     });
   });

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the RTSP server tests: an in-memory resolver, a raw RTSP client that speaks
- * bytes (for hostile input), ffmpeg/ffprobe runners that are always killed, and a bounded wait.
+ * bytes (for hostile input), and ffmpeg/ffprobe runners that are always killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -34,15 +34,6 @@ export class TestResolver implements StreamResolver {
   }
   close(): void {
     for (const s of this.streams.values()) s.close();
-  }
-}
-
-/** Resolves when `cond()` is true; rejects after `timeoutMs` (polling every 20 ms). */
-export async function waitFor(cond: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

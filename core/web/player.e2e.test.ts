@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseConfigText } from '../../config/load.js';
 import type { CameraInfo } from '../http/types.js';
 import { startServer, type Server } from '../server.js';
+import { waitFor } from '../testing/wait.js';
 
 const WIDTH = 640;
 const HEIGHT = 360;
@@ -19,16 +20,6 @@ const FPS = 25;
 function portBlock(start: number, blocks: number, size: number): [number, number] {
   const first = start + Math.floor(Math.random() * blocks) * size;
   return [first, first + size - 1];
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Player stats as the page sees them (see player.js stats()). */
