@@ -46,12 +46,14 @@ export function waitFor<T>(what: string, timeoutMs: number, check: () => Promise
 
 /**
  * An H.264 clip encoded once and cached in bench/.cache: testsrc2 at the given size, constant
- * bitrate, a keyframe every 2 s, no B-frames (what IP cameras send).
+ * bitrate, a keyframe every 2 s, no B-frames (what IP cameras send). 180 s by default: longer
+ * than a whole bench run, because ffmpeg's -stream_loop sends a burst at the loop point, which
+ * a viewer then sees as loss that is the input's doing, not the relay's.
  */
-export function benchClip(width: number, height: number, kbps: number, seconds = 30): string {
+export function benchClip(width: number, height: number, kbps: number, seconds = 180): string {
   const dir = join(ROOT, 'bench', '.cache');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${width}x${height}-${kbps}k.mp4`);
+  const file = join(dir, `${width}x${height}-${kbps}k-${seconds}s.mp4`);
   if (existsSync(file)) return file;
   const r = spawnSync(ffmpegPath(), [
     '-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`,

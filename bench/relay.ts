@@ -52,8 +52,8 @@ await waitFor('camera online', 20_000, async () => {
 });
 await sleep(2000);
 
-interface Sample { viewers: number; cpuPercent: number; packetsPerSecondPerViewer: number; usPerPacketPerViewer: number;
-  rssMiB: number; firstUnitMsP50?: number; lost: number; malformed: number }
+interface Sample { viewers: number; cpuPercent: number; viewerProcessCpuPercent: number; packetsPerSecondPerViewer: number; usPerPacketPerViewer: number;
+  rssMiB: number; firstUnitMsP50?: number; lostAtJoin: number; lost: number; malformed: number }
 const samples: Sample[] = [];
 
 async function measure(viewers: number): Promise<Sample> {
@@ -65,10 +65,13 @@ async function measure(viewers: number): Promise<Sample> {
   if (proc) await waitFor(`${viewers} viewers receiving`, 30_000, () => (latest && latest.connected >= viewers && latest.units > viewers * 25 ? true : undefined));
   await sleep(2000);
   const cpu0 = cpuSeconds(server.pid!);
+  const viewerCpu0 = proc ? cpuSeconds(proc.pid!) : 0;
+  const lost0 = latest?.lost ?? 0;
   const packets0 = latest?.packets ?? 0;
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const cpu1 = cpuSeconds(server.pid!);
+  const viewerCpu1 = proc ? cpuSeconds(proc.pid!) : 0;
   const packets1 = latest?.packets ?? 0;
   const wall = (performance.now() - t0) / 1000;
   const rss = rssBytes(server.pid!);
@@ -80,11 +83,13 @@ async function measure(viewers: number): Promise<Sample> {
   return {
     viewers,
     cpuPercent: ((cpu1 - cpu0) / wall) * 100,
+    viewerProcessCpuPercent: ((viewerCpu1 - viewerCpu0) / wall) * 100,
     packetsPerSecondPerViewer: viewers ? packets / wall / viewers : 0,
     usPerPacketPerViewer: packets ? ((cpu1 - cpu0) * 1e6) / packets : 0,
     rssMiB: rss / 2 ** 20,
     firstUnitMsP50: firsts.length ? firsts[Math.floor(firsts.length / 2)] : undefined,
-    lost: snapshot?.lost ?? 0,
+    lostAtJoin: lost0,
+    lost: (snapshot?.lost ?? 0) - lost0,
     malformed: snapshot?.malformed ?? 0,
   };
 }
@@ -108,9 +113,10 @@ if (values.json) {
   process.stdout.write(`${JSON.stringify({ input: { width, height, kbps, fps: 25, seconds }, samples: rows })}\n`);
 } else {
   console.log(`relay: ${width}x${height} H.264 ${kbps} kbit/s 25 fps, ${seconds} s per point, server CPU (one core = 100%)`);
-  console.log('viewers  cpu%   pkts/s/viewer  µs/pkt/viewer(total)  µs/pkt/viewer(net of ingest)  rss MiB  first-unit p50 ms  lost  malformed');
+  console.log('packets lost: "at join" before the window (catch-up), "in window" during it; viewer cpu% is the werift viewers\' own process');
+  console.log('viewers  cpu%   pkts/s/viewer  µs/pkt/viewer(total)  µs/pkt/viewer(net of ingest)  rss MiB  first-unit p50 ms  lost at join  lost in window  malformed  viewer cpu%');
   for (const r of rows) {
-    console.log(`${String(r.viewers).padStart(7)}  ${r.cpuPercent.toFixed(1).padStart(5)}  ${r.packetsPerSecondPerViewer.toFixed(0).padStart(13)}  ${r.usPerPacketPerViewer.toFixed(1).padStart(20)}  ${r.netUsPerPacketPerViewer.toFixed(1).padStart(28)}  ${r.rssMiB.toFixed(0).padStart(7)}  ${String(r.firstUnitMsP50?.toFixed(0) ?? '-').padStart(17)}  ${String(r.lost).padStart(4)}  ${String(r.malformed).padStart(9)}`);
+    console.log(`${String(r.viewers).padStart(7)}  ${r.cpuPercent.toFixed(1).padStart(5)}  ${r.packetsPerSecondPerViewer.toFixed(0).padStart(13)}  ${r.usPerPacketPerViewer.toFixed(1).padStart(20)}  ${r.netUsPerPacketPerViewer.toFixed(1).padStart(28)}  ${r.rssMiB.toFixed(0).padStart(7)}  ${String(r.firstUnitMsP50?.toFixed(0) ?? '-').padStart(17)}  ${String(r.lostAtJoin).padStart(12)}  ${String(r.lost).padStart(14)}  ${String(r.malformed).padStart(9)}  ${r.viewerProcessCpuPercent.toFixed(0).padStart(11)}`);
   }
 }
 process.exit(0);
