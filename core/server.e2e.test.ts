@@ -2,10 +2,11 @@
  * The whole server against a real GStreamer RTSP camera on loopback: Digest auth with the
  * password from an environment variable, a WHEP viewer over HTTP that stays connected while
  * the camera is killed and restarted, on-demand connection, ffprobe reading the restream, and
- * the password never showing up in the API or the logs.
+ * the password never showing up in the API or the logs; an AAC camera reported unplayable while its
+ * video plays; hostile HTTP against the real WHEP service.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { H264Depacketizer } from '../codecs/h264/depacketizer.js';
@@ -94,6 +95,8 @@ describe('server with a real RTSP camera', { timeout: 120_000 }, () => {
         '    password: ${GATE1_PASSWORD}',
         '    onDemand: true',
         '    onDemandCloseAfterMs: 500',
+        '  aac:',
+        '    push: true',
       ].join('\n'),
       'e2e',
       [],
@@ -167,6 +170,43 @@ describe('server with a real RTSP camera', { timeout: 120_000 }, () => {
       await viewer.close(base);
     }
     await waitFor('lazy idle again', 10_000, async () => ((await cameraInfo('lazy')).state === 'idle' ? true : undefined));
+  });
+
+  it('reports an AAC track as not playable over WebRTC, and still plays the video', async () => {
+    const publisher = spawn('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-re',
+      '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-bf', '0', '-c:a', 'aac',
+      '-f', 'rtsp', '-rtsp_transport', 'tcp', `rtsp://127.0.0.1:${server.addresses.rtspPort}/aac`,
+    ], { stdio: 'ignore' });
+    const viewer = new Viewer();
+    try {
+      const info = await waitFor('aac online', 15_000, async () => {
+        const c = await cameraInfo('aac');
+        return c.state === 'online' && c.audio ? c : undefined;
+      });
+      assert.deepEqual(info.audio, { codec: 'AAC', playable: false });
+      await viewer.connect(base, 'aac');
+      await waitFor('video from the AAC camera', 10_000, () => (viewer.keyframes > 0 ? true : undefined));
+    } finally {
+      await viewer.close(base);
+      publisher.kill('SIGKILL');
+    }
+  });
+
+  it('answers hostile WHEP requests with clear errors and stays up', async () => {
+    const post = (camera: string, body: string, type = 'application/sdp') =>
+      fetch(`${base}whep/${camera}`, { method: 'POST', headers: { 'content-type': type }, body });
+    const unknown = await post('nope', 'v=0');
+    assert.equal(unknown.status, 404);
+    const garbage = await post('gate1', 'this is not an SDP offer');
+    assert.equal(garbage.status, 400);
+    assert.match(((await garbage.json()) as { error: string }).error, /\S/);
+    assert.equal((await post('gate1', 'v=0', 'text/plain')).status, 415);
+    const huge = await post('gate1', 'a'.repeat(1024 * 1024));
+    assert.equal(huge.status, 413);
+    assert.equal((await fetch(`${base}healthz`)).status, 200);
+    assert.equal((await cameraInfo('gate1')).viewers, 0, 'no session left behind');
   });
 
   it('never logs the password', () => {
