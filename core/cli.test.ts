@@ -103,6 +103,7 @@ describe('streamsight usage', { concurrency: true }, () => {
       [['serve', 'extra'], 'streamsight: Unexpected argument'],
       [['serve', '--http-port', '99999'], 'streamsight: --http-port: expected an integer from 0 to 65535, got "99999"'],
       [['serve', '--rtsp-port', 'x'], 'streamsight: --rtsp-port: expected an integer from 0 to 65535, got "x"'],
+      [['bench', 'nope'], 'streamsight: bench: expected one of relay, ttff, pipeline, ring'],
     ] as const;
     const results = await Promise.all(cases.map(([args]) => cli([...args])));
     cases.forEach(([args, first], i) => {

@@ -5,7 +5,9 @@
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath, loadConfig, packageRoot, parseConfigText, redactedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -13,6 +15,9 @@ import { ConfigError } from './errors.js';
 import { createLogger, setLogLevel } from './log.js';
 
 const log = createLogger('cli');
+
+/** Benchmarks `streamsight bench NAME` runs (bench/NAME.ts, or its compiled .js). */
+export const BENCHES = ['relay', 'ttff', 'pipeline', 'ring'] as const;
 
 /** Help text printed by --help and on usage errors. */
 export const USAGE = `usage: streamsight <command> [options]
@@ -25,6 +30,7 @@ commands:
     --rtsp-port N        override rtsp.port (0 picks a free port)
   check-config [FILE]    validate a configuration file (default: the packaged one) and exit
     --camera ID=URL      also validate these cameras
+  bench NAME [--json]    run a benchmark from bench/: ${BENCHES.join(', ')} (prints a table, or JSON)
 
 options:
   -h, --help     show this help
@@ -76,7 +82,24 @@ async function dispatch(argv: readonly string[]): Promise<number | undefined> {
   }
   if (command === 'serve') return serve(rest);
   if (command === 'check-config') return checkConfig(rest);
+  if (command === 'bench') return bench(rest);
   throw new UsageError(`unknown command "${command}"`);
+}
+
+/**
+ * Runs a benchmark in a child process with the terminal's stdio, from source (through tsx) or
+ * from the compiled dist/, whichever this CLI runs from; resolves with its exit code.
+ */
+async function bench(args: readonly string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || !(BENCHES as readonly string[]).includes(name)) {
+    throw new UsageError(`bench: expected one of ${BENCHES.join(', ')}`);
+  }
+  const fromSource = import.meta.url.endsWith('.ts');
+  const file = fileURLToPath(new URL(`../bench/${name}.${fromSource ? 'ts' : 'js'}`, import.meta.url));
+  const child = spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), file, ...rest], { stdio: 'inherit' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code ?? 1;
 }
 
 /** Runs parseArgs, turning its errors (unknown flag, missing value) into usage errors. */
