@@ -15,7 +15,7 @@ export const START_MARKER = '<!-- config-reference:start -->';
 export const END_MARKER = '<!-- config-reference:end -->';
 
 interface JsonSchema {
-  type?: string;
+  type?: string | string[];
   description?: string;
   default?: unknown;
   enum?: unknown[];
@@ -59,7 +59,7 @@ function walkChildren(schema: JsonSchema, path: string, rows: ReferenceRow[]): v
   if (schema.properties) walk(schema, path, rows);
   const value = schema.additionalProperties;
   if (typeof value === 'object') {
-    const childPath = `${path}.<id>`;
+    const childPath = `${path}.<${mapOf(path).key}>`;
     rows.push(row(childPath, value, false));
     walkChildren(value, childPath, rows);
   }
@@ -68,24 +68,38 @@ function walkChildren(schema: JsonSchema, path: string, rows: ReferenceRow[]): v
 
 function row(path: string, s: JsonSchema, required: boolean): ReferenceRow {
   const dflt = required ? 'required' : s.default === undefined || isEmptyObject(s.default) ? '' : `\`${JSON.stringify(s.default)}\``;
-  return { path: `\`${path}\``, type: typeName(s), default: dflt, description: s.description ?? '' };
+  return { path: `\`${path}\``, type: typeName(s, path), default: dflt, description: s.description ?? '' };
+}
+
+/** Each map's key placeholder in paths (`cameras.<id>`) and its type column, by the map's own key. */
+const MAPS: Readonly<Record<string, { key: string; type: string }>> = {
+  cameras: { key: 'id', type: 'map of id to camera' },
+  plugins: { key: 'plugin', type: 'map of plugin name to settings' },
+  zones: { key: 'zone', type: 'map of name to polygon' },
+  lines: { key: 'line', type: 'map of name to line' },
+};
+
+function mapOf(path: string): { key: string; type: string } {
+  return MAPS[path.slice(path.lastIndexOf('.') + 1)] ?? { key: 'name', type: 'map' };
 }
 
 function isEmptyObject(v: unknown): boolean {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
 }
 
-function typeName(s: JsonSchema): string {
-  if (s.anyOf) return s.anyOf.map(typeName).join(' or ');
+function typeName(s: JsonSchema, path = ''): string {
+  if (s.anyOf) return s.anyOf.map((t) => typeName(t)).join(' or ');
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(', ');
-  if (s.prefixItems) return `[${s.prefixItems.map(typeName).join(', ')}]`;
+  if (s.prefixItems) return `[${s.prefixItems.map((t) => typeName(t)).join(', ')}]`;
+  if (Array.isArray(s.type)) return s.type.map((type) => typeName({ ...s, type })).join(' or ');
   switch (s.type) {
     case 'integer':
-      return s.minimum !== undefined && s.maximum !== undefined ? `integer ${s.minimum}–${s.maximum}` : 'integer';
+    case 'number':
+      return s.minimum !== undefined && s.maximum !== undefined ? `${s.type} ${s.minimum}–${s.maximum}` : s.type;
     case 'array':
       return typeof s.items === 'object' ? `list of ${typeName(s.items)}` : 'list';
     case 'object':
-      return typeof s.additionalProperties === 'object' ? 'map of id to camera' : 'mapping';
+      return typeof s.additionalProperties === 'object' ? mapOf(path).type : 'mapping';
     default:
       return s.type ?? 'any';
   }
@@ -99,7 +113,9 @@ function cell(text: string): string {
 export function configReference(): string {
   const lines = [
     'Each camera needs exactly one of `url`, `push` or `synthetic`. Camera ids are 1–64 characters from',
-    '`a-z 0-9 _ -`. `${VAR:-fallback}` gives a fallback for an unset variable; `$${` is a literal `${`.',
+    '`a-z 0-9 _ -`, and so are zone and line names; plugin names use `a-z 0-9 -`. `${VAR:-fallback}` gives a',
+    'fallback for an unset variable; `$${` is a literal `${`. Sizes are a number of bytes or a string such as',
+    '`500MB` or `10GiB`. Zone and line points are `[x, y]` normalised to 0..1 from the top-left corner.',
     '',
     '| Path | Type | Default | Description |',
     '| --- | --- | --- | --- |',

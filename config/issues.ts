@@ -64,20 +64,25 @@ export function problemsFromIssues(
       const parent = formatPath(issue.path.slice(0, -1), cliIds);
       const key = String(issue.path[issue.path.length - 1]);
       const rule = issue.issues[0]?.message ?? 'not allowed';
-      const what = parent === 'cameras' ? 'invalid camera id' : 'invalid key';
+      const what = `invalid ${KEY_NOUNS[String(issue.path.at(-2))] ?? 'key'}`;
       out.push({ path: parent, message: `${what} "${key}" (${rule})` });
       continue;
     }
-    out.push({ path, message: messageFor(issue, valueAt(input, issue.path)) });
+    out.push({ path, message: messageFor(issue, valueAt(input, issue.path), objectKeysAt(schema, [])) });
   }
   return out;
 }
 
-function messageFor(issue: z.core.$ZodIssue, value: unknown): string {
+/** What the keys of each map are called in messages (`invalid plugin name "X"`), by the map's key. */
+const KEY_NOUNS: Readonly<Record<string, string>> = {
+  cameras: 'camera id', plugins: 'plugin name', zones: 'zone name', lines: 'line name',
+};
+
+function messageFor(issue: z.core.$ZodIssue, value: unknown, sections: readonly string[]): string {
   const custom = !/^(Invalid|Too (small|big)|Unrecognized)/.test(issue.message);
   if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
     if (value === undefined) return 'is required';
-    if (issue.path.length === 0) return `expected a mapping of sections (log, http, rtsp, webrtc, cameras), got ${kindOf(value)}`;
+    if (issue.path.length === 0) return `expected a mapping of sections (${sections.join(', ')}), got ${kindOf(value)}`;
     if (custom) return issue.message;
     const expected = issue.code === 'invalid_type' ? EXPECTED[issue.expected] ?? issue.expected : 'a valid value';
     return `expected ${expected}, got ${kindOf(value)}`;

@@ -46,7 +46,7 @@ describe('config rejections', () => {
     rejects('cameras: [a, b]\n', ['cameras: expected a mapping, got a list']);
     rejects('http: 8080\n', ['http: expected a mapping, got number 8080']);
     rejects(cam('synthetic: true'), ['cameras.gate1.synthetic: expected a mapping, got boolean true']);
-    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, cameras), got a list']);
+    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, storage, cameras), got a list']);
   });
   it('bad URL scheme and malformed URLs, never echoing the URL', () => {
     rejects(cam('url: http://admin:hunter2@10.0.0.5/'), ['cameras.gate1.url: expected an rtsp:// URL']);
@@ -158,6 +158,7 @@ describe('config acceptance', () => {
       http: { host: '0.0.0.0', port: 8080, maxBodyBytes: 65536, corsOrigins: ['*'] },
       rtsp: { host: '0.0.0.0', port: 8554, udpPortRange: [8000, 8099] },
       webrtc: { udpPortRange: [40000, 40199], hostAddresses: [], iceServers: [] },
+      storage: { path: 'data', maxAgeDays: 30, maxBytes: 10 * 2 ** 30 },
       cameras: {},
     });
     assert.deepEqual(parseConfigText('webrtc:\ncameras:\n', 'x', [], {}).webrtc.iceServers, []);
@@ -171,7 +172,16 @@ describe('config acceptance', () => {
     assert.equal(config.webrtc.iceServers[1]!.credential, 's3cret');
     assert.deepEqual(config.cameras.door, {
       push: true, transport: 'tcp', onDemand: false, onDemandCloseAfterMs: 10000, timeoutMs: 10000,
-      reconnect: { initialMs: 500, maxMs: 30000 }, enabled: true,
+      reconnect: { initialMs: 500, maxMs: 30000 }, enabled: true, detect: { fps: 5 }, plugins: {},
+    });
+    assert.deepEqual(config.storage, { path: '/var/lib/streamsight', maxAgeDays: 7, maxBytes: 500e6, mapSizeBytes: 2 ** 30 });
+    assert.deepEqual(gate1.detect, { width: 640, height: 360, fps: 10, format: 'gray' });
+    assert.deepEqual(gate1.plugins, {
+      brightness: {
+        enabled: true, fps: 2, latencyBudgetMs: 50,
+        zones: { road: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] },
+        lines: { kerb: { from: [0, 0.6], to: [1, 0.6] } },
+      },
     });
     assert.deepEqual(Object.entries(config.cameras).map(([id, c]) => [id, c.url ? 'url' : c.push ? 'push' : c.synthetic ? 'synthetic' : '?']),
       [['gate1', 'url'], ['door', 'push'], ['demo', 'synthetic']]);

@@ -69,6 +69,7 @@ export function parseConfigText(
     const rawObj = raw as Record<string, unknown>;
     // An empty section (`webrtc:` with everything below commented out) means "all defaults".
     for (const [key, value] of Object.entries(rawObj)) if (value === null) delete rawObj[key];
+    emptyCameraSectionsMeanDefaults(rawObj.cameras);
     const fileCameras = rawObj.cameras;
     const cameras: Record<string, unknown> =
       fileCameras !== null && typeof fileCameras === 'object' && !Array.isArray(fileCameras)
@@ -92,6 +93,25 @@ export function parseConfigText(
     throw new ConfigError(result.error.message);
   }
   return result.data;
+}
+
+/**
+ * Empty camera sections mean defaults, as empty top-level sections do: `detect:` or `plugins:` with
+ * nothing below it, and a plugin listed with nothing below it (`brightness:` runs with its defaults).
+ */
+function emptyCameraSectionsMeanDefaults(cameras: unknown): void {
+  if (!isPlainObject(cameras)) return;
+  for (const camera of Object.values(cameras)) {
+    if (!isPlainObject(camera)) continue;
+    if (camera.detect === null) delete camera.detect;
+    if (camera.plugins === null) delete camera.plugins;
+    if (!isPlainObject(camera.plugins)) continue;
+    for (const [name, settings] of Object.entries(camera.plugins)) if (settings === null) camera.plugins[name] = {};
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Splits `--camera ID=URL` values; bad forms and ids are reported as `--camera` problems. */

@@ -8,6 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
 
 /** Camera ids become URL path segments (`/whep/gate1`, `rtsp://host:8554/gate1`), so keep them plain. */
 export const CAMERA_ID_PATTERN = /^[a-z0-9_-]{1,64}$/;
@@ -25,6 +26,12 @@ const PLANNED_SCHEMES = ['rtsps:', 'rtmp:'] as const;
 function intIn(min: number, max: number) {
   const error = `expected an integer from ${min} to ${max}`;
   return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+/** A number in [min, max] (fractions allowed), one message for every way to miss it. */
+function numberIn(min: number, max: number) {
+  const error = `expected a number from ${min} to ${max}`;
+  return z.number({ error }).min(min, { error }).max(max, { error });
 }
 
 /** A TCP/UDP port; 0 asks the OS for a free one (useful in tests). */
@@ -149,6 +156,137 @@ const reconnectSchema = z
   .refine((r) => r.initialMs <= r.maxMs, { error: 'initialMs must not be greater than maxMs' })
   .describe('Reconnect backoff (capped exponential with jitter).');
 
+/** Byte-size units: decimal (kB = 1000) and binary (KiB = 1024); case-insensitive, so `500mb` is 500 MB. */
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, pb: 1e15,
+  kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, pib: 2 ** 50,
+};
+
+/** What parseByteSize accepts, in words (also its error message). */
+export const BYTE_SIZE_RULE = 'expected a number of bytes or a size such as 500MB or 10GiB (units B, kB, MB, GB, TB, PB, KiB, MiB, GiB, TiB, PiB)';
+
+/**
+ * A size in bytes from a whole number (`10737418240`) or a string (`'10GiB'`, `'500 MB'`, `'1.5GiB'`,
+ * `'4096'`); fractions of a unit are rounded to the nearest byte. Throws ConfigError(BYTE_SIZE_RULE).
+ */
+export function parseByteSize(value: string | number): number {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value) && value >= 0) return value;
+    throw new ConfigError(BYTE_SIZE_RULE);
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = m ? BYTE_UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(bytes)) throw new ConfigError(BYTE_SIZE_RULE);
+  return bytes;
+}
+
+/** A byte size field: a number or a unit string in YAML, always a number of bytes once validated. */
+function byteSize(min: number, max: number, range: string) {
+  return z.union([z.number(), z.string()], { error: BYTE_SIZE_RULE }).transform((value, ctx) => {
+    let bytes: number;
+    try {
+      bytes = parseByteSize(value);
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: (err as Error).message, input: value });
+      return z.NEVER;
+    }
+    if (bytes >= min && bytes <= max) return bytes;
+    ctx.issues.push({ code: 'custom', message: `expected a size from ${range}`, input: value });
+    return z.NEVER;
+  });
+}
+
+const storageSchema = z
+  .strictObject({
+    path: z.string().min(1).default('data')
+      .describe('Folder of the event store (LMDB database with events and snapshots), relative to the working directory.'),
+    maxAgeDays: intIn(1, 3650).default(30).describe('Events older than this many days are deleted.'),
+    maxBytes: byteSize(2 ** 20, 2 ** 50, '1MiB to 1PiB').prefault('10GiB')
+      .describe('Largest size of the stored events and snapshots; the oldest are deleted first. Bytes, or a size such as `500MB` or `10GiB`.'),
+    mapSizeBytes: byteSize(2 ** 20, 2 ** 50, '1MiB to 1PiB').optional()
+      .describe('LMDB map size: the most the database file may grow to, reserved as virtual address space; at least maxBytes. Default: chosen by the event store from maxBytes.'),
+  })
+  .refine((s) => s.mapSizeBytes === undefined || s.mapSizeBytes >= s.maxBytes, {
+    error: 'must not be smaller than maxBytes', path: ['mapSizeBytes'],
+  })
+  .describe('Event store: where detected events and their snapshots are kept, and for how long.');
+
+/** Frame rate bounds shared by detect.fps and a plugin's fps. */
+const FPS_RANGE = [0.1, 60] as const;
+const fps = () => numberIn(...FPS_RANGE);
+const isFps = (n: unknown): n is number => typeof n === 'number' && n >= FPS_RANGE[0] && n <= FPS_RANGE[1];
+
+const detectSchema = z
+  .strictObject({
+    width: evenIn(16, 7680).optional()
+      .describe('Width of the frames decoded for plugins (even); default: what the plugins ask for, else the source width.'),
+    height: evenIn(16, 4320).optional()
+      .describe('Height of the frames decoded for plugins (even); default: what the plugins ask for, else the source height.'),
+    fps: fps().default(5)
+      .describe('Frames per second decoded for plugins (extra frames are dropped before decoding); no plugin on the camera may ask for more.'),
+    format: z.enum(['i420', 'gray'], { error: 'expected i420 or gray' }).optional()
+      .describe('Pixel format given to plugins: i420 (colour) or gray (luma only, cheaper); default: what the plugins ask for.'),
+  })
+  .describe('Decoding for plugins: size, rate and pixel format of the frames they analyse. Used only when the camera has plugins.');
+
+/** Zone and line names travel in events and API queries, so they follow the camera id rule. */
+const geometryName = () => z.string().regex(CAMERA_ID_PATTERN, { error: CAMERA_ID_RULE });
+
+/** A point [x, y] in normalised image coordinates (0..1, origin top left), as plugins/sdk's Point. */
+export type Point = [number, number];
+
+const POINT_RULE = 'expected [x, y] with 0 ≤ x, y ≤ 1';
+const unitInterval = { type: 'number', minimum: 0, maximum: 1 };
+
+function isPoint(v: unknown): v is Point {
+  return Array.isArray(v) && v.length === 2 && v.every((c) => typeof c === 'number' && Number.isFinite(c) && c >= 0 && c <= 1);
+}
+
+/**
+ * One point, checked as a whole so a bad coordinate is reported at the point
+ * (`zones.road[2]: expected [x, y] ...`) rather than at `[2][0]`. The meta gives the docs its shape.
+ */
+const point = () => z
+  .unknown()
+  .refine((v) => v !== undefined, { error: 'is required', abort: true })
+  .refine(isPoint, { error: POINT_RULE })
+  .transform((v) => v as Point)
+  .meta({ type: 'array', prefixItems: [unitInterval, unitInterval] });
+
+// A refine, not .min(3): zod runs length checks on anything with a length, so a string would get both messages.
+const zoneSchema = z.array(point(), { error: 'expected a list of [x, y] points' })
+  .refine((zone) => zone.length >= 3, { error: 'a zone needs at least 3 points' })
+  .describe('A polygon: at least 3 points [x, y], normalised 0..1 from the top-left corner.');
+
+const lineSchema = z
+  .strictObject({
+    from: point().describe('Start point [x, y], normalised 0..1.'),
+    to: point().describe('End point [x, y], normalised 0..1.'),
+  })
+  .refine((l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1], { error: 'from and to must be different points' })
+  .describe('A line segment from → to, e.g. for counting crossings.');
+
+/** Plugin names: a `plugins/<name>/` folder or a `streamsight-plugin-<name>` package. */
+export const PLUGIN_NAME_PATTERN = /^[a-z0-9-]{1,64}$/;
+
+/** What PLUGIN_NAME_PATTERN allows, in words. */
+export const PLUGIN_NAME_RULE = 'use 1-64 characters from a-z 0-9 -';
+
+const pluginSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('A disabled plugin is kept in the config but not started.'),
+    fps: fps().optional()
+      .describe("Frames per second the plugin analyses (at most detect.fps); default: the plugin's own, capped at detect.fps."),
+    latencyBudgetMs: intIn(1, 60000).optional()
+      .describe("Time allowed from capture to result before a budget miss is counted (a hang past 4× restarts the plugin); default: the plugin's own."),
+    zones: z.record(geometryName(), zoneSchema).default({}).describe('Named polygons the plugin watches.'),
+    lines: z.record(geometryName(), lineSchema).default({}).describe('Named lines the plugin watches.'),
+    config: z.unknown().optional()
+      .describe("The plugin's own settings; checked by the plugin's schema when it loads, not here."),
+  })
+  .describe('One plugin run on this camera, named by its folder `plugins/<name>/` or package `streamsight-plugin-<name>`.');
+
 /** One camera: exactly one source (url, push or synthetic) plus how to consume it. */
 export const cameraSchema = z
   .strictObject({
@@ -169,6 +307,10 @@ export const cameraSchema = z
       .describe('Response timeout, and stall timeout: no media for this long means reconnect.'),
     reconnect: reconnectSchema.prefault({}),
     enabled: z.boolean().default(true).describe('A disabled camera is kept in the config but not started.'),
+    detect: detectSchema.prefault({}),
+    plugins: z.record(z.string().regex(PLUGIN_NAME_PATTERN, { error: PLUGIN_NAME_RULE }), pluginSchema)
+      .default({})
+      .describe('Plugins (detectors) run on this camera, by plugin name; each gets decoded frames in its own worker thread.'),
   })
   .superRefine((cam, ctx) => {
     const sources = [cam.url !== undefined, cam.push === true, cam.synthetic !== undefined].filter(Boolean).length;
@@ -182,6 +324,14 @@ export const cameraSchema = z
         }
       } catch { /* the url rule reports it */ }
     }
+    // A plugin can never get more frames than are decoded; say so rather than silently slowing it down.
+    // (This runs even when fields failed their own rules, so only valid rates are compared.)
+    const detectFps = cam.detect?.fps;
+    for (const [name, plugin] of Object.entries(cam.plugins ?? {})) {
+      if (isFps(detectFps) && isFps(plugin?.fps) && plugin.fps > detectFps) {
+        ctx.addIssue({ code: 'custom', path: ['plugins', name, 'fps'], message: `must not be greater than detect.fps (${detectFps})` });
+      }
+    }
   })
   .describe('A camera.');
 
@@ -192,6 +342,7 @@ export const configSchema = z
     http: httpSchema.prefault({}),
     rtsp: rtspSchema.prefault({}),
     webrtc: webrtcSchema.prefault({}),
+    storage: storageSchema.prefault({}),
     cameras: z
       .record(
         z.string().regex(CAMERA_ID_PATTERN, { error: CAMERA_ID_RULE }),
@@ -210,4 +361,31 @@ export type CameraConfig = z.infer<typeof cameraSchema>;
 export type IceServerConfig = z.infer<typeof iceServerSchema>;
 /** Synthetic test-pattern settings. */
 export type SyntheticConfig = z.infer<typeof syntheticSchema>;
+/** Event store location and retention. */
+export type StorageConfig = z.infer<typeof storageSchema>;
+/** How a camera's frames are decoded for its plugins. */
+export type DetectConfig = z.infer<typeof detectSchema>;
+/** One plugin's settings on one camera (its `config` is still unchecked). */
+export type PluginSettings = z.infer<typeof pluginSchema>;
+/** A named line, as plugins/sdk's Geometry lines. */
+export type LineConfig = z.infer<typeof lineSchema>;
+
+/** One plugin to run on one camera. */
+export interface CameraPlugin {
+  cameraId: string;
+  pluginName: string;
+  settings: PluginSettings;
+}
+
+/** Every enabled plugin of every enabled camera, in file order: what the plugin host starts. */
+export function cameraPlugins(config: Config): CameraPlugin[] {
+  const out: CameraPlugin[] = [];
+  for (const [cameraId, camera] of Object.entries(config.cameras)) {
+    if (!camera.enabled) continue;
+    for (const [pluginName, settings] of Object.entries(camera.plugins)) {
+      if (settings.enabled) out.push({ cameraId, pluginName, settings });
+    }
+  }
+  return out;
+}
 
