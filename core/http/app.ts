@@ -1,5 +1,6 @@
 /**
- * The HTTP server (uWebSockets.js): camera API, WHEP, the page and the player module.
+ * The HTTP server (uWebSockets.js): camera API, WHEP, the detection API (events, snapshots,
+ * plugins), /metrics, the /ws live feed, the page and the player module.
  * Every handler runs inside a guard, so a throwing route answers 500 instead of taking the
  * process down; hostile input (bad encodings, oversized bodies, junk on the socket) ends in
  * 400/413 or in uWS closing the socket.
@@ -9,9 +10,12 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { Reply, corsHeaders, preflightHeaders, statusForError } from './reply.js';
+import { buildEventRoutes } from './events-routes.js';
+import { buildMetricsRoute } from './metrics.js';
 import { buildRoutes, type Route } from './routes.js';
 import { loadWebAssets } from './static.js';
 import type { ServerLike } from './types.js';
+import { attachEventSocket, wsPlainRoute } from './ws.js';
 
 const log = createLogger('http');
 
@@ -37,7 +41,13 @@ export interface HttpApp {
 /** Creates the HTTP app for `server`. Reads the web assets from disk once, here. */
 export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp {
   const app: TemplatedApp = uWS.App();
-  const routes = buildRoutes(server, opts.maxBodyBytes, loadWebAssets());
+  const socket = attachEventSocket(app, server, { corsOrigins: opts.corsOrigins });
+  const routes = [
+    ...buildRoutes(server, opts.maxBodyBytes, loadWebAssets()),
+    ...buildEventRoutes(server),
+    buildMetricsRoute(server, () => socket.stats()),
+    wsPlainRoute,
+  ];
   for (const route of routes) {
     const allow = [...Object.keys(route.methods), 'OPTIONS'].join(', ');
     const paramCount = route.pattern.split('/').filter((s) => s.startsWith(':')).length;
@@ -67,6 +77,7 @@ export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp
     close: () => {
       if (closed) return;
       closed = true;
+      socket.close();
       if (listenSocket) uWS.us_listen_socket_close(listenSocket);
       listenSocket = undefined;
       // The native build has App.close() (closes keep-alive connections too); the .d.ts lacks it.

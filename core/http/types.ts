@@ -34,11 +34,157 @@ export interface WhepLike {
 }
 
 /** The server as seen by core/http. */
-export interface ServerLike {
+export interface ServerLike extends DetectionServerLike {
   /** Every configured camera, in configuration order. */
   cameras(): CameraInfo[];
   /** One camera, or undefined when the id is unknown. */
   camera(id: string): CameraInfo | undefined;
   /** The WHEP service that owns the viewers' peer connections. */
   whep: WhepLike;
+}
+
+// ---- Events, plugins, snapshots and metrics (issue 3). Every member is optional on ServerLike
+// so a server without detection still satisfies it; the routes answer 503 (or an empty list).
+
+/** One detection as plugins report it (plugins/sdk Detection); box is x, y, w, h normalised 0..1. */
+export interface DetectionLike {
+  label: string;
+  score: number;
+  box: [number, number, number, number];
+  trackId?: number;
+}
+
+/** A committed event as the API shows it (core/events StoredEvent). */
+export interface StoredEventLike {
+  /** Time-sortable id. */
+  id: string;
+  camera: string;
+  plugin: string;
+  type: string;
+  severity: 'info' | 'warning' | 'critical';
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt?: number;
+  trackId?: number;
+  zone?: string;
+  boxes?: DetectionLike[];
+  attributes?: Record<string, unknown>;
+  hasSnapshot: boolean;
+}
+
+/** A query of the event store; from/to are epoch ms. */
+export interface EventQuery {
+  camera?: string;
+  plugin?: string;
+  type?: string;
+  from?: number;
+  to?: number;
+  /** Opaque, taken from a previous page's `next`. */
+  cursor?: string;
+  limit?: number;
+}
+
+/** One page of events; `next` is absent on the last page. */
+export interface EventPage {
+  events: StoredEventLike[];
+  next?: string;
+}
+
+/** The read side of the event store the routes call (core/events EventStore satisfies it). */
+export interface EventStoreLike {
+  get(id: string): StoredEventLike | undefined;
+  /** The event's JPEG, or undefined when it has none. */
+  snapshot(id: string): Uint8Array | undefined;
+  query(q: EventQuery): EventPage;
+}
+
+/** One camera × plugin instance as `GET /api/plugins` shows it (core/plugins PluginHost.stats()). */
+export interface PluginStats {
+  camera: string;
+  plugin: string;
+  fps: number;
+  /** End-to-end latency percentiles, ms. */
+  p50: number;
+  p95: number;
+  p99: number;
+  budgetMs: number;
+  misses: number;
+  skipped: number;
+  restarts: number;
+  state: string;
+}
+
+/** What the WebSocket forwards for one processed frame. */
+export interface DetectionsMessage {
+  camera: string;
+  plugin: string;
+  pts: number;
+  detections: DetectionLike[];
+}
+
+/**
+ * A latency histogram's lifetime state, as core/plugins LatencyHistogram.snapshot() gives it:
+ * `counts[i]` observations ≤ bounds[i] and > bounds[i-1] (not cumulative), the last entry above
+ * every bound. Bounds and sum are in milliseconds.
+ */
+export interface HistogramSnapshot {
+  /** Upper bounds in ms, ascending. */
+  bounds: readonly number[];
+  /** Length bounds.length + 1. */
+  counts: readonly number[];
+  /** Sum of the observations, ms. */
+  sum: number;
+  count: number;
+}
+
+/** Per-camera numbers for /metrics. */
+export interface CameraMetrics {
+  id: string;
+  fpsIn: number;
+  /** Absent when the camera has no decoder (no plugins). */
+  fpsDecoded?: number;
+  bitrateBps: number;
+  viewers: number;
+  reconnects: number;
+}
+
+/** Per camera × plugin numbers for /metrics. */
+export interface PluginMetrics {
+  camera: string;
+  plugin: string;
+  /** End-to-end latency (capturedAt → result), lifetime. */
+  latency?: HistogramSnapshot;
+  budgetMisses: number;
+  skippedFrames: number;
+  restarts: number;
+}
+
+/** Everything /metrics shows besides the process's own numbers. */
+export interface MetricsSnapshot {
+  cameras: CameraMetrics[];
+  /** When absent, /metrics reads ServerLike.plugins (stats() and histograms()). */
+  plugins?: PluginMetrics[];
+}
+
+/** The plugin host as the routes see it (core/plugins PluginHost satisfies it). */
+export interface PluginHostLike {
+  stats(): PluginStats[];
+  /** Lifetime latency histograms per camera × plugin, for /metrics. */
+  histograms?(): Array<{ camera: string; plugin: string; histogram: HistogramSnapshot }>;
+}
+
+/** The optional issue-3 members of ServerLike. */
+export interface DetectionServerLike {
+  /** The event store, once open. */
+  events?: EventStoreLike;
+  /** The plugin host. */
+  plugins?: PluginHostLike;
+  /** The camera's latest decoded frame as JPEG; undefined when none was decoded yet. */
+  cameraSnapshot?(cameraId: string): Promise<Uint8Array | undefined>;
+  /** Numbers for /metrics; without it /metrics derives what it can from cameras() and plugins. */
+  metrics?(): MetricsSnapshot;
+  /** Calls `listener` for every event after its commit; returns the unsubscribe function. */
+  onEvent?(listener: (event: StoredEventLike) => void): () => void;
+  /** Calls `listener` for every frame a plugin processed; returns the unsubscribe function. */
+  onDetections?(listener: (message: DetectionsMessage) => void): () => void;
 }

@@ -1,0 +1,127 @@
+/**
+ * The detection API: stored events (filtered, paged by an opaque cursor), their snapshots, a
+ * camera's latest decoded frame as JPEG and the plugin instances' stats.
+ *
+ * Statuses: 400 a bad or unknown query parameter (the message names it), 404 an unknown event,
+ * camera or missing snapshot, 503 a part that is not running (event store not open yet, no
+ * frame decoded yet: retry).
+ */
+import { ProtocolError } from '../errors.js';
+import { idParam, intParam, parseQuery, timeParam, tokenParam } from './query.js';
+import type { Reply } from './reply.js';
+import type { Route } from './routes.js';
+import type { EventPage, EventQuery, EventStoreLike, ServerLike } from './types.js';
+
+/** Largest page `GET /api/events` returns. */
+export const MAX_EVENT_PAGE = 500;
+
+/** Page size when `limit` is not given. */
+export const DEFAULT_EVENT_PAGE = 100;
+
+const EVENT_QUERY = {
+  camera: idParam,
+  plugin: idParam,
+  type: idParam,
+  from: timeParam,
+  to: timeParam,
+  cursor: tokenParam,
+  limit: intParam(1, MAX_EVENT_PAGE),
+};
+
+/** Event ids are short and URL-safe; anything else cannot be one (and never reaches the store). */
+const EVENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+const JPEG_HEADERS = { 'Content-Type': 'image/jpeg', 'X-Content-Type-Options': 'nosniff' };
+
+/** The routes of the detection API for `server`. */
+export function buildEventRoutes(server: ServerLike): Route[] {
+  return [
+    {
+      pattern: '/api/events',
+      methods: {
+        GET: (reply, req) => {
+          const q = parseQuery(req.getQuery(), EVENT_QUERY);
+          if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new ProtocolError('from: later than to');
+          const store = openStore(server, reply);
+          if (!store) return;
+          const page = queryStore(store, { ...q, limit: q.limit ?? DEFAULT_EVENT_PAGE });
+          // `next` can come with a short (even empty) page: the store bounds the work of one request.
+          reply.json(200, { events: page.events, next: page.next ?? null });
+        },
+      },
+    },
+    {
+      pattern: '/api/events/:id',
+      methods: {
+        GET: (reply, _req, [id]) => {
+          const store = openStore(server, reply);
+          if (!store) return;
+          const event = EVENT_ID.test(id!) ? store.get(id!) : undefined;
+          if (event) reply.json(200, event);
+          else reply.error(404, `unknown event '${id}'`);
+        },
+      },
+    },
+    {
+      pattern: '/api/events/:id/snapshot.jpg',
+      methods: {
+        GET: (reply, _req, [id]) => {
+          const store = openStore(server, reply);
+          if (!store) return;
+          const event = EVENT_ID.test(id!) ? store.get(id!) : undefined;
+          if (!event) {
+            reply.error(404, `unknown event '${id}'`);
+            return;
+          }
+          const jpeg = event.hasSnapshot ? store.snapshot(id!) : undefined;
+          if (!jpeg) {
+            reply.error(404, `event '${id}' has no snapshot`);
+            return;
+          }
+          // An event's snapshot never changes once committed.
+          reply.send(200, jpeg, { ...JPEG_HEADERS, 'Cache-Control': 'private, max-age=86400, immutable' });
+        },
+      },
+    },
+    {
+      pattern: '/api/cameras/:id/snapshot.jpg',
+      methods: {
+        GET: async (reply, _req, [id]) => {
+          if (!server.camera(id!)) {
+            reply.error(404, `unknown camera '${id}'`);
+            return;
+          }
+          const jpeg = server.cameraSnapshot ? await server.cameraSnapshot(id!) : undefined;
+          if (!jpeg) {
+            reply.error(503, `camera '${id}' has no decoded frame yet`, { 'Retry-After': '1' });
+            return;
+          }
+          reply.send(200, jpeg, { ...JPEG_HEADERS, 'Cache-Control': 'no-store' });
+        },
+      },
+    },
+    { pattern: '/api/plugins', methods: { GET: (reply) => reply.json(200, server.plugins?.stats() ?? []) } },
+  ];
+}
+
+/**
+ * Runs the query. Every other parameter was checked here, so a ProtocolError from the store
+ * with a cursor given is about the cursor (one it did not issue, or one from before a restart).
+ */
+function queryStore(store: EventStoreLike, q: EventQuery): EventPage {
+  try {
+    return store.query(q);
+  } catch (err) {
+    if (err instanceof ProtocolError && q.cursor !== undefined) {
+      throw new ProtocolError("cursor: not one this server issued (pass the 'next' of the previous page as-is)");
+    }
+    throw err;
+  }
+}
+
+/** The event store, or undefined after answering 503 (the server opens it asynchronously at start). */
+function openStore(server: ServerLike, reply: Reply): EventStoreLike | undefined {
+  const store = server.events;
+  if (!store) reply.error(503, 'the event store is not open', { 'Retry-After': '1' });
+  return store;
+}

@@ -1,0 +1,154 @@
+/**
+ * PluginHost: runs every configured camera × plugin in its own worker thread, fed from the camera's
+ * decoder (FrameRing + FrameRef events). Owns its runners (core/plugins/runner.ts); a slow, hung or
+ * crashing plugin only ever costs itself frames: the others on the same camera keep their latest frame.
+ */
+import { Emitter } from '../emitter.js';
+import type { FrameRef, FrameRing } from '../decode/frame-ring.js';
+import { ConfigError, InvalidStateError } from '../errors.js';
+import type { Geometry, Point } from '../../plugins/sdk/index.js';
+import type { PluginRegistry } from './registry.js';
+import {
+  PluginRunner,
+  type DetectionsMessage,
+  type EventSink,
+  type PluginStats,
+  type SnapshotEncoder,
+} from './runner.js';
+import type { HistogramSnapshot } from './stats.js';
+
+export type { DetectionsMessage, EventSink, PluginStats, SnapshotEncoder } from './runner.js';
+
+/** What the host needs of a camera's decoder: its current ring, and 'ring' / 'frame' events (Decoder fits). */
+export interface RingSource {
+  readonly ring?: FrameRing | undefined;
+  on(event: 'ring', listener: (ring: FrameRing) => void): () => void;
+  on(event: 'frame', listener: (ref: FrameRef) => void): () => void;
+}
+
+/** A camera's settings for one plugin (the YAML block `cameras.<id>.plugins.<name>`). */
+export interface PluginSettings {
+  /** Default: the plugin's defaults.fps. */
+  fps?: number | undefined;
+  /** Default: the plugin's defaults.latencyBudgetMs. */
+  latencyBudgetMs?: number | undefined;
+  zones?: Record<string, Point[]> | undefined;
+  lines?: Record<string, { from: Point; to: Point }> | undefined;
+  /** The plugin's own keys, validated against its configSchema. */
+  config?: unknown;
+}
+
+/** Options of a {@link PluginHost}. */
+export interface PluginHostOptions {
+  registry: PluginRegistry;
+  /** Where ctx.emit events go; without it events are only counted. */
+  events?: EventSink;
+  /** Encodes snapshot frames to JPEG; without it events are stored without snapshots. */
+  snapshotEncoder?: SnapshotEncoder;
+  /** Restart backoff of a crashed or hung worker. Default 500 ms doubling to 30 s. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** A worker up this long has its restart backoff reset. Default 30 s. */
+  healthyMs?: number;
+  /** Longest wait for a worker's create(). Default 15 s. */
+  startTimeoutMs?: number;
+}
+
+/** How often the hang watchdog looks at in-flight frames (the hang limit is at least 1 s). */
+const WATCHDOG_MS = 100;
+
+/** Runs plugins for cameras; see the file comment. */
+export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close: [] }> {
+  readonly #opts: PluginHostOptions;
+  readonly #runners = new Map<string, { runner: PluginRunner; unsubscribe: () => void }>();
+  #watchdog: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(opts: PluginHostOptions) {
+    super();
+    this.#opts = opts;
+  }
+
+  /** True after close(). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Starts `pluginName` for `cameraId`, fed by `source`. Throws ConfigError (unknown plugin, bad settings
+   * or config, each named by its YAML path) or InvalidStateError (closed, already added).
+   */
+  add(cameraId: string, pluginName: string, settings: PluginSettings, source: RingSource): void {
+    if (this.#closed) throw new InvalidStateError('plugin host is closed');
+    const key = keyOf(cameraId, pluginName);
+    if (this.#runners.has(key)) throw new InvalidStateError(`plugin ${pluginName} already runs for camera ${cameraId}`);
+    const path = `cameras.${cameraId}.plugins.${pluginName}`;
+    this.#opts.registry.validatePluginConfig(pluginName, settings.config, `${path}.config`);
+    const entry = this.#opts.registry.get(pluginName)!;
+    const def = entry.definition;
+    const fps = settings.fps ?? def.defaults.fps;
+    const latencyBudgetMs = settings.latencyBudgetMs ?? def.defaults.latencyBudgetMs;
+    if (!(fps > 0 && fps <= 120)) throw new ConfigError('expected a number in (0, 120]', `${path}.fps`);
+    if (!(latencyBudgetMs > 0)) throw new ConfigError('expected a positive number', `${path}.latencyBudgetMs`);
+    const geometry: Geometry = { zones: settings.zones ?? {}, lines: settings.lines ?? {} };
+
+    const runner = new PluginRunner(
+      { camera: cameraId, plugin: def, pluginUrl: entry.url, fps, latencyBudgetMs, geometry, config: settings.config },
+      source.ring,
+      {
+        events: this.#opts.events,
+        snapshotEncoder: this.#opts.snapshotEncoder,
+        backoff: this.#opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
+        healthyMs: this.#opts.healthyMs ?? 30_000,
+        startTimeoutMs: this.#opts.startTimeoutMs ?? 15_000,
+        onDetections: (m) => this.emit('detections', m),
+      },
+    );
+    const offRing = source.on('ring', (ring) => runner.setRing(ring));
+    const offFrame = source.on('frame', (ref) => runner.offer(ref));
+    this.#runners.set(key, { runner, unsubscribe: () => (offRing(), offFrame()) });
+    this.#watchdog ??= setInterval(() => this.#checkHangs(), WATCHDOG_MS).unref();
+  }
+
+  /** Stops one camera × plugin, or every plugin of the camera when pluginName is omitted. */
+  async remove(cameraId: string, pluginName?: string): Promise<void> {
+    const gone: Promise<void>[] = [];
+    for (const [key, r] of this.#runners) {
+      if (r.runner.camera !== cameraId || (pluginName !== undefined && r.runner.plugin !== pluginName)) continue;
+      this.#runners.delete(key);
+      r.unsubscribe();
+      gone.push(r.runner.close());
+    }
+    await Promise.all(gone);
+  }
+
+  /** One entry per camera × plugin. */
+  stats(): PluginStats[] {
+    return [...this.#runners.values()].map((r) => r.runner.stats());
+  }
+
+  /** Lifetime end-to-end latency histograms per camera × plugin (for /metrics). */
+  histograms(): { camera: string; plugin: string; histogram: HistogramSnapshot }[] {
+    return [...this.#runners.values()].map(({ runner }) => ({ camera: runner.camera, plugin: runner.plugin, histogram: runner.histogram() }));
+  }
+
+  /** Terminates every worker. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#watchdog);
+    const all = [...this.#runners.values()];
+    this.#runners.clear();
+    for (const r of all) r.unsubscribe();
+    await Promise.all(all.map((r) => r.runner.close()));
+    this.emit('close');
+  }
+
+  #checkHangs(): void {
+    const now = performance.now();
+    for (const { runner } of this.#runners.values()) runner.checkHang(now);
+  }
+}
+
+function keyOf(camera: string, plugin: string): string {
+  return `${camera}\u0000${plugin}`;
+}

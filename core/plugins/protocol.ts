@@ -1,0 +1,25 @@
+/** Messages between the PluginHost (main thread) and a plugin worker (core/plugins/worker.ts). */
+import type { FrameRef, FramePlanes, PixelFormat } from '../decode/frame-ring.js';
+import type { Detection, Geometry, PluginEventInput } from '../../plugins/sdk/index.js';
+
+/** Host → worker. The ring's SharedArrayBuffer is sent in `init` and again in `ring`, never transferred. */
+export type ToWorker =
+  | { type: 'init'; pluginUrl: string; cameraId: string; config: unknown; geometry: Geometry; sab?: SharedArrayBuffer }
+  | { type: 'ring'; sab: SharedArrayBuffer }
+  | { type: 'frame'; ref: FrameRef }
+  | { type: 'close' };
+
+/** A copy of a frame's planes for a snapshot (only made when the plugin asked for one). */
+export interface SnapshotFrame {
+  planes: FramePlanes;
+  width: number;
+  height: number;
+  format: PixelFormat;
+}
+
+/** Worker → host. A `frame` is pinned by the host until its `result` (see core/plugins/runner.ts). */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'result'; seq: number; detections?: Detection[]; processMs: number }
+  | { type: 'event'; event: PluginEventInput; at: number; frame?: SnapshotFrame }
+  | { type: 'log'; msg: string };

@@ -1,0 +1,418 @@
+/**
+ * One camera × plugin: the worker thread, the single-slot frame queue in front of it, its latency
+ * bookkeeping and its restarts. PluginHost owns the runners; a runner owns its worker.
+ *
+ * Queue discipline (Frigate's "skip when behind"): frames pass a rate limiter at the plugin's fps; at
+ * most one frame is in the worker; a newer frame replaces the one waiting (counted in `skipped`), so
+ * the plugin always gets the latest frame and never a backlog.
+ *
+ * The runner, not the worker, holds the FrameRing pin of the frame in flight: it pins before posting
+ * the FrameRef and unpins on the result or once the worker is dead. A worker killed mid-frame
+ * (terminate() on a hang, process.exit) runs no finally block, so a pin it held itself would leak and
+ * take a ring slot away from the decoder for good.
+ */
+import type { Worker } from 'node:worker_threads';
+import { Backoff } from '../camera/backoff.js';
+import type { FrameRef, FrameRing } from '../decode/frame-ring.js';
+import type { EventInput } from '../events/model.js';
+import { createLogger, RateLimitedLog, type Logger } from '../log.js';
+import { startWorker } from '../worker-url.js';
+import type { Detection, Geometry, PluginDefinition } from '../../plugins/sdk/index.js';
+import type { FromWorker, SnapshotFrame, ToWorker } from './protocol.js';
+import { LatencyHistogram, RateMeter, type HistogramSnapshot, type Percentiles } from './stats.js';
+
+const WORKER_URL = new URL('./worker.ts', import.meta.url);
+
+/** Where plugin events go (core/events EventStore fits). */
+export interface EventSink {
+  append(e: EventInput): Promise<unknown>;
+}
+
+/** Turns a snapshot frame's raw planes into JPEG bytes (core/events JpegEncoder fits). */
+export type SnapshotEncoder = (planes: SnapshotFrame['planes'], width: number, height: number, format: SnapshotFrame['format']) => Promise<Uint8Array>;
+
+/** Detections of one frame, as sent to live viewers over the WebSocket. */
+export interface DetectionsMessage {
+  camera: string;
+  plugin: string;
+  pts: number;
+  seq: number;
+  capturedAt: number;
+  detections: Detection[];
+}
+
+/** Lifecycle of a runner's worker. */
+export type RunnerState = 'starting' | 'running' | 'restarting' | 'closed';
+
+/** Numbers of one camera × plugin for the API and /metrics. Latencies in ms over the recent window. */
+export interface PluginStats {
+  camera: string;
+  plugin: string;
+  state: RunnerState;
+  /** Frames processed per second (measured). */
+  fps: number;
+  /** The fps the host feeds at most. */
+  targetFps: number;
+  /** End-to-end latency, capturedAt → result. */
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Time a frame waited in the host for the worker. */
+  queue: Percentiles;
+  /** Time inside onFrame, measured in the worker. */
+  process: Percentiles;
+  budgetMs: number;
+  /** Results that came later than latencyBudgetMs after the host received the frame. */
+  misses: number;
+  processed: number;
+  /** Frames replaced while waiting (the plugin was busy). */
+  skipped: number;
+  /** Frames overwritten in the ring before they could be sent (pin failed). */
+  stale: number;
+  restarts: number;
+  /** Worker terminations for being stuck longer than the hang limit. */
+  hangs: number;
+  events: number;
+  /** Events not stored: the sink failed or too many were pending. */
+  eventsDropped: number;
+  lastError?: string;
+}
+
+/** The parts of a PluginHost a runner needs. */
+export interface RunnerDeps {
+  events?: EventSink;
+  snapshotEncoder?: SnapshotEncoder;
+  backoff: { initialMs: number; maxMs: number };
+  /** A worker that stays up this long has its backoff reset. */
+  healthyMs: number;
+  /** Longest wait for a worker's create() before it counts as hung. */
+  startTimeoutMs: number;
+  onDetections(m: DetectionsMessage): void;
+}
+
+/** Resolved settings of one camera × plugin. */
+export interface RunnerSettings {
+  camera: string;
+  plugin: PluginDefinition;
+  pluginUrl: string;
+  fps: number;
+  latencyBudgetMs: number;
+  geometry: Geometry;
+  config: unknown;
+}
+
+/** Most events waiting for the sink (or the snapshot encoder) per runner; beyond it events are dropped and counted. */
+const MAX_PENDING_EVENTS = 64;
+
+/** Runs one plugin for one camera in a worker thread; see the file comment. */
+export class PluginRunner {
+  readonly camera: string;
+  readonly plugin: string;
+  readonly #s: RunnerSettings;
+  readonly #deps: RunnerDeps;
+  readonly #log: Logger;
+  readonly #rl: RateLimitedLog;
+  readonly #backoff: Backoff;
+  readonly #intervalMs: number;
+  readonly #hangMs: number;
+
+  #state: RunnerState = 'starting';
+  #worker: Worker | undefined;
+  #generation = 0;
+  #stateSince = performance.now();
+  #restartTimer: NodeJS.Timeout | undefined;
+  #ring: FrameRing | undefined;
+
+  #nextDue = -Infinity;
+  #waiting: { ref: FrameRef; receivedAt: number } | undefined;
+  #inFlight: { ref: FrameRef; ring: FrameRing; receivedAt: number; sentAt: number } | undefined;
+
+  readonly #e2e = new LatencyHistogram();
+  readonly #queue = new LatencyHistogram();
+  readonly #process = new LatencyHistogram();
+  readonly #rate = new RateMeter();
+  #processed = 0;
+  #skipped = 0;
+  #stale = 0;
+  #misses = 0;
+  #restarts = 0;
+  #hangs = 0;
+  #events = 0;
+  #eventsDropped = 0;
+  #pendingEvents = 0;
+  #eventChain: Promise<void> = Promise.resolve();
+  #lastError: string | undefined;
+
+  constructor(settings: RunnerSettings, ring: FrameRing | undefined, deps: RunnerDeps) {
+    this.#s = settings;
+    this.#deps = deps;
+    this.camera = settings.camera;
+    this.plugin = settings.plugin.name;
+    this.#ring = ring;
+    this.#log = createLogger(`plugin:${this.plugin}:${this.camera}`);
+    this.#rl = new RateLimitedLog(this.#log);
+    this.#backoff = new Backoff(deps.backoff);
+    this.#intervalMs = 1000 / settings.fps;
+    this.#hangMs = Math.max(4 * settings.latencyBudgetMs, 1000);
+    this.#start();
+  }
+
+  /** Current lifecycle state. */
+  get state(): RunnerState {
+    return this.#state;
+  }
+
+  /** The camera's ring was replaced (resolution change): the worker re-attaches, the waiting frame is dropped. */
+  setRing(ring: FrameRing): void {
+    this.#ring = ring;
+    this.#waiting = undefined;
+    this.#post({ type: 'ring', sab: ring.sab });
+  }
+
+  /** A decoded frame: rate-limited to the plugin's fps, then sent, or kept as the one waiting frame. */
+  offer(ref: FrameRef): void {
+    if (this.#state === 'closed') return;
+    // Rate limit on capture time; a quarter interval of slack keeps a 25 fps source from landing at
+    // half rate on a 25 fps plugin when arrival jitters.
+    const t = ref.capturedAt;
+    if (t < this.#nextDue - this.#intervalMs / 4) return;
+    this.#nextDue = (t - this.#nextDue > this.#intervalMs ? t : this.#nextDue) + this.#intervalMs;
+
+    const now = performance.now();
+    if (this.#state === 'running' && !this.#inFlight) {
+      this.#send(ref, now, now);
+      return;
+    }
+    // Busy, or the worker is (re)starting: keep only the newest. Skips count only against a live worker.
+    if (this.#waiting && this.#state === 'running') this.#skipped++;
+    this.#waiting = { ref, receivedAt: now };
+  }
+
+  /** Terminates the worker if it has held a frame (or its start) longer than the hang limit. */
+  checkHang(now: number): void {
+    if (this.#state === 'running' && this.#inFlight && now - this.#inFlight.sentAt > this.#hangMs) {
+      this.#hangs++;
+      this.#kill(`hung: no result for ${Math.round(now - this.#inFlight.sentAt)} ms (limit ${this.#hangMs} ms)`);
+    } else if (this.#state === 'starting' && now - this.#stateSince > this.#deps.startTimeoutMs) {
+      this.#hangs++;
+      this.#kill(`did not start within ${this.#deps.startTimeoutMs} ms`);
+    }
+  }
+
+  /** Snapshot of the counters and recent latencies. */
+  stats(): PluginStats {
+    const e2e = this.#e2e.percentiles();
+    const out: PluginStats = {
+      camera: this.camera,
+      plugin: this.plugin,
+      state: this.#state,
+      fps: this.#rate.rate(),
+      targetFps: this.#s.fps,
+      p50: e2e.p50,
+      p95: e2e.p95,
+      p99: e2e.p99,
+      queue: this.#queue.percentiles(),
+      process: this.#process.percentiles(),
+      budgetMs: this.#s.latencyBudgetMs,
+      misses: this.#misses,
+      processed: this.#processed,
+      skipped: this.#skipped,
+      stale: this.#stale,
+      restarts: this.#restarts,
+      hangs: this.#hangs,
+      events: this.#events,
+      eventsDropped: this.#eventsDropped,
+    };
+    if (this.#lastError) out.lastError = this.#lastError;
+    return out;
+  }
+
+  /** Lifetime end-to-end latency histogram (Prometheus). */
+  histogram(): HistogramSnapshot {
+    return this.#e2e.snapshot();
+  }
+
+  /** Terminates the worker; waits (bounded) for events already handed to the sink. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    clearTimeout(this.#restartTimer);
+    const w = this.#worker;
+    this.#worker = undefined;
+    this.#generation++;
+    if (w) await w.terminate();
+    this.#release();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#eventChain, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+    clearTimeout(timer);
+  }
+
+  // ---- worker lifecycle ----
+
+  #start(): void {
+    if (this.#state === 'closed') return;
+    const gen = ++this.#generation;
+    this.#setState('starting');
+    const w = startWorker(WORKER_URL, { name: `plugin:${this.plugin}:${this.camera}` });
+    this.#worker = w;
+    w.on('message', (m: FromWorker) => {
+      if (gen === this.#generation) this.#onMessage(m);
+    });
+    w.on('error', (err) => {
+      if (gen !== this.#generation) return;
+      this.#lastError = err instanceof Error ? err.message : String(err);
+      this.#log.error('worker crashed', err);
+    });
+    w.on('exit', (code) => {
+      if (gen === this.#generation) this.#onExit(code);
+    });
+    const ring = this.#ring;
+    this.#post({
+      type: 'init',
+      pluginUrl: this.#s.pluginUrl,
+      cameraId: this.camera,
+      config: this.#s.config,
+      geometry: this.#s.geometry,
+      ...(ring ? { sab: ring.sab } : {}),
+    });
+  }
+
+  #onExit(code: number): void {
+    this.#worker = undefined;
+    this.#release(); // the frame in flight is lost with the worker
+    if (this.#state === 'closed') return;
+    this.#restarts++;
+    const delay = this.#backoff.next();
+    this.#log.warn(`worker exited (code ${code}); restart #${this.#restarts} in ${delay} ms`);
+    this.#setState('restarting');
+    this.#restartTimer = setTimeout(() => this.#start(), delay);
+  }
+
+  /** Ends the current worker (ignoring anything it still says) and restarts it once it is gone. */
+  #kill(reason: string): void {
+    this.#lastError = reason;
+    this.#log.error(`terminating worker: ${reason}`);
+    const w = this.#worker;
+    this.#generation++;
+    this.#setState('restarting');
+    // terminate() stops even a busy loop (V8 TerminateExecution); the pin is released only once it has.
+    void w?.terminate().then(() => this.#onExit(1));
+  }
+
+  #setState(s: RunnerState): void {
+    this.#state = s;
+    this.#stateSince = performance.now();
+  }
+
+  #post(m: ToWorker): void {
+    this.#worker?.postMessage(m);
+  }
+
+  /** Pins and posts a frame; false (counted stale) if the ring already reused its slot. */
+  #send(ref: FrameRef, receivedAt: number, now: number): boolean {
+    const ring = this.#ring;
+    if (!ring || !ring.pin(ref)) {
+      this.#stale++;
+      return false;
+    }
+    this.#inFlight = { ref, ring, receivedAt, sentAt: now };
+    this.#queue.record(now - receivedAt);
+    this.#post({ type: 'frame', ref });
+    return true;
+  }
+
+  #sendWaiting(): void {
+    const w = this.#waiting;
+    if (!w || this.#inFlight || this.#state !== 'running') return;
+    this.#waiting = undefined;
+    this.#send(w.ref, w.receivedAt, performance.now());
+  }
+
+  /** Drops the frame in flight and its pin (after its result, or once the worker that had it is dead). */
+  #release(): void {
+    const f = this.#inFlight;
+    this.#inFlight = undefined;
+    f?.ring.unpin(f.ref);
+  }
+
+  #onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'ready':
+        this.#setState('running');
+        this.#sendWaiting();
+        break;
+      case 'result':
+        this.#onResult(m);
+        break;
+      case 'event':
+        this.#onEvent(m);
+        break;
+      case 'log':
+        this.#log.info(m.msg);
+        break;
+    }
+  }
+
+  #onResult(m: Extract<FromWorker, { type: 'result' }>): void {
+    const f = this.#inFlight;
+    if (!f || f.ref.seq !== m.seq) return;
+    this.#release();
+    const now = performance.now();
+    this.#processed++;
+    this.#rate.mark();
+    this.#process.record(m.processMs);
+    this.#e2e.record(Math.max(0, Date.now() - f.ref.capturedAt));
+    if (now - f.receivedAt > this.#s.latencyBudgetMs) this.#misses++;
+    if (now - this.#stateSince > this.#deps.healthyMs) this.#backoff.reset();
+    if (m.detections) {
+      const { pts, seq, capturedAt } = f.ref;
+      this.#deps.onDetections({ camera: this.camera, plugin: this.plugin, pts, seq, capturedAt, detections: m.detections });
+    }
+    this.#sendWaiting();
+  }
+
+  #onEvent(m: Extract<FromWorker, { type: 'event' }>): void {
+    const sink = this.#deps.events;
+    this.#events++;
+    if (!sink) return;
+    if (this.#pendingEvents >= MAX_PENDING_EVENTS) {
+      this.#eventsDropped++;
+      this.#rl.warn('events-full', `${MAX_PENDING_EVENTS} events pending: dropping ${m.event.type}`);
+      return;
+    }
+    const e = m.event;
+    const input: EventInput = {
+      camera: this.camera,
+      plugin: this.plugin,
+      type: e.type,
+      severity: e.severity ?? 'info',
+      startedAt: m.at,
+    };
+    if (e.endedAt !== undefined) input.endedAt = e.endedAt;
+    if (e.trackId !== undefined) input.trackId = e.trackId;
+    if (e.zone !== undefined) input.zone = e.zone;
+    if (e.boxes !== undefined) input.boxes = e.boxes;
+    if (e.attributes !== undefined) input.attributes = e.attributes;
+    const encoder = this.#deps.snapshotEncoder;
+    const frame = m.frame;
+    this.#pendingEvents++;
+    // Chained so events reach the sink in emit order even when one waits for its JPEG.
+    this.#eventChain = this.#eventChain.then(async () => {
+      try {
+        if (frame && encoder) {
+          try {
+            input.snapshot = await encoder(frame.planes, frame.width, frame.height, frame.format);
+          } catch (err) {
+            this.#rl.warn('snapshot', `snapshot for ${e.type} failed, storing the event without it: ${String(err)}`);
+          }
+        }
+        await sink.append(input);
+      } catch (err) {
+        this.#eventsDropped++;
+        this.#rl.warn('append', `event ${e.type} not stored: ${err instanceof Error ? err.message : String(err)}`);
+      } finally {
+        this.#pendingEvents--;
+      }
+    });
+  }
+}

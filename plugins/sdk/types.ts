@@ -1,0 +1,106 @@
+/**
+ * The types a detector plugin sees. Type-only: a plugin bundle pulls in no Node module through the SDK.
+ * Coordinates are normalised to 0..1 of the frame (x right, y down) so geometry drawn on one resolution
+ * holds on every detect size.
+ */
+import type { z } from 'zod';
+import type { PixelFormat } from '../../core/decode/frame-ring.js';
+
+export type { PixelFormat };
+
+/** One decoded frame, lent to `onFrame`: the planes are zero-copy views of shared memory, valid only until onFrame returns (or its promise settles). */
+export interface Frame {
+  cameraId: string;
+  /** Presentation timestamp of the source access unit (90 kHz clock for RTP sources). */
+  pts: number;
+  /** Epoch ms (Date.now() domain) when the frame's access unit reached the server. */
+  capturedAt: number;
+  /** The ring's sequence number of this frame. */
+  seq: number;
+  width: number;
+  height: number;
+  format: PixelFormat;
+  /** Luma, `strideY` bytes per row. */
+  y: Uint8Array;
+  /** Chroma planes (i420 only), `strideUV` bytes per row, half width and height rounded up. */
+  u?: Uint8Array;
+  v?: Uint8Array;
+  strideY: number;
+  strideUV: number;
+}
+
+/** A normalised [x, y] point, 0..1 of the frame. */
+export type Point = [number, number];
+
+/** Zones (polygons) and lines (tripwires) configured for this camera × plugin, by name. */
+export interface Geometry {
+  zones: Record<string, Point[]>;
+  lines: Record<string, { from: Point; to: Point }>;
+}
+
+/** One detected object; `box` is [x, y, w, h] normalised. */
+export interface Detection {
+  label: string;
+  score: number;
+  box: [number, number, number, number];
+  trackId?: number;
+}
+
+/** Severity of an event. */
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** What a plugin passes to `ctx.emit`; the host adds camera, plugin and times and stores it. */
+export interface PluginEventInput {
+  type: string;
+  /** Default 'info'. */
+  severity?: Severity;
+  zone?: string;
+  trackId?: number;
+  boxes?: Detection[];
+  attributes?: Record<string, unknown>;
+  /** Store a JPEG of the frame being processed; only honoured when emit is called during onFrame. */
+  snapshot?: boolean;
+  /** Epoch ms the condition ended, for events reported after the fact. */
+  endedAt?: number;
+}
+
+/** What `create` receives: who it runs for, its validated config and geometry, and the ways out. */
+export interface PluginContext<C> {
+  cameraId: string;
+  config: C;
+  geometry: Geometry;
+  /** Records an event (stored by the host; a snapshot is taken of the current frame when asked). */
+  emit(e: PluginEventInput): void;
+  /** Logs a line under `[plugin:<name>:<camera>]`. */
+  log(msg: string): void;
+}
+
+/** A running plugin for one camera. `onFrame` may return detections (sent to live viewers). */
+export interface PluginInstance {
+  onFrame(frame: Frame): void | Detection[] | Promise<void | Detection[]>;
+  close?(): void;
+}
+
+/** Per-plugin defaults; the camera's YAML may override fps and latencyBudgetMs. */
+export interface PluginDefaults {
+  /** Frames per second the host feeds the plugin at most. */
+  fps: number;
+  /** Expected processing time; results later than this are counted as misses, 4× this is a hang. */
+  latencyBudgetMs: number;
+  /** Pixel format and detect size the plugin works best with (a hint for the decoder). */
+  input: { format: PixelFormat; width?: number; height?: number };
+}
+
+/** What a plugin module default-exports: built by `definePlugin`. */
+export interface PluginDefinition<C = unknown> {
+  /** Marks the object as a plugin definition (the registry checks it). */
+  readonly kind: 'streamsight-plugin';
+  /** Lower-case id used in the YAML (`plugins: { brightness: ... }`). */
+  readonly name: string;
+  readonly description: string;
+  /** Validates and defaults the plugin's own `config:` keys. */
+  readonly configSchema: z.ZodType<C>;
+  readonly defaults: PluginDefaults;
+  /** Builds an instance for one camera; runs inside the plugin's worker thread. */
+  create(ctx: PluginContext<C>): PluginInstance | Promise<PluginInstance>;
+}
