@@ -1,7 +1,15 @@
-import type { Config } from '../config/schema.js';
+import { resolve } from 'node:path';
+import { cameraPlugins, type Config } from '../config/schema.js';
 import { Camera } from './camera/camera.js';
+import type { DecodePlan } from './camera/frames.js';
+import { Emitter } from './emitter.js';
+import { JpegEncoder } from './events/snapshots.js';
+import { EventStore } from './events/store.js';
+import type { StoredEvent } from './events/model.js';
+import { PluginHost, type DetectionsMessage } from './plugins/host.js';
+import { PluginRegistry } from './plugins/registry.js';
 import { createHttpApp } from './http/app.js';
-import type { CameraInfo, ServerLike } from './http/types.js';
+import type { CameraInfo, CameraMetrics, ServerLike } from './http/types.js';
 import { createLogger, setLogLevel } from './log.js';
 import { RtspServer } from './rtsp/server.js';
 import type { Stream } from './stream/stream.js';
@@ -29,6 +37,11 @@ export class Server {
   #http: ReturnType<typeof createHttpApp>;
   #addresses?: ServerAddresses;
   #closed = false;
+  #store?: EventStore;
+  #jpeg?: JpegEncoder;
+  #host?: PluginHost;
+  /** Relays committed events and plugin detections to the WebSocket, which subscribes before start. */
+  readonly #bus = new Emitter<{ event: [StoredEvent]; detections: [DetectionsMessage] }>();
 
   constructor(readonly config: Config) {
     setLogLevel(config.log.level);
@@ -54,10 +67,21 @@ export class Server {
       { portRange: config.webrtc.udpPortRange, hostAddresses: resolveHostAddresses(config.webrtc.hostAddresses), iceServers: config.webrtc.iceServers },
       { get: (id) => this.#streamForViewer(id) },
     );
+    const self = this;
     const serverLike: ServerLike = {
       cameras: (): CameraInfo[] => [...this.cameras.values()].map((c) => c.info()),
       camera: (id) => this.cameras.get(id)?.info(),
       whep: this.whep,
+      get events() {
+        return self.#store;
+      },
+      get plugins() {
+        return self.#host;
+      },
+      cameraSnapshot: (id) => this.#cameraSnapshot(id),
+      metrics: () => ({ cameras: [...this.cameras.values()].map((c) => this.#cameraMetrics(c)) }),
+      onEvent: (listener) => this.#bus.on('event', listener),
+      onDetections: (listener) => this.#bus.on('detections', listener),
     };
     this.#http = createHttpApp(serverLike, {
       host: config.http.host,
@@ -73,14 +97,86 @@ export class Server {
     return this.#addresses;
   }
 
-  /** Binds the RTSP and HTTP ports, then starts every camera. */
+  /** Opens the event store and the plugin host, binds the RTSP and HTTP ports, then starts every camera. */
   async start(): Promise<ServerAddresses> {
+    await this.#startPlugins();
     const rtspPort = await this.rtsp.listen();
     const httpPort = await this.#http.listen();
     const host = this.config.http.host === '0.0.0.0' || this.config.http.host === '::' ? '127.0.0.1' : this.config.http.host;
     this.#addresses = { httpPort, rtspPort, pageUrl: `http://${host}:${httpPort}/` };
     for (const camera of this.cameras.values()) camera.start();
     return this.#addresses;
+  }
+
+  /**
+   * The detection side: plugin registry, durable event store, JPEG encoder pool and the plugin
+   * host, and a decoder on every camera that has plugins. A plugin config that its own schema
+   * rejects fails the start with a ConfigError naming the path.
+   */
+  async #startPlugins(): Promise<void> {
+    const { storage } = this.config;
+    this.#store = await EventStore.open({
+      path: resolve(storage.path),
+      maxAgeMs: storage.maxAgeDays * 86_400_000,
+      maxBytes: storage.maxBytes,
+      mapSize: storage.mapSizeBytes,
+    });
+    this.#store.on('event', (e) => this.#bus.emit('event', e));
+    const wanted = cameraPlugins(this.config).filter(({ cameraId }) => this.cameras.has(cameraId));
+    if (wanted.length === 0) return;
+    const registry = await PluginRegistry.load();
+    for (const failure of registry.failures) log.warn(`plugin ${failure.where} not loaded: ${failure.error}`);
+    const jpeg = (this.#jpeg = new JpegEncoder());
+    const host = (this.#host = new PluginHost({
+      registry,
+      events: this.#store,
+      snapshotEncoder: (planes, width, height) => jpeg.encode(planes, width, height),
+    }));
+    host.on('detections', (m) => this.#bus.emit('detections', m));
+    const plans = new Map<string, DecodePlan>();
+    for (const { cameraId, pluginName, settings } of wanted) {
+      const def = registry.get(pluginName)?.definition;
+      const detect = this.config.cameras[cameraId]!.detect;
+      const fps = Math.min(settings.fps ?? def?.defaults.fps ?? detect.fps, detect.fps);
+      const format = detect.format ?? def?.defaults.input.format ?? 'i420';
+      const plan = plans.get(cameraId);
+      plans.set(cameraId, {
+        width: detect.width,
+        height: detect.height,
+        fps: Math.max(plan?.fps ?? 0, fps),
+        format: plan && plan.format !== format ? 'i420' : format,
+      });
+    }
+    for (const { cameraId, pluginName, settings } of wanted) {
+      const frames = this.cameras.get(cameraId)!.decodeFor(plans.get(cameraId)!);
+      host.add(cameraId, pluginName, settings, frames);
+    }
+  }
+
+  /** The latest decoded frame of a camera as JPEG. */
+  async #cameraSnapshot(id: string): Promise<Uint8Array | undefined> {
+    const latest = this.cameras.get(id)?.frames?.latest();
+    if (!latest || !this.#jpeg) return undefined;
+    const { ring, ref } = latest;
+    if (!ring.pin(ref)) return undefined;
+    try {
+      // encode() copies the planes before it returns, so the slot is unpinned at once.
+      return await this.#jpeg.encode(ring.planes(ref.slot), ring.layout.width, ring.layout.height);
+    } finally {
+      ring.unpin(ref);
+    }
+  }
+
+  #cameraMetrics(c: Camera): CameraMetrics {
+    const s = c.stream.stats;
+    return {
+      id: c.id,
+      fpsIn: s.fps ?? 0,
+      fpsDecoded: c.frames?.stats.fpsOut,
+      bitrateBps: s.bitrateBps ?? 0,
+      viewers: c.viewers,
+      reconnects: c.info().reconnects,
+    };
   }
 
   /** Path of an RTSP URL → camera (`/gate1`, `gate1/`, `gate1?x` all name gate1). */
@@ -101,8 +197,11 @@ export class Server {
     this.#closed = true;
     this.#http.close();
     this.whep.close();
+    await this.#host?.close();
     for (const camera of this.cameras.values()) camera.close();
     await this.rtsp.close();
+    await this.#jpeg?.close();
+    await this.#store?.close();
   }
 }
 

@@ -5,6 +5,8 @@ import type { CameraInfo } from '../http/types.js';
 import { createLogger, redactUrl } from '../log.js';
 import { Stream } from '../stream/stream.js';
 import { RtspPullSource } from './rtsp-pull.js';
+import { Decoder } from '../decode/decoder.js';
+import { CameraFrames, type DecodePlan } from './frames.js';
 import { SyntheticPublisher } from './synthetic.js';
 
 const log = createLogger('camera');
@@ -26,6 +28,8 @@ export class Camera extends Emitter<{ close: [] }> {
   readonly source: CameraSourceKind;
   #pull?: RtspPullSource;
   #synthetic?: SyntheticPublisher;
+  /** Decoded frames, when plugins run on this camera. */
+  frames?: CameraFrames;
   #idleTimer?: NodeJS.Timeout;
   #pullRunning = false;
   #closed = false;
@@ -68,10 +72,17 @@ export class Camera extends Emitter<{ close: [] }> {
     return this.#closed;
   }
 
-  /** Starts the source (an on-demand pull camera waits for its first reader). */
+  /** Decodes the stream for plugins (call before start). The decoder is a reader of the stream. */
+  decodeFor(plan: DecodePlan): CameraFrames {
+    this.frames ??= new CameraFrames(this.stream, plan);
+    return this.frames;
+  }
+
+  /** Starts the source (an on-demand pull camera waits for its first reader) and the decoder. */
   start(): void {
     if (this.#pull && !this.config.onDemand) this.#startPull();
     this.#synthetic?.start();
+    this.frames?.start();
   }
 
   /** Asks an on-demand camera to connect now (a viewer is about to attach). */
@@ -123,6 +134,13 @@ export class Camera extends Emitter<{ close: [] }> {
     return 'offline';
   }
 
+  /** Readers that are viewers or restream clients: every reader but the plugins' decoder. */
+  get viewers(): number {
+    let n = 0;
+    for (const r of this.stream.readers) if (!(r.sink instanceof Decoder)) n++;
+    return n;
+  }
+
   /** What GET /api/cameras reports for this camera. Never contains credentials. */
   info(): CameraInfo {
     const s = this.stream.stats;
@@ -143,7 +161,7 @@ export class Camera extends Emitter<{ close: [] }> {
       fps: s.fps === undefined ? undefined : Math.round(s.fps * 10) / 10,
       bitrateBps: s.bitrateBps === undefined ? undefined : Math.round(s.bitrateBps),
       audio: audio ? { codec: audio.codec, playable: WEBRTC_AUDIO_CODECS.has(audio.codec) } : undefined,
-      viewers: this.stream.readers.size,
+      viewers: this.viewers,
       packetsLost: pull?.packetsLost ?? 0,
       framesDropped: readersDropped + (pull?.droppedUnits ?? 0),
       reconnects: pull ? pull.reconnects : this.#republishes,
@@ -158,6 +176,7 @@ export class Camera extends Emitter<{ close: [] }> {
     clearTimeout(this.#idleTimer);
     this.#pull?.close();
     this.#synthetic?.close();
+    this.frames?.close();
     this.stream.close();
     this.emit('close');
   }
