@@ -46,7 +46,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('PluginRegistry', () => {
   it('finds plugins/<name>/index.ts and installed streamsight-plugin-* packages', () => {
-    assert.deepEqual(registry.names(), ['brightness', 'crash', 'demo', 'fast', 'hang', 'scoped', 'slow']);
+    assert.deepEqual(registry.names(), ['brightness', 'crash', 'demo', 'fast', 'hang', 'motion', 'scoped', 'slow']);
     const b = registry.get('brightness')!;
     assert.equal(b.source, 'folder');
     assert.equal(b.url, new URL('../../plugins/brightness/index.ts', import.meta.url).href);
@@ -99,7 +99,7 @@ describe('validatePluginConfig', () => {
   it('an unknown plugin is named on the plugin path with the loaded ones', () => {
     assert.throws(() => registry.validatePluginConfig('brightnes', {}, 'cameras.gate1.plugins.brightnes.config'), {
       name: 'ConfigError',
-      message: 'cameras.gate1.plugins.brightnes: unknown plugin "brightnes" (loaded: brightness, crash, demo, fast, hang, scoped, slow)',
+      message: 'cameras.gate1.plugins.brightnes: unknown plugin "brightnes" (loaded: brightness, crash, demo, fast, hang, motion, scoped, slow)',
     });
   });
 });
