@@ -13,6 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { run as runRing } from './ring.js';
+import { percentile } from './lib.js';
 import type { VideoUnit } from '../codecs/access-unit.js';
 import { splitAnnexB } from '../codecs/h264/annexb.js';
 import { isH264Keyframe } from '../codecs/h264/nal.js';
@@ -118,8 +120,15 @@ for (let i = 0; i < runs; i++) {
   ffDefault = Math.max(ffDefault, ffmpegFps(clip, units.length));
   ffOne = Math.max(ffOne, ffmpegFps(clip, units.length, 1));
 }
+// Publish → subscriber latency through the ring, with the host's delivery (postMessage of the FrameRef).
+const publishToSubscriberP99Ms: Record<string, number> = {};
+for (const k of [1, 4, 16]) {
+  const r = await runRing('postMessage', k, { slots: 8, width: 640, height: 360, format: 'i420' }, 300, 100);
+  publishToSubscriberP99Ms[`k${k}`] = Number(percentile(r.samples, 99).toFixed(3));
+}
 const result = {
   input: { width, height, frames: units.length, codec: 'H264' },
+  publishToSubscriberP99Ms,
   decodeFpsPipeline: Math.round(best!.fps),
   decodeFpsFfmpeg: Math.round(ffDefault),
   decodeFpsFfmpegOneThread: Math.round(ffOne),
@@ -137,5 +146,6 @@ if (values.json) {
   console.log(`  ffmpeg -f null, 1 thread              ${result.decodeFpsFfmpegOneThread} frames/s   ratio ${result.ratioOneThread}`);
   console.log(`  ffmpeg -f null, default threads       ${result.decodeFpsFfmpeg} frames/s   ratio ${result.ratio}`);
   console.log(`  bytesPerCamera (ring SAB)             ${result.bytesPerCamera} (${(result.bytesPerCamera / 2 ** 20).toFixed(1)} MiB)`);
+  console.log(`  publish -> subscriber p99 (640x360, 300 frames at 100 fps): K=1 ${publishToSubscriberP99Ms.k1} ms, K=4 ${publishToSubscriberP99Ms.k4} ms, K=16 ${publishToSubscriberP99Ms.k16} ms`);
 }
 process.exit(0);

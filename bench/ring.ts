@@ -12,6 +12,7 @@
  * the same monotonic clock (hrtime is process-wide) and the host message stays a bare FrameRef.
  */
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FrameRing, type FrameRef, type FrameRingLayout } from '../core/decode/frame-ring.js';
 import { startWorker } from '../core/worker-url.js';
@@ -79,7 +80,8 @@ function subscriber(d: SubscriberData): void {
   parentPort!.postMessage({ sink });
 }
 
-async function run(mode: Mode, k: number, layout: FrameRingLayout, frames: number, fps: number) {
+/** Publish-to-subscriber latencies (ms) of `frames` frames at `fps` to K subscriber workers. */
+export async function run(mode: Mode, k: number, layout: FrameRingLayout, frames: number, fps: number) {
   const ring = FrameRing.create(layout);
   const committedAt = new SharedArrayBuffer(8 * (frames + 1));
   const latency = new SharedArrayBuffer(8 * frames * k);
@@ -194,5 +196,6 @@ async function main() {
   if (values.json) process.stdout.write(`${JSON.stringify({ layout, frames, fps, bytesPerCamera, results })}\n`);
 }
 
-if (isMainThread) await main();
-else subscriber(workerData as SubscriberData);
+if (!isMainThread) subscriber(workerData as SubscriberData);
+// Run as a program only when this file is the entry (bench/pipeline.ts imports run()).
+else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
