@@ -2,6 +2,9 @@
  * What the HTTP layer needs from the server: a read-only view of the cameras and the WHEP
  * service. core/server.ts implements it; tests use a small in-memory one.
  */
+import type { Detection } from '../../plugins/sdk/index.js';
+import type { StoredEvent } from '../events/model.js';
+import type { EventPage, EventQuery } from '../events/store.js';
 
 /** A camera as the API shows it (`GET /api/cameras`). URLs are redacted before they get here. */
 export interface CameraInfo {
@@ -46,49 +49,13 @@ export interface ServerLike extends DetectionServerLike {
 // ---- Events, plugins, snapshots and metrics (issue 3). Every member is optional on ServerLike
 // so a server without detection still satisfies it; the routes answer 503 (or an empty list).
 
-/** One detection as plugins report it (plugins/sdk Detection); box is x, y, w, h normalised 0..1. */
-export interface DetectionLike {
-  label: string;
-  score: number;
-  box: [number, number, number, number];
-  trackId?: number;
-}
+/** One detection as plugins report it; box is x, y, w, h normalised 0..1. */
+export type DetectionLike = Detection;
 
-/** A committed event as the API shows it (core/events StoredEvent). */
-export interface StoredEventLike {
-  /** Time-sortable id. */
-  id: string;
-  camera: string;
-  plugin: string;
-  type: string;
-  severity: 'info' | 'warning' | 'critical';
-  /** Epoch ms. */
-  startedAt: number;
-  endedAt?: number;
-  trackId?: number;
-  zone?: string;
-  boxes?: DetectionLike[];
-  attributes?: Record<string, unknown>;
-  hasSnapshot: boolean;
-}
+/** An event as the store keeps it (core/events/model.ts). */
+export type StoredEventLike = StoredEvent;
+export type { EventPage, EventQuery };
 
-/** A query of the event store; from/to are epoch ms. */
-export interface EventQuery {
-  camera?: string;
-  plugin?: string;
-  type?: string;
-  from?: number;
-  to?: number;
-  /** Opaque, taken from a previous page's `next`. */
-  cursor?: string;
-  limit?: number;
-}
-
-/** One page of events; `next` is absent on the last page. */
-export interface EventPage {
-  events: StoredEventLike[];
-  next?: string;
-}
 
 /** The read side of the event store the routes call (core/events EventStore satisfies it). */
 export interface EventStoreLike {
