@@ -169,11 +169,22 @@ describe('WhepService', () => {
     await client.sendPli(client.packets[0]!.ssrc);
     await until(() => session.stats.plisReceived === 1, 1000, 'the PLI at the server');
     // The replay starts 1 tick after whatever the server sent last (live frames are 3600 apart),
-    // so its first packet is the first one 1 tick after its predecessor.
-    const replayStart = (): number =>
-      client.packets.findIndex((p, i) => i > mark && tsDelta(client.packets[i - 1]!.timestamp, p.timestamp) === 1);
-    const replayedUnits = (): VideoUnit[] => (replayStart() > 0 ? depacketize(client.packets.slice(replayStart())) : []);
-    await until(() => replayedUnits().length > 0, 1000, 'the replayed GOP');
+    // so its first packet is the first one 1 tick after its predecessor — in sequence order: NACK
+    // retransmissions (same seq, arriving late) must not sit between two packets (a flaky failure
+    // under CI load once NACK was negotiated).
+    const inSeqOrder = (): typeof client.packets => {
+      const after = client.packets.slice(mark);
+      const base = after[0]?.sequenceNumber ?? 0;
+      const bySeq = new Map<number, (typeof after)[number]>();
+      for (const p of after) if (!bySeq.has(p.sequenceNumber)) bySeq.set(p.sequenceNumber, p);
+      return [...bySeq.values()].sort((a, b) => ((a.sequenceNumber - base) & 0xffff) - ((b.sequenceNumber - base) & 0xffff));
+    };
+    const replayedUnits = (): VideoUnit[] => {
+      const packets = inSeqOrder();
+      const start = packets.findIndex((p, i) => i > 0 && tsDelta(packets[i - 1]!.timestamp, p.timestamp) === 1);
+      return start > 0 ? depacketize(packets.slice(start)) : [];
+    };
+    await until(() => replayedUnits().length > 0, 1000, `the replayed GOP (${JSON.stringify(session.stats)})`);
     assert.equal(session.stats.gopReplays, 1);
     assert.equal(replayedUnits()[0]!.keyframe, true, 'the replay starts with a keyframe');
   });
