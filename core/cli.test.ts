@@ -36,6 +36,19 @@ describe('streamsight check-config', { concurrency: true }, () => {
     assert.equal(r.code, 0);
   });
 
+  it('checks plugin configs against each plugin\'s own schema, listing every problem', async () => {
+    const file = join(testdata, 'bad-plugin.yaml');
+    const r = await cli(['check-config', file]);
+    assert.equal(r.stdout, '');
+    assert.equal(
+      r.stderr,
+      `${file}: invalid configuration\n` +
+        'cameras.door.plugins.brightness.config.darkBelow: expected a number, got a string\n' +
+        'cameras.door.plugins.nope: unknown plugin "nope" (loaded: brightness, motion)\n',
+    );
+    assert.equal(r.code, 1);
+  });
+
   it('accepts a full config with its environment, also through bin/streamsight.js', async () => {
     const r = await cli(['check-config', join(testdata, 'full.yaml'), '--camera', 'yard=rtsp://h/yard'], {
       viaBin: true,

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath, loadConfig, packageRoot, parseConfigText, redactedConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import { cameraPlugins, type Config } from '../config/schema.js';
 import { ConfigError } from './errors.js';
 import { createLogger, setLogLevel } from './log.js';
 
@@ -139,7 +139,7 @@ function tryLoad(file: string | undefined, cameras: string[], load = loadConfig)
   }
 }
 
-function checkConfig(args: readonly string[]): number {
+async function checkConfig(args: readonly string[]): Promise<number> {
   const { values, positionals } = strictArgs(() =>
     parseArgs({
       args: [...args],
@@ -155,6 +155,19 @@ function checkConfig(args: readonly string[]): number {
   if (positionals.length > 1) throw new UsageError(`check-config takes one FILE, got ${positionals.length}`);
   const config = tryLoad(positionals[0], values.camera ?? []);
   if (!config) return 1;
+  // Plugin configs are checked against each plugin's own schema, as `serve` will.
+  const plugins = cameraPlugins(config);
+  if (plugins.length > 0) {
+    setLogLevel('warn'); // check-config prints its verdict only
+    const { PluginRegistry } = await import('./plugins/registry.js');
+    try {
+      (await PluginRegistry.load()).validateCameraPlugins(plugins);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`${positionals[0] ?? defaultConfigPath()}: invalid configuration\n${err.message}\n`);
+      return 1;
+    }
+  }
   const n = Object.keys(config.cameras).length;
   process.stdout.write(`ok: ${n} camera${n === 1 ? '' : 's'}\n`);
   return 0;
@@ -220,7 +233,8 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
   try {
     await server;
   } catch (err) {
-    log.error('cannot start', err);
+    if (err instanceof ConfigError) process.stderr.write(`${file ?? '--camera'}: invalid configuration\n${err.message}\n`);
+    else log.error('cannot start', err);
     server = Promise.resolve(undefined);
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -114,6 +114,9 @@ export class Server {
    * rejects fails the start with a ConfigError naming the path.
    */
   async #startPlugins(): Promise<void> {
+    const wanted = cameraPlugins(this.config).filter(({ cameraId }) => this.cameras.has(cameraId));
+    const registry = wanted.length > 0 ? await PluginRegistry.load() : undefined;
+    registry?.validateCameraPlugins(wanted);
     const { storage } = this.config;
     this.#store = await EventStore.open({
       path: resolve(storage.path),
@@ -122,9 +125,7 @@ export class Server {
       mapSize: storage.mapSizeBytes,
     });
     this.#store.on('event', (e) => this.#bus.emit('event', e));
-    const wanted = cameraPlugins(this.config).filter(({ cameraId }) => this.cameras.has(cameraId));
-    if (wanted.length === 0) return;
-    const registry = await PluginRegistry.load();
+    if (!registry) return;
     for (const failure of registry.failures) log.warn(`plugin ${failure.where} not loaded: ${failure.error}`);
     const jpeg = (this.#jpeg = new JpegEncoder());
     const host = (this.#host = new PluginHost({

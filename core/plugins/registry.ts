@@ -113,6 +113,24 @@ export class PluginRegistry {
     return parsePluginConfig(entry.definition, raw, path);
   }
 
+  /**
+   * Validates every camera × plugin of a config at once (unknown plugins, configs their schema
+   * rejects): one ConfigError with a `path: message` line per problem, so `check-config` and
+   * `serve` report all of them, not the first.
+   */
+  validateCameraPlugins(plugins: ReadonlyArray<{ cameraId: string; pluginName: string; settings: { config?: unknown } }>): void {
+    const lines: string[] = [];
+    for (const { cameraId, pluginName, settings } of plugins) {
+      try {
+        this.validatePluginConfig(pluginName, settings.config, `cameras.${cameraId}.plugins.${pluginName}.config`);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        lines.push(err.message);
+      }
+    }
+    if (lines.length > 0) throw new ConfigError(lines.join('\n'));
+  }
+
   async #import(file: string, where: string, source: PluginEntry['source']): Promise<void> {
     const url = pathToFileURL(file).href;
     try {
