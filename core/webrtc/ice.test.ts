@@ -10,11 +10,10 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { after, before, describe, it } from 'node:test';
 import { RTCPeerConnection } from 'werift';
-import type { Track } from '../../codecs/access-unit.js';
 import { setLogLevel } from '../log.js';
 import { Stream } from '../stream/index.js';
 import { configuredStunServer, guardPeerConnection, iceConfig, resolveHostAddresses, stripMdnsCandidates, stunServersOf } from './ice.js';
-import { FRAME_TICKS, testVideoUnits } from './testdata/h264-units.js';
+import { feedLoop, testVideoUnits, videoTrack } from './testdata/h264-units.js';
 import { TestWhepClient } from './testdata/whep-client.js';
 import { WhepService } from './whep.js';
 
@@ -107,7 +106,7 @@ describe('no implicit STUN', () => {
   const spy = new NetworkSpy();
   let stream: Stream;
   let service: WhepService;
-  let feeder: NodeJS.Timeout | undefined;
+  let feeder: ReturnType<typeof feedLoop> | undefined;
   let stunServer: dgram.Socket | undefined;
   const clients: TestWhepClient[] = [];
 
@@ -115,17 +114,12 @@ describe('no implicit STUN', () => {
     spy.install();
     const units = testVideoUnits(25, 'baseline');
     stream = new Stream('cam');
-    const tracks: Track[] = [{ kind: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, fmtp: {}, sps: units[0]!.nalus[0]! }];
-    stream.setTracks(tracks);
-    let n = 0;
-    feeder = setInterval(() => {
-      stream.push({ ...units[n % units.length]!, pts: n * FRAME_TICKS });
-      n++;
-    }, 40);
+    stream.setTracks([videoTrack(units)]);
+    feeder = feedLoop(stream, units);
   });
 
   after(async () => {
-    clearInterval(feeder);
+    feeder?.stop();
     service?.close();
     await Promise.all(clients.map((c) => c.close()));
     stream.close();

@@ -7,10 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import type { Track } from '../../codecs/access-unit.js';
 import { setLogLevel } from '../log.js';
 import { Stream } from '../stream/index.js';
-import { FRAME_TICKS, testVideoUnits } from './testdata/h264-units.js';
+import { feedLoop, testVideoUnits, videoTrack } from './testdata/h264-units.js';
 import { WhepService } from './whep.js';
 
 setLogLevel('warn');
@@ -62,24 +61,19 @@ async function playInPage(): Promise<InboundVideo> {
 describe('WHEP in Chromium', { timeout: 60_000 }, () => {
   let stream: Stream;
   let service: WhepService;
-  let feeder: NodeJS.Timeout | undefined;
+  let feeder: ReturnType<typeof feedLoop> | undefined;
   const browsers: Browser[] = [];
 
   before(() => {
     const units = testVideoUnits(50, 'main');
     stream = new Stream('cam');
-    const tracks: Track[] = [{ kind: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, fmtp: {}, sps: units[0]!.nalus[0]! }];
-    stream.setTracks(tracks);
+    stream.setTracks([videoTrack(units)]);
     service = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [] }, { get: () => stream });
-    let n = 0;
-    feeder = setInterval(() => {
-      stream.push({ ...units[n % units.length]!, pts: n * FRAME_TICKS });
-      n++;
-    }, 40);
+    feeder = feedLoop(stream, units);
   });
 
   after(async () => {
-    clearInterval(feeder);
+    feeder?.stop();
     await Promise.all(browsers.map((b) => b.close()));
     service.close();
     stream.close();

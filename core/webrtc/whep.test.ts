@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { RTCRtpCodecParameters } from 'werift';
-import type { Track, VideoUnit } from '../../codecs/access-unit.js';
+import type { VideoUnit } from '../../codecs/access-unit.js';
 import { H264Depacketizer } from '../../codecs/h264/depacketizer.js';
 import { parseH264Sps } from '../../codecs/h264/sps.js';
 import type { RtpPacket } from '../../codecs/rtp/packet.js';
 import { ProtocolError, UnsupportedError } from '../errors.js';
 import { setLogLevel } from '../log.js';
 import { Stream } from '../stream/index.js';
-import { FRAME_TICKS, testVideoUnits } from './testdata/h264-units.js';
+import { FRAME_TICKS, feedLoop, testVideoUnits, videoTrack } from './testdata/h264-units.js';
 import { TestWhepClient } from './testdata/whep-client.js';
 import { WhepService } from './whep.js';
 
@@ -40,8 +40,7 @@ const tsDelta = (a: number, b: number): number => (b - a) | 0;
 let units: VideoUnit[];
 let stream: Stream;
 let service: WhepService;
-let feeder: NodeJS.Timeout | undefined;
-let pushed = 0;
+let feeder: ReturnType<typeof feedLoop>;
 const clients: TestWhepClient[] = [];
 
 async function connect(svc = service, camera = 'cam'): Promise<{ client: TestWhepClient; id: string; answerSdp: string }> {
@@ -55,18 +54,13 @@ async function connect(svc = service, camera = 'cam'): Promise<{ client: TestWhe
 before(() => {
   units = testVideoUnits(75, 'high'); // 3 GOPs of 25
   stream = new Stream('cam');
-  const tracks: Track[] = [{ kind: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, fmtp: {}, sps: units[0]!.nalus[0]! }];
-  stream.setTracks(tracks);
+  stream.setTracks([videoTrack(units)]);
   service = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [] }, { get: (id) => (id === 'cam' ? stream : undefined) });
-  feeder = setInterval(() => {
-    const u = units[pushed % units.length]!;
-    stream.push({ ...u, pts: pushed * FRAME_TICKS });
-    pushed++;
-  }, 40);
+  feeder = feedLoop(stream, units);
 });
 
 after(async () => {
-  clearInterval(feeder);
+  feeder.stop();
   service.close();
   await Promise.all(clients.map((c) => c.close()));
   stream.close();
@@ -131,11 +125,7 @@ describe('WhepService', () => {
     const client = new TestWhepClient();
     clients.push(client);
     const { id, answerSdp } = await svc.createSession('gop', await client.offer());
-    let next = 12;
-    const feed = setInterval(() => {
-      gopStream.push({ ...units[next % units.length]!, pts: next * FRAME_TICKS });
-      next++;
-    }, 40);
+    const feed = feedLoop(gopStream, units, 12);
     try {
       await client.accept(answerSdp);
       await until(() => client.packets.length > 0, 2000, 'first packet');
@@ -143,7 +133,7 @@ describe('WhepService', () => {
       assert.ok(wait < 200, `first packet ${wait.toFixed(0)} ms after connecting`);
       await until(() => new Set(client.packets.map((p) => p.timestamp)).size >= 16, 2000, '16 units');
     } finally {
-      clearInterval(feed);
+      feed.stop();
     }
     const decoded = depacketize(client.packets);
     assert.equal(decoded[0]!.keyframe, true);
@@ -244,7 +234,7 @@ describe('WhepService', () => {
     }
     await client.accept(answerSdp);
     const feed = setInterval(() => {
-      const i = pushed;
+      const i = feeder.pushed;
       av.push({ ...units[i % units.length]!, pts: i * FRAME_TICKS });
       av.push({ kind: 'audio', codec: 'PCMA', clockRate: 8000, pts: i * 320, payload: new Uint8Array(320).fill(i & 0xff), receivedAt: 0 });
     }, 40);

@@ -5,10 +5,11 @@
  * committed; the command line below is the recipe.
  */
 import { spawnSync } from 'node:child_process';
-import type { VideoUnit } from '../../../codecs/access-unit.js';
+import type { Track, VideoUnit } from '../../../codecs/access-unit.js';
 import { splitAnnexB } from '../../../codecs/h264/annexb.js';
 import { H264Nal, h264NalType, isH264Keyframe, isH264Vcl } from '../../../codecs/h264/nal.js';
 import { ffmpegPath } from '../../ffmpeg.js';
+import type { Stream } from '../../stream/index.js';
 
 /** 90 kHz ticks per frame at 25 fps. */
 export const FRAME_TICKS = 3600;
@@ -66,4 +67,22 @@ export function testVideoUnits(frames: number, profile: 'baseline' | 'main' | 'h
     nalus,
     receivedAt: 0,
   }));
+}
+
+/** The H.264 track of `units` (their first NAL unit is the SPS), for stream.setTracks. */
+export function videoTrack(units: readonly VideoUnit[]): Track {
+  return { kind: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, fmtp: {}, sps: units[0]!.nalus[0]! };
+}
+
+/**
+ * Pushes `units` into `stream` round and round at 25 fps, as a live camera would, with pts
+ * continuing from unit number `first`. `pushed` counts the units pushed so far; `stop()` ends it.
+ */
+export function feedLoop(stream: Stream, units: readonly VideoUnit[], first = 0): { readonly pushed: number; stop(): void } {
+  let n = first;
+  const timer = setInterval(() => {
+    stream.push({ ...units[n % units.length]!, pts: n * FRAME_TICKS });
+    n++;
+  }, 40);
+  return { get pushed() { return n; }, stop: () => clearInterval(timer) };
 }
