@@ -285,11 +285,17 @@ describe('Stream stats', () => {
     assert.ok(JSON.parse(JSON.stringify(s.stats)).unitsIn === 300, 'stats serialise');
   });
 
-  it('keeps the video info set by the camera layer', () => {
-    const s = new Stream('cam');
-    s.setVideoInfo({ codec: 'H264', width: 1920, height: 1080, profile: '64001f' });
-    s.setTracks(TRACKS);
-    const st = s.stats;
-    assert.deepEqual([st.codec, st.width, st.height, st.profile], ['H264', 1920, 1080, '64001f']);
+  it('learns codec, size and profile from the SPS of the SDP track and of keyframes', () => {
+    // A real 320x240 constrained-baseline SPS (GStreamer's x264 sprop-parameter-sets).
+    const sps = new Uint8Array(Buffer.from('Z0LAFdoFB+wFqDAwNSgAAAMACAAAAwD0eLF1', 'base64'));
+    const fromTrack = new Stream('cam');
+    fromTrack.setTracks([{ kind: 'video', codec: 'H264', payloadType: 96, clockRate: 90000, fmtp: {}, sps }]);
+    const t = fromTrack.stats;
+    assert.deepEqual([t.codec, t.width, t.height, t.profile], ['H264', 320, 240, '42c015']);
+    const fromUnit = new Stream('cam');
+    fromUnit.setTracks(TRACKS);
+    fromUnit.push({ kind: 'video', codec: 'H264', pts: 0, keyframe: true, nalus: [sps, new Uint8Array([0x65, 0x88])], receivedAt: 0 });
+    const u = fromUnit.stats;
+    assert.deepEqual([u.width, u.height, u.profile], [320, 240, '42c015']);
   });
 });

@@ -137,11 +137,6 @@ export class Stream extends Emitter<{ tracks: [readonly Track[]]; state: ['onlin
     this.#setState('offline');
   }
 
-  /** Overrides video properties (the SPS parse fills them in by itself). */
-  setVideoInfo(info: VideoInfo): void {
-    this.#video = { ...this.#video, ...info };
-  }
-
   /** Codec, size and profile from an SPS, parsed only when its bytes changed (resolution change). */
   #learnSps(codec: VideoCodec, sps: Uint8Array): void {
     if (sameBytes(this.#lastSps, sps)) return;
