@@ -176,7 +176,7 @@ export class Server {
       fpsDecoded: c.frames?.stats.fpsOut,
       bitrateBps: s.bitrateBps ?? 0,
       viewers: c.viewers,
-      reconnects: c.info().reconnects,
+      reconnects: c.reconnects,
     };
   }
 

@@ -134,6 +134,11 @@ export class Camera extends Emitter<{ close: [] }> {
     return 'offline';
   }
 
+  /** Reconnects of a pulled camera, or publishers that came back for a push/synthetic one. */
+  get reconnects(): number {
+    return this.#pull ? this.#pull.stats.reconnects : this.#republishes;
+  }
+
   /** Readers that are viewers or restream clients: every reader but the plugins' decoder. */
   get viewers(): number {
     let n = 0;
@@ -164,7 +169,7 @@ export class Camera extends Emitter<{ close: [] }> {
       viewers: this.viewers,
       packetsLost: pull?.packetsLost ?? 0,
       framesDropped: readersDropped + (pull?.droppedUnits ?? 0),
-      reconnects: pull ? pull.reconnects : this.#republishes,
+      reconnects: this.reconnects,
       lastError: pull?.lastError,
     };
   }
