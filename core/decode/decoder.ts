@@ -4,7 +4,8 @@
  * stay in shared slots, only a FrameRef travels).
  *
  *   Stream ─▶ Reader ─▶ Decoder.write ─▶ ffmpeg stdin (Annex B)
- *                                         ffmpeg stdout (rawvideo) ─▶ ring slot ─▶ 'frame' (FrameRef)
+ *                                         ffmpeg ─▶ FIFO (rawvideo) ─▶ reader thread ─▶ ring slot
+ *                                         slot number ─▶ Decoder: commit ─▶ 'frame' (FrameRef), or abort
  *
  * - Every unit is decoded (a P-frame needs all the frames before it); the fps cap decimates the
  *   decoded frames by pts, counted as rateSkipped. keyframesOnly is where CPU is saved: only
@@ -95,8 +96,6 @@ export class Decoder extends Emitter<{ ring: [FrameRing]; frame: [FrameRef]; clo
   /** Last video unit the reader delivered: the end of the GOP replay after a restart. */
   #lastUnit?: VideoUnit;
   #restartTimer?: NodeJS.Timeout;
-  /** Ring slot being filled, -1 when none. */
-  #slot = -1;
   #nextDuePts?: number;
   #lastOutPts?: number;
   /** After a restart, frames up to this pts were published before and are not published again. */
@@ -257,10 +256,9 @@ export class Decoder extends Emitter<{ ring: [FrameRing]; frame: [FrameRef]; clo
     this.#nextDuePts = undefined;
     const proc: DecodeProcess = new DecodeProcess(
       { codec: src.codec, width: size.width, height: size.height, format, keyframesOnly },
-      ring.frameBytes,
+      ring,
       {
-        frameStart: (pts, capturedAt) => this.#frameStart(ring, pts, capturedAt),
-        frameEnd: (pts, capturedAt) => this.#frameEnd(ring, pts, capturedAt),
+        frame: (slot, pts, capturedAt) => this.#frame(ring, slot, pts, capturedAt),
         drain: () => this.#reader.resume(),
         exit: (reason) => this.#exited(proc, reason),
       },
@@ -274,18 +272,11 @@ export class Decoder extends Emitter<{ ring: [FrameRing]; frame: [FrameRef]; clo
   #stopProcess(): void {
     this.#proc?.stop();
     this.#proc = undefined;
-    this.#abortSlot();
-  }
-
-  #abortSlot(): void {
-    if (this.#slot >= 0) this.#ring?.abort(this.#slot);
-    this.#slot = -1;
   }
 
   #exited(proc: DecodeProcess, reason: string): void {
     if (proc !== this.#proc || this.#closed) return;
     this.#proc = undefined;
-    this.#abortSlot();
     this.#restarts++;
     const delay = this.#backoff.next();
     log.warn(`decoder ${this.#stream.id}: ${reason}; restarting in ${delay} ms`);
@@ -312,28 +303,25 @@ export class Decoder extends Emitter<{ ring: [FrameRing]; frame: [FrameRef]; clo
 
   // ---- frames ----
 
-  #frameStart(ring: FrameRing, pts: number, capturedAt: number): Uint8Array | undefined {
+  /** A frame out of ffmpeg, in ring slot `slot` (claimed for us; -1: dropped, ring full): publish or abort it. */
+  #frame(ring: FrameRing, slot: number, pts: number, capturedAt: number): void {
     this.#decoded++;
-    if (this.#replayUntilPts !== undefined) {
-      if (pts <= this.#replayUntilPts) return undefined;
-      this.#replayUntilPts = undefined;
-    }
-    if (Date.now() - capturedAt > LATE_MS) this.#late++;
-    if (!this.#due(pts)) {
-      this.#rateSkipped++;
-      return undefined;
-    }
-    const slot = ring.beginWrite(); // -1: every slot pinned; the ring counted the drop
-    if (slot < 0) return undefined;
-    this.#slot = slot;
-    return ring.pixels(slot);
-  }
-
-  #frameEnd(ring: FrameRing, pts: number, capturedAt: number): void {
     this.#backoff.reset();
-    const slot = this.#slot;
+    let publish = true;
+    if (this.#replayUntilPts !== undefined) {
+      if (pts <= this.#replayUntilPts) publish = false;
+      else this.#replayUntilPts = undefined;
+    }
+    if (publish && Date.now() - capturedAt > LATE_MS) this.#late++;
+    if (publish && !this.#due(pts)) {
+      this.#rateSkipped++;
+      publish = false;
+    }
     if (slot < 0) return;
-    this.#slot = -1;
+    if (!publish) {
+      ring.abort(slot);
+      return;
+    }
     const ref = ring.commit(slot, pts, capturedAt);
     this.#lastOutPts = pts;
     this.#fpsOut.add(Date.now(), 1, 0);

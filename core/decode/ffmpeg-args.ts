@@ -2,7 +2,8 @@
  * The ffmpeg command line of a camera's decoder and the bytes it is fed.
  *
  *   stdin:  Annex-B access units, each followed by an access unit delimiter
- *   stdout: rawvideo frames (yuv420p or gray) at the detect size, exactly one per decoded picture
+ *   output: rawvideo frames (yuv420p or gray) at the detect size, exactly one per decoded picture,
+ *           written to a FIFO (see frame-reader.ts)
  */
 import type { VideoCodec, VideoUnit } from '../../codecs/access-unit.js';
 import { H264Nal, h264NalType } from '../../codecs/h264/nal.js';
@@ -20,7 +21,7 @@ export interface DecodeProcessConfig {
 }
 
 /** ffmpeg arguments (without the binary) for one decoder process. */
-export function decoderArgs(c: DecodeProcessConfig): string[] {
+export function decoderArgs(c: DecodeProcessConfig, output = 'pipe:1'): string[] {
   return [
     '-hide_banner', '-loglevel', 'error', '-nostdin',
     // Without these ffmpeg reads megabytes of input to probe a stream whose format we already
@@ -37,7 +38,12 @@ export function decoderArgs(c: DecodeProcessConfig): string[] {
     '-pix_fmt', c.format === 'gray' ? 'gray' : 'yuv420p',
     // One output frame per decoded picture: no duplication or dropping by timestamp.
     '-fps_mode', 'passthrough',
-    '-f', 'rawvideo', 'pipe:1',
+    // Output side: the rawvideo encoder's frame threads hold each picture back until the next one
+    // is decoded: one frame interval late, and with keyframes alone one whole GOP late (measured
+    // with ffmpeg 5.1: 1.0 s at a 25-frame GOP; 3-65 ms with one thread).
+    '-threads', '1',
+    // -y: the output is an existing FIFO, which ffmpeg would otherwise ask about overwriting.
+    '-y', '-f', 'rawvideo', output,
   ];
 }
 
