@@ -1,11 +1,12 @@
 /**
- * Decode pipeline throughput: our Decoder (Stream → reader → ffmpeg child → FrameRing, 1280x720
- * i420, no fps cap) fed a pre-encoded clip as fast as its backpressure allows, against plain ffmpeg
- * decoding the same Annex-B file to nothing. Our child runs with one decoder thread (lowest
- * latency), so the single-threaded ffmpeg figure is the like-for-like one; the default (frame
- * threads) figure is what the machine can do at the cost of latency.
+ * Decode pipeline throughput: our Decoder (Stream → reader → ffmpeg child → FIFO → reader thread →
+ * FrameRing, i420, no fps cap) fed a pre-encoded clip as fast as its backpressure allows, against
+ * plain ffmpeg decoding the same Annex-B file to the same size into nothing (`-f null`), with the
+ * same decoder threads and the same scaler. Two sizes (the source's, and a detect size), two thread
+ * settings: 1 (the product's default: lowest latency) and 0 (one per core: what the machine can do,
+ * each extra thread holding back one frame). Runs alternate pipeline and ffmpeg, best of --runs.
  *
- *   node --import tsx bench/pipeline.ts [--seconds 20] [--size 1280x720] [--runs 3] [--json]
+ *   node --import tsx bench/pipeline.ts [--seconds 20] [--size 1280x720] [--detect 640x360] [--runs 3] [--json]
  *
  * publishToSubscriberP99Ms (FrameRing → plugin worker) is measured by bench/ring.ts.
  */
@@ -29,6 +30,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     size: { type: 'string', default: '1280x720' },
+    detect: { type: 'string', default: '640x360' },
     runs: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
   },
@@ -54,12 +56,16 @@ function annexBClip(): string {
   return file;
 }
 
-/** Frames per second of `ffmpeg -f h264 -i clip -pix_fmt yuv420p -f null -` (wall clock). */
-function ffmpegFps(clip: string, frames: number, threads?: number): number {
+/** One way of decoding the clip: output size and decoder threads (0: one per core). */
+interface DecodeSetup { width: number; height: number; threads: number }
+
+/** Frames per second of `ffmpeg -threads T -f h264 -i clip [-vf scale] -pix_fmt yuv420p -f null -` (wall clock). */
+function ffmpegFps(clip: string, frames: number, setup: DecodeSetup): number {
+  const scale = setup.width === width && setup.height === height ? [] : ['-vf', `scale=${setup.width}:${setup.height}:flags=bilinear`];
   const t0 = performance.now();
   const r = spawnSync(ffmpegPath(), [
-    '-hide_banner', '-loglevel', 'error', ...(threads ? ['-threads', String(threads)] : []),
-    '-f', 'h264', '-i', clip, '-pix_fmt', 'yuv420p', '-f', 'null', '-',
+    '-hide_banner', '-loglevel', 'error', '-threads', String(setup.threads),
+    '-f', 'h264', '-i', clip, ...scale, '-pix_fmt', 'yuv420p', '-f', 'null', '-',
   ]);
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
   return frames / ((performance.now() - t0) / 1000);
@@ -68,10 +74,10 @@ function ffmpegFps(clip: string, frames: number, threads?: number): number {
 interface PipelineRun { fps: number; nodeCpuMsPerFrame: number; dropped: number; ringBytes: number }
 
 /** Feeds every unit through a Stream into a Decoder, pausing only on its backpressure. */
-async function pipelineFps(units: readonly VideoUnit[]): Promise<PipelineRun> {
+async function pipelineFps(units: readonly VideoUnit[], setup: DecodeSetup): Promise<PipelineRun> {
   const stream = new Stream('bench', { gopMaxUnits: 1000, gopMaxBytes: 64 * 1024 * 1024 });
   stream.setTracks([{ kind: 'video', codec: 'H264', payloadType: 96, clockRate: 90_000, fmtp: {} }]);
-  const decoder = new Decoder(stream, { fps: 0, format: 'i420', keyframesOnly: false });
+  const decoder = new Decoder(stream, { fps: 0, format: 'i420', keyframesOnly: false, ...setup });
   const target = units.length;
   let frames = 0;
   let pushed = 0;
@@ -110,14 +116,26 @@ const units: VideoUnit[] = accessUnits(splitAnnexB(readFileSync(clip))).map((nal
 }));
 say(`clip: ${width}x${height} H.264 main, ${units.length} frames, best of ${runs} runs`);
 
-let best: PipelineRun | undefined;
-let ffDefault = 0;
-let ffOne = 0;
-for (let i = 0; i < runs; i++) {
-  const run = await pipelineFps(units);
-  if (!best || run.fps > best.fps) best = run;
-  ffDefault = Math.max(ffDefault, ffmpegFps(clip, units.length));
-  ffOne = Math.max(ffOne, ffmpegFps(clip, units.length, 1));
+
+const [dw, dh] = values.detect!.split('x').map(Number) as [number, number];
+const setups: DecodeSetup[] = [
+  { width, height, threads: 1 },
+  { width, height, threads: 0 },
+  { width: dw, height: dh, threads: 1 },
+  { width: dw, height: dh, threads: 0 },
+];
+interface Row { setup: DecodeSetup; pipeline: PipelineRun; ffmpegFps: number }
+const rows: Row[] = [];
+for (const setup of setups) {
+  let best: PipelineRun | undefined;
+  let ff = 0;
+  for (let i = 0; i < runs; i++) {
+    const run = await pipelineFps(units, setup);
+    if (!best || run.fps > best.fps) best = run;
+    ff = Math.max(ff, ffmpegFps(clip, units.length, setup));
+  }
+  rows.push({ setup, pipeline: best!, ffmpegFps: ff });
+  say(`  ${setup.width}x${setup.height} threads ${setup.threads}: pipeline ${Math.round(best!.fps)} fps, ffmpeg ${Math.round(ff)} fps`);
 }
 // Publish → subscriber latency through the ring, with the host's delivery (postMessage of the FrameRef).
 const publishToSubscriberP99Ms: Record<string, number> = {};
@@ -125,26 +143,36 @@ for (const k of [1, 4, 16]) {
   const r = await runRing('postMessage', k, { slots: 8, width: 640, height: 360, format: 'i420' }, 300, 100);
   publishToSubscriberP99Ms[`k${k}`] = Number(percentile(r.samples, 99).toFixed(3));
 }
+const key = (s: DecodeSetup) => `${s.width}x${s.height}/threads${s.threads}`;
+const headline = rows[2]!; // detect size, the product's default of one decoder thread
 const result = {
   input: { width, height, frames: units.length, codec: 'H264' },
+  headline: key(headline.setup),
+  decodeFpsPipeline: Math.round(headline.pipeline.fps),
+  decodeFpsFfmpeg: Math.round(headline.ffmpegFps),
+  ratio: Number((headline.pipeline.fps / headline.ffmpegFps).toFixed(3)),
+  setups: Object.fromEntries(rows.map((r) => [key(r.setup), {
+    decodeFpsPipeline: Math.round(r.pipeline.fps),
+    decodeFpsFfmpeg: Math.round(r.ffmpegFps),
+    ratio: Number((r.pipeline.fps / r.ffmpegFps).toFixed(3)),
+    nodeCpuMsPerFrame: Number(r.pipeline.nodeCpuMsPerFrame.toFixed(3)),
+    dropped: r.pipeline.dropped,
+  }])),
   publishToSubscriberP99Ms,
-  decodeFpsPipeline: Math.round(best!.fps),
-  decodeFpsFfmpeg: Math.round(ffDefault),
-  decodeFpsFfmpegOneThread: Math.round(ffOne),
-  ratio: Number((best!.fps / ffDefault).toFixed(3)),
-  ratioOneThread: Number((best!.fps / ffOne).toFixed(3)),
-  nodeCpuMsPerFrame: Number(best!.nodeCpuMsPerFrame.toFixed(3)),
-  dropped: best!.dropped,
-  bytesPerCamera: best!.ringBytes,
+  bytesPerCamera: rows[0]!.pipeline.ringBytes,
 };
 if (values.json) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
-  console.log(`decode pipeline, ${width}x${height} i420 into an 8-slot FrameRing`);
-  console.log(`  pipeline (Decoder, 1 decode thread)   ${result.decodeFpsPipeline} frames/s   node CPU ${result.nodeCpuMsPerFrame} ms/frame   dropped ${result.dropped}`);
-  console.log(`  ffmpeg -f null, 1 thread              ${result.decodeFpsFfmpegOneThread} frames/s   ratio ${result.ratioOneThread}`);
-  console.log(`  ffmpeg -f null, default threads       ${result.decodeFpsFfmpeg} frames/s   ratio ${result.ratio}`);
-  console.log(`  bytesPerCamera (ring SAB)             ${result.bytesPerCamera} (${(result.bytesPerCamera / 2 ** 20).toFixed(1)} MiB)`);
+  console.log(`decode pipeline: ${width}x${height} H.264 clip (${units.length} frames) into an 8-slot FrameRing, i420, best of ${runs}`);
+  console.log('  output      threads  pipeline fps  ffmpeg -f null fps  ratio  node CPU ms/frame  dropped');
+  for (const r of rows) {
+    console.log(
+      `  ${`${r.setup.width}x${r.setup.height}`.padEnd(10)} ${String(r.setup.threads || 'auto').padStart(7)} ${String(Math.round(r.pipeline.fps)).padStart(13)} ` +
+        `${String(Math.round(r.ffmpegFps)).padStart(19)} ${(r.pipeline.fps / r.ffmpegFps).toFixed(3).padStart(6)} ${r.pipeline.nodeCpuMsPerFrame.toFixed(3).padStart(18)} ${String(r.pipeline.dropped).padStart(8)}`,
+    );
+  }
+  console.log(`  bytesPerCamera (ring SAB at ${width}x${height})  ${result.bytesPerCamera} (${(result.bytesPerCamera / 2 ** 20).toFixed(1)} MiB)`);
   console.log(`  publish -> subscriber p99 (640x360, 300 frames at 100 fps): K=1 ${publishToSubscriberP99Ms.k1} ms, K=4 ${publishToSubscriberP99Ms.k4} ms, K=16 ${publishToSubscriberP99Ms.k16} ms`);
 }
 process.exit(0);

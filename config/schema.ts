@@ -224,9 +224,11 @@ const detectSchema = z
     height: evenIn(16, 4320).optional()
       .describe('Height of the frames decoded for plugins (even); default: what the plugins ask for, else the source height.'),
     fps: fps().default(5)
-      .describe('Frames per second decoded for plugins (extra frames are dropped before decoding); no plugin on the camera may ask for more.'),
+      .describe('Frames per second published to plugins (every frame is decoded, since later frames depend on it; the extra ones are not published); no plugin on the camera may ask for more.'),
     format: z.enum(['i420', 'gray'], { error: 'expected i420 or gray' }).optional()
       .describe('Pixel format given to plugins: i420 (colour) or gray (luma only, cheaper); default: what the plugins ask for.'),
+    threads: z.int({ error: 'expected an integer' }).min(0).max(16).default(1)
+      .describe('ffmpeg decoder threads. 1 gives the lowest latency; 0 (one per core) or more is for sources one core cannot decode in real time (such as 4K), each extra thread delaying frames by one frame interval.'),
   })
   .describe('Decoding for plugins: size, rate and pixel format of the frames they analyse. Used only when the camera has plugins.');
 

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { cameraPlugins, type Config } from '../config/schema.js';
 import { Camera } from './camera/camera.js';
-import type { DecodePlan } from './camera/frames.js';
+import { decodePlan, type DecodePlan } from './camera/frames.js';
 import { Emitter } from './emitter.js';
 import { JpegEncoder } from './events/snapshots.js';
 import { EventStore } from './events/store.js';
@@ -135,18 +135,14 @@ export class Server {
     }));
     host.on('detections', (m) => this.#bus.emit('detections', m));
     const plans = new Map<string, DecodePlan>();
-    for (const { cameraId, pluginName, settings } of wanted) {
-      const def = registry.get(pluginName)?.definition;
-      const detect = this.config.cameras[cameraId]!.detect;
-      const fps = Math.min(settings.fps ?? def?.defaults.fps ?? detect.fps, detect.fps);
-      const format = detect.format ?? def?.defaults.input.format ?? 'i420';
-      const plan = plans.get(cameraId);
-      plans.set(cameraId, {
-        width: detect.width,
-        height: detect.height,
-        fps: Math.max(plan?.fps ?? 0, fps),
-        format: plan && plan.format !== format ? 'i420' : format,
-      });
+    for (const cameraId of new Set(wanted.map((w) => w.cameraId))) {
+      const requests = wanted
+        .filter((w) => w.cameraId === cameraId)
+        .map(({ pluginName, settings }) => {
+          const defaults = registry.get(pluginName)?.definition.defaults;
+          return { fps: settings.fps ?? defaults?.fps, ...defaults?.input };
+        });
+      plans.set(cameraId, decodePlan(this.config.cameras[cameraId]!.detect, requests));
     }
     for (const { cameraId, pluginName, settings } of wanted) {
       const frames = this.cameras.get(cameraId)!.decodeFor(plans.get(cameraId)!);

@@ -14,6 +14,48 @@ export interface DecodePlan {
   fps: number;
   /** gray when every plugin wants only luma, else i420. */
   format: PixelFormat;
+  /** ffmpeg decoder threads (0: one per core); default 1. */
+  threads?: number;
+}
+
+/** What one plugin on a camera asks of the decoder (its settings over its defaults). */
+export interface DecodeRequest {
+  fps?: number;
+  format?: PixelFormat;
+  width?: number;
+  height?: number;
+}
+
+/** A camera's `detect` settings, as config/schema.ts validates them. */
+export interface DetectSettings {
+  width?: number;
+  height?: number;
+  fps: number;
+  format?: PixelFormat;
+  threads?: number;
+}
+
+/**
+ * What to decode for a camera's plugins: the highest fps any of them asks for (capped at
+ * detect.fps); gray only when every one wants luma only; the configured size, else the largest
+ * any plugin asks for, else the source's.
+ */
+export function decodePlan(detect: DetectSettings, requests: readonly DecodeRequest[]): DecodePlan {
+  const fps = Math.max(0, ...requests.map((r) => Math.min(r.fps ?? detect.fps, detect.fps)));
+  const formats = requests.map((r) => detect.format ?? r.format ?? 'i420');
+  const format = formats.length > 0 && formats.every((f) => f === 'gray') ? 'gray' : 'i420';
+  const configured = detect.width !== undefined || detect.height !== undefined;
+  const largest = (side: 'width' | 'height') => {
+    const asked = requests.map((r) => r[side]).filter((n): n is number => n !== undefined);
+    return asked.length > 0 ? Math.max(...asked) : undefined;
+  };
+  return {
+    width: configured ? detect.width : largest('width'),
+    height: configured ? detect.height : largest('height'),
+    fps,
+    format,
+    threads: detect.threads,
+  };
 }
 
 /** How often the keyframe rate is measured to choose keyframe-only decoding. */

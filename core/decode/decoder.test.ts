@@ -142,6 +142,16 @@ describe('Decoder', { timeout: 60_000 }, () => {
     assert.equal(decoder.stats.decoded, 5, 'no delta frame went through ffmpeg');
   });
 
+  it('decodes in order with one decoder thread per core (threads: 0)', async () => {
+    const { stream, seen } = setup('H264', { threads: 0, format: 'gray' });
+    // Frame threads hold back one picture each until more units come: that is their latency cost.
+    push(stream, h264_320.slice(0, 30));
+    await waitUntil(() => seen.length >= 20, 15_000, '20 frames');
+    push(stream, h264_320.slice(30, 50));
+    await waitUntil(() => seen.length >= 30, 15_000, '30 frames');
+    assertConsecutive(seen);
+  });
+
   it('gray output carries only the luma plane', async () => {
     const { stream, decoder, seen } = setup('H264', { format: 'gray' });
     push(stream, h264_320.slice(0, 20));
@@ -299,6 +309,7 @@ describe('Decoder', { timeout: 60_000 }, () => {
     streams.add(stream);
     assert.throws(() => new Decoder(stream, { fps: -1, format: 'i420', keyframesOnly: false }), /fps/);
     assert.throws(() => new Decoder(stream, { fps: 1, width: 0, format: 'i420', keyframesOnly: false }), /width/);
+    assert.throws(() => new Decoder(stream, { fps: 1, threads: -1, format: 'i420', keyframesOnly: false }), /threads/);
     assert.throws(() => new Decoder(stream, { fps: 1, format: 'rgb' as 'i420', keyframesOnly: false }), /format/);
     assert.equal(stream.readers.size, 0);
   });

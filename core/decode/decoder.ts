@@ -53,6 +53,8 @@ export interface DecoderOptions {
   keyframesOnly: boolean;
   /** Ring slots (default 8). */
   slots?: number;
+  /** ffmpeg decoder threads (0: one per core); default 1, the lowest latency. */
+  threads?: number;
 }
 
 /** Counters of a decoder. */
@@ -255,7 +257,7 @@ export class Decoder extends Emitter<{ ring: [FrameRing]; frame: [FrameRef]; clo
     const ring = this.#ring;
     this.#nextDuePts = undefined;
     const proc: DecodeProcess = new DecodeProcess(
-      { codec: src.codec, width: size.width, height: size.height, format, keyframesOnly },
+      { codec: src.codec, width: size.width, height: size.height, format, keyframesOnly, threads: this.#opts.threads ?? 1 },
       ring,
       {
         frame: (slot, pts, capturedAt) => this.#frame(ring, slot, pts, capturedAt),
@@ -350,6 +352,7 @@ function checkOptions(o: DecoderOptions): void {
   positiveInt(o.width, 'width');
   positiveInt(o.height, 'height');
   positiveInt(o.slots, 'slots');
+  if (o.threads !== undefined && (!Number.isInteger(o.threads) || o.threads < 0)) throw new RangeError(`decoder threads must be an integer >= 0, got ${o.threads}`);
   if (typeof o.fps !== 'number' || Number.isNaN(o.fps) || o.fps < 0) throw new RangeError(`decoder fps must be >= 0, got ${o.fps}`);
   if (o.format !== 'i420' && o.format !== 'gray') throw new RangeError(`decoder format must be i420 or gray, got ${String(o.format)}`);
 }

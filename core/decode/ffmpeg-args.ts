@@ -18,6 +18,8 @@ export interface DecodeProcessConfig {
   height: number;
   format: PixelFormat;
   keyframesOnly: boolean;
+  /** Decoder threads, 0 for one per core (default 1). */
+  threads?: number;
 }
 
 /** ffmpeg arguments (without the binary) for one decoder process. */
@@ -29,7 +31,7 @@ export function decoderArgs(c: DecodeProcessConfig, output = 'pipe:1'): string[]
     '-probesize', '32', '-analyzeduration', '0',
     // Frame threading holds back one decoded picture per thread; slice threading stalled on paced
     // input (ffmpeg 5.1) and cameras send one slice per picture anyway. One thread: lowest latency.
-    '-threads', '1',
+    '-threads', String(c.threads ?? 1),
     // Where the CPU saving of keyframe-only mode is: the decoder itself skips non-key frames.
     ...(c.keyframesOnly ? ['-skip_frame', 'nokey'] : []),
     '-f', c.codec === 'H264' ? 'h264' : 'hevc', '-i', 'pipe:0',
