@@ -17,13 +17,13 @@ import { parseArgs } from 'node:util';
 import { run as runRing } from './ring.js';
 import { percentile } from './lib.js';
 import type { VideoUnit } from '../codecs/access-unit.js';
+import { groupAccessUnits } from '../codecs/access-unit-group.js';
 import { splitAnnexB } from '../codecs/h264/annexb.js';
 import { isH264Keyframe } from '../codecs/h264/nal.js';
 import { Decoder } from '../core/decode/decoder.js';
 import { ffmpegPath } from '../core/ffmpeg.js';
 import { setLogLevel } from '../core/log.js';
 import { Stream } from '../core/stream/stream.js';
-import { accessUnits } from '../core/webrtc/testdata/h264-units.js';
 import { ROOT } from './lib.js';
 
 const { values } = parseArgs({
@@ -111,7 +111,7 @@ async function pipelineFps(units: readonly VideoUnit[], setup: DecodeSetup): Pro
 }
 
 const clip = annexBClip();
-const units: VideoUnit[] = accessUnits(splitAnnexB(readFileSync(clip))).map((nalus, i) => ({
+const units: VideoUnit[] = groupAccessUnits('H264', splitAnnexB(readFileSync(clip))).map((nalus, i) => ({
   kind: 'video', codec: 'H264', pts: i * 3600, keyframe: isH264Keyframe(nalus), nalus, receivedAt: 0,
 }));
 say(`clip: ${width}x${height} H.264 main, ${units.length} frames, best of ${runs} runs`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { VideoCodec, VideoUnit } from '../../codecs/access-unit.js';
+import { bundledFfmpeg } from '../ffmpeg.js';
 import { Stream } from '../stream/stream.js';
 import { failOnUnhandledRejection, waitUntil } from '../testing/wait.js';
 import { Decoder, type DecoderOptions } from './decoder.js';
@@ -150,6 +151,23 @@ describe('Decoder', { timeout: 60_000 }, () => {
     push(stream, h264_320.slice(30, 50));
     await waitUntil(() => seen.length >= 30, 15_000, '30 frames');
     assertConsecutive(seen);
+  });
+
+  it("decodes with the bundled ffmpeg of @ffmpeg-installer/linux-x64 (the fallback to Debian's)", async () => {
+    const bundled = bundledFfmpeg();
+    assert.ok(bundled, 'the optional package is installed');
+    const saved = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = bundled; // read when the decoder spawns ffmpeg
+    try {
+      const { stream, decoder, seen } = setup('H264', { format: 'gray' });
+      push(stream, h264_320.slice(0, 20));
+      await waitUntil(() => seen.length >= 20, 15_000, '20 frames');
+      assertConsecutive(seen);
+      assert.equal(decoder.stats.dropped, 0);
+    } finally {
+      if (saved === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = saved;
+    }
   });
 
   it('gray output carries only the luma plane', async () => {

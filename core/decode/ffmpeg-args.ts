@@ -8,6 +8,7 @@
 import type { VideoCodec, VideoUnit } from '../../codecs/access-unit.js';
 import { H264Nal, h264NalType } from '../../codecs/h264/nal.js';
 import { H265Nal, h265NalType } from '../../codecs/h265/nal.js';
+import { passthroughArgs } from '../ffmpeg.js';
 import type { PixelFormat } from './frame-ring.js';
 
 /** What one decoder process is started for. */
@@ -39,7 +40,7 @@ export function decoderArgs(c: DecodeProcessConfig, output = 'pipe:1'): string[]
     '-vf', `scale=${c.width}:${c.height}:flags=bilinear`,
     '-pix_fmt', c.format === 'gray' ? 'gray' : 'yuv420p',
     // One output frame per decoded picture: no duplication or dropping by timestamp.
-    '-fps_mode', 'passthrough',
+    ...passthroughArgs(),
     // Output side: the rawvideo encoder's frame threads hold each picture back until the next one
     // is decoded: one frame interval late, and with keyframes alone one whole GOP late (measured
     // with ffmpeg 5.1: 1.0 s at a 25-frame GOP; 3-65 ms with one thread).

@@ -4,8 +4,11 @@
  */
 import { Piscina } from 'piscina';
 import type { FramePlanes, PixelFormat } from '../decode/frame-ring.js';
+import { createLogger } from '../log.js';
 import { fromSource } from '../worker-url.js';
 import type { JpegTask } from './jpeg-worker.js';
+
+const log = createLogger('snapshots');
 
 /** Default JPEG quality (1–100). */
 export const DEFAULT_JPEG_QUALITY = 80;
@@ -25,14 +28,18 @@ export class JpegEncoder {
   constructor(opts: JpegEncoderOptions = {}) {
     const maxThreads = Math.min(Math.max(Math.floor(opts.maxThreads ?? 2), 1), 2);
     // worker-url.ts's workerEntry (a data: URL bootstrap) cannot serve piscina, which imports its task file
-    // by path from its own worker.js; that worker is plain JS, so `--import tsx` in execArgv does load the .ts.
+    // by path from its own worker.js; that worker is plain JS, so `--import tsx` in execArgv does load the .ts
+    // (resolved here, not against the working directory, which need not be the repo).
     this.#pool = new Piscina({
       filename: new URL(fromSource ? './jpeg-worker.ts' : './jpeg-worker.js', import.meta.url).href,
-      execArgv: fromSource ? ['--import', 'tsx'] : [],
+      execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : [],
       minThreads: 1,
       maxThreads,
       idleTimeout: 30_000,
     });
+    // A worker that fails outside a task (it could not even load) is replaced by piscina; unheard,
+    // the 'error' would take the whole server down.
+    this.#pool.on('error', (err: Error) => log.warn(`JPEG worker failed: ${err.message}`));
   }
 
   /** Whether close() was called. */

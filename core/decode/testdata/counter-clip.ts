@@ -17,11 +17,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { VideoCodec, VideoUnit } from '../../../codecs/access-unit.js';
+import { groupAccessUnits } from '../../../codecs/access-unit-group.js';
 import { splitAnnexB } from '../../../codecs/h264/annexb.js';
 import { isH264Keyframe } from '../../../codecs/h264/nal.js';
-import { h265NalType, isH265Keyframe, isH265Vcl, H265Nal } from '../../../codecs/h265/nal.js';
+import { isH265Keyframe } from '../../../codecs/h265/nal.js';
 import { ffmpegPath } from '../../ffmpeg.js';
-import { accessUnits as h264AccessUnits } from '../../webrtc/testdata/h264-units.js';
 
 /** 90 kHz ticks per frame at 25 fps. */
 export const FRAME_TICKS = 3600;
@@ -102,32 +102,6 @@ export function encodeCounterClip(opts: CounterClipOptions): Buffer {
 }
 
 /**
- * Groups H.265 NAL units into access units (ITU-T H.265 §7.4.2.4.4): a new unit starts at an AUD,
- * at a parameter set or prefix SEI after a slice, or at a slice with
- * first_slice_segment_in_pic_flag set (first bit after the 2-byte header) after a slice.
- */
-export function h265AccessUnits(nalus: readonly Uint8Array[]): Uint8Array[][] {
-  const out: Uint8Array[][] = [];
-  let cur: Uint8Array[] = [];
-  let sawSlice = false;
-  for (const nal of nalus) {
-    const type = h265NalType(nal);
-    const vcl = isH265Vcl(type);
-    const firstSlice = vcl && (nal[2]! & 0x80) !== 0;
-    const prefix = type === H265Nal.VPS || type === H265Nal.SPS || type === H265Nal.PPS || type === H265Nal.PREFIX_SEI;
-    if ((type === H265Nal.AUD || (sawSlice && (prefix || firstSlice))) && cur.length) {
-      out.push(cur);
-      cur = [];
-      sawSlice = false;
-    }
-    cur.push(nal);
-    if (vcl) sawSlice = true;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
-/**
  * An H.264 clip with B-frames: encoded to MPEG-TS (which keeps each picture's pts), the pts read
  * back with ffprobe, and the TS copied out as Annex B. Returns the stream and the display index
  * of each access unit, in decoding order.
@@ -156,7 +130,7 @@ export function counterUnits(opts: CounterClipOptions): VideoUnit[] {
   const codec = opts.codec ?? 'H264';
   if (opts.bframes) {
     const { annexB, counters } = encodeWithBFrames(opts);
-    const aus = h264AccessUnits(splitAnnexB(annexB));
+    const aus = groupAccessUnits('H264', splitAnnexB(annexB));
     if (aus.length !== counters.length) throw new Error(`expected ${counters.length} access units, got ${aus.length}`);
     return aus.map((au, i) => ({
       kind: 'video', codec, pts: counters[i]! * FRAME_TICKS, keyframe: isH264Keyframe(au), nalus: au, receivedAt: performance.now(),
@@ -164,7 +138,7 @@ export function counterUnits(opts: CounterClipOptions): VideoUnit[] {
   }
   const first = opts.first ?? 0;
   const nalus = splitAnnexB(encodeCounterClip(opts));
-  const aus = codec === 'H264' ? h264AccessUnits(nalus) : h265AccessUnits(nalus);
+  const aus = groupAccessUnits(codec, nalus);
   if (aus.length !== opts.frames) throw new Error(`expected ${opts.frames} access units, got ${aus.length}`);
   return aus.map((au, i) => ({
     kind: 'video',

@@ -6,8 +6,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import type { Track, VideoUnit } from '../../../codecs/access-unit.js';
+import { groupAccessUnits } from '../../../codecs/access-unit-group.js';
 import { splitAnnexB } from '../../../codecs/h264/annexb.js';
-import { H264Nal, h264NalType, isH264Keyframe, isH264Vcl } from '../../../codecs/h264/nal.js';
+import { isH264Keyframe } from '../../../codecs/h264/nal.js';
 import { ffmpegPath } from '../../ffmpeg.js';
 import type { Stream } from '../../stream/index.js';
 
@@ -31,34 +32,9 @@ export function encodeTestH264(frames: number, profile: 'baseline' | 'main' | 'h
   return res.stdout;
 }
 
-/**
- * Groups NAL units into access units (ITU-T H.264 §7.4.1.2.3): a new unit starts at an AUD, at a
- * parameter set or SEI that follows a slice, or at a slice with first_mb_in_slice = 0 (the first
- * bit of the slice header is 1) that follows a slice.
- */
-export function accessUnits(nalus: readonly Uint8Array[]): Uint8Array[][] {
-  const out: Uint8Array[][] = [];
-  let cur: Uint8Array[] = [];
-  let sawSlice = false;
-  for (const nal of nalus) {
-    const type = h264NalType(nal);
-    const firstSliceOfPicture = isH264Vcl(type) && (nal[1]! & 0x80) !== 0;
-    const startsNew = type === H264Nal.AUD || (sawSlice && (!isH264Vcl(type) || firstSliceOfPicture));
-    if (startsNew && cur.length) {
-      out.push(cur);
-      cur = [];
-      sawSlice = false;
-    }
-    cur.push(nal);
-    if (isH264Vcl(type)) sawSlice = true;
-  }
-  if (cur.length) out.push(cur);
-  return out;
-}
-
 /** `frames` video units with pts 0, 3600, 7200 … (keyframe every 25). */
 export function testVideoUnits(frames: number, profile: 'baseline' | 'main' | 'high' = 'high'): VideoUnit[] {
-  const aus = accessUnits(splitAnnexB(encodeTestH264(frames, profile)));
+  const aus = groupAccessUnits('H264', splitAnnexB(encodeTestH264(frames, profile)));
   return aus.map((nalus, i) => ({
     kind: 'video',
     codec: 'H264',
