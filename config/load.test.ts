@@ -172,10 +172,10 @@ describe('config acceptance', () => {
     assert.equal(config.webrtc.iceServers[1]!.credential, 's3cret');
     assert.deepEqual(config.cameras.door, {
       push: true, transport: 'tcp', onDemand: false, onDemandCloseAfterMs: 10000, timeoutMs: 10000,
-      reconnect: { initialMs: 500, maxMs: 30000 }, enabled: true, detect: { fps: 5 }, plugins: {},
+      reconnect: { initialMs: 500, maxMs: 30000 }, enabled: true, detect: { fps: 5, threads: 1 }, plugins: {},
     });
     assert.deepEqual(config.storage, { path: '/var/lib/streamsight', maxAgeDays: 7, maxBytes: 500e6, mapSizeBytes: 2 ** 30 });
-    assert.deepEqual(gate1.detect, { width: 640, height: 360, fps: 10, format: 'gray' });
+    assert.deepEqual(gate1.detect, { width: 640, height: 360, fps: 10, format: 'gray', threads: 1 });
     assert.deepEqual(gate1.plugins, {
       brightness: {
         enabled: true, fps: 2, latencyBudgetMs: 50,

@@ -67,8 +67,8 @@ describe('storage', () => {
 
 describe('detect', () => {
   it('defaults to 5 fps and leaves size and format to the plugins', () => {
-    assert.deepEqual(parseConfigText(cam(''), 'x', [], {}).cameras.gate1!.detect, { fps: 5 });
-    assert.deepEqual(parseConfigText(cam('detect:'), 'x', [], {}).cameras.gate1!.detect, { fps: 5 });
+    assert.deepEqual(parseConfigText(cam(''), 'x', [], {}).cameras.gate1!.detect, { fps: 5, threads: 1 });
+    assert.deepEqual(parseConfigText(cam('detect:'), 'x', [], {}).cameras.gate1!.detect, { fps: 5, threads: 1 });
     assert.deepEqual(parseConfigText(cam('detect: { width: 640, fps: 0.5, format: i420 }'), 'x', [], {}).cameras.gate1!.detect,
       { width: 640, fps: 0.5, format: 'i420' });
   });
