@@ -70,7 +70,7 @@ describe('detect', () => {
     assert.deepEqual(parseConfigText(cam(''), 'x', [], {}).cameras.gate1!.detect, { fps: 5, threads: 1 });
     assert.deepEqual(parseConfigText(cam('detect:'), 'x', [], {}).cameras.gate1!.detect, { fps: 5, threads: 1 });
     assert.deepEqual(parseConfigText(cam('detect: { width: 640, fps: 0.5, format: i420 }'), 'x', [], {}).cameras.gate1!.detect,
-      { width: 640, fps: 0.5, format: 'i420' });
+      { width: 640, fps: 0.5, format: 'i420', threads: 1 });
   });
   it('rejections', () => {
     rejects(cam('detect: { width: 641, height: 8, fps: 0, format: rgb }'), [
