@@ -137,10 +137,10 @@ for (const setup of setups) {
   rows.push({ setup, pipeline: best!, ffmpegFps: ff });
   say(`  ${setup.width}x${setup.height} threads ${setup.threads}: pipeline ${Math.round(best!.fps)} fps, ffmpeg ${Math.round(ff)} fps`);
 }
-// Publish → subscriber latency through the ring, with the host's delivery (postMessage of the FrameRef).
+// Publish → subscriber latency through the ring, through the real PluginHost (bench/ring.ts 'host' mode).
 const publishToSubscriberP99Ms: Record<string, number> = {};
 for (const k of [1, 4, 16]) {
-  const r = await runRing('postMessage', k, { slots: 8, width: 640, height: 360, format: 'i420' }, 300, 100);
+  const r = await runRing('host', k, { slots: 8, width: 640, height: 360, format: 'i420' }, 300, 100);
   publishToSubscriberP99Ms[`k${k}`] = Number(percentile(r.samples, 99).toFixed(3));
 }
 const key = (s: DecodeSetup) => `${s.width}x${s.height}/threads${s.threads}`;
