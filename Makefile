@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
 # Every *.test.ts under the source folders; integration tests included (they install what they need via setup).
-TESTS = $(shell find codecs core config plugins -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+TESTS = $(shell find codecs core config plugins bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
 .PHONY: run test setup-run setup-test build typecheck bench docs clean
 
