@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, InvalidStateError } from '../errors.js';
+import type { Crossing } from '../events/counts.js';
 import type { EventInput } from '../events/model.js';
 import { failOnUnhandledRejection, waitUntil } from '../testing/wait.js';
 import { PluginHost, type DetectionsMessage, type PluginStats } from './host.js';
@@ -194,6 +195,20 @@ describe('PluginHost', { timeout: 60_000 }, () => {
     assert.equal(host.stats().length, 0);
     host.add('cam7', 'fast', { config: { eventEvery: 2, snapshot: true } }, writer);
     await waitUntil(() => encodes >= 2, 15_000, 'snapshots');
+  });
+
+  it('passes ctx.count crossings to the count sink with camera, gate and the frame time', async (t) => {
+    const crossings: Crossing[] = [];
+    const host = newHost(t, { counts: { add: async (c) => crossings.push(c) }, gates: { cam9: 'north' } });
+    const writer = newWriter(t);
+    const t0 = Date.now();
+    host.add('cam9', 'fast', { config: { countEvery: 2 } }, writer);
+    await waitUntil(() => crossings.length >= 3, 15_000, 'crossings');
+    for (const c of crossings) {
+      assert.deepEqual({ ...c, at: 0 }, { camera: 'cam9', gate: 'north', line: 'l1', cls: 'car', direction: 'in', at: 0 });
+      assert.ok(c.at >= t0 - 1000 && c.at <= Date.now(), 'at is the capture time of the frame');
+    }
+    assert.ok(statsOf(host, 'fast').counted >= 3);
   });
 
   it('counts events the sink rejects as dropped and keeps running', async (t) => {

@@ -10,6 +10,7 @@ import type { Geometry, Point } from '../../plugins/sdk/index.js';
 import type { PluginRegistry } from './registry.js';
 import {
   PluginRunner,
+  type CountSink,
   type DetectionsMessage,
   type EventSink,
   type PluginStats,
@@ -43,6 +44,10 @@ export interface PluginHostOptions {
   registry: PluginRegistry;
   /** Where ctx.emit events go; without it events are only counted. */
   events?: EventSink;
+  /** Where ctx.count crossings go; without it they are dropped. */
+  counts?: CountSink;
+  /** The gate of each camera that belongs to one. */
+  gates?: Record<string, string>;
   /** Encodes snapshot frames to JPEG; without it events are stored without snapshots. */
   snapshotEncoder?: SnapshotEncoder;
   /** Restart backoff of a crashed or hung worker. Default 500 ms doubling to 30 s. */
@@ -92,10 +97,11 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
     const geometry: Geometry = { zones: settings.zones ?? {}, lines: settings.lines ?? {} };
 
     const runner = new PluginRunner(
-      { camera: cameraId, plugin: def, pluginUrl: entry.url, fps, latencyBudgetMs, geometry, config: settings.config },
+      { camera: cameraId, plugin: def, pluginUrl: entry.url, fps, latencyBudgetMs, geometry, config: settings.config, gate: this.#opts.gates?.[cameraId] },
       source.ring,
       {
         events: this.#opts.events,
+        counts: this.#opts.counts,
         snapshotEncoder: this.#opts.snapshotEncoder,
         backoff: this.#opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
         healthyMs: this.#opts.healthyMs ?? 30_000,

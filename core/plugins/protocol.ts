@@ -1,6 +1,6 @@
 /** Messages between the PluginHost (main thread) and a plugin worker (core/plugins/worker.ts). */
 import type { FrameRef, FramePlanes, PixelFormat } from '../decode/frame-ring.js';
-import type { Detection, Geometry, PluginEventInput } from '../../plugins/sdk/index.js';
+import type { CountInput, Detection, Geometry, PluginEventInput } from '../../plugins/sdk/index.js';
 
 /** Host → worker. The ring's SharedArrayBuffer is sent in `init` and again in `ring`, never transferred. */
 export type ToWorker =
@@ -22,4 +22,5 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'result'; seq: number; detections?: Detection[]; processMs: number }
   | { type: 'event'; event: PluginEventInput; at: number; frame?: SnapshotFrame }
+  | { type: 'count'; count: CountInput; at: number }
   | { type: 'log'; msg: string };

@@ -14,6 +14,7 @@
 import type { Worker } from 'node:worker_threads';
 import { Backoff } from '../camera/backoff.js';
 import type { FrameRef, FrameRing } from '../decode/frame-ring.js';
+import type { Crossing } from '../events/counts.js';
 import type { EventInput } from '../events/model.js';
 import { createLogger, RateLimitedLog, type Logger } from '../log.js';
 import { startWorker } from '../worker-url.js';
@@ -26,6 +27,11 @@ const WORKER_URL = new URL('./worker.ts', import.meta.url);
 /** Where plugin events go (core/events EventStore fits). */
 export interface EventSink {
   append(e: EventInput): Promise<unknown>;
+}
+
+/** Where ctx.count crossings go (core/events CountStore fits). */
+export interface CountSink {
+  add(c: Crossing): Promise<unknown>;
 }
 
 /** Turns a snapshot frame's raw planes into JPEG bytes (core/events JpegEncoder fits). */
@@ -75,12 +81,16 @@ export interface PluginStats {
   events: number;
   /** Events not stored: the sink failed or too many were pending. */
   eventsDropped: number;
+  /** Line crossings the plugin counted (ctx.count), and those the count store refused. */
+  counted: number;
+  countsRejected: number;
   lastError?: string;
 }
 
 /** The parts of a PluginHost a runner needs. */
 export interface RunnerDeps {
   events?: EventSink;
+  counts?: CountSink;
   snapshotEncoder?: SnapshotEncoder;
   backoff: { initialMs: number; maxMs: number };
   /** A worker that stays up this long has its backoff reset. */
@@ -99,6 +109,8 @@ export interface RunnerSettings {
   latencyBudgetMs: number;
   geometry: Geometry;
   config: unknown;
+  /** The gate the camera belongs to (counts are reported per gate). */
+  gate?: string;
 }
 
 /** Most events waiting for the sink (or the snapshot encoder) per runner; beyond it events are dropped and counted. */
@@ -138,6 +150,8 @@ export class PluginRunner {
   #restarts = 0;
   #hangs = 0;
   #events = 0;
+  #counted = 0;
+  #countsRejected = 0;
   #eventsDropped = 0;
   #pendingEvents = 0;
   #eventChain: Promise<void> = Promise.resolve();
@@ -222,6 +236,8 @@ export class PluginRunner {
       hangs: this.#hangs,
       events: this.#events,
       eventsDropped: this.#eventsDropped,
+      counted: this.#counted,
+      countsRejected: this.#countsRejected,
     };
     if (this.#lastError) out.lastError = this.#lastError;
     return out;
@@ -347,6 +363,9 @@ export class PluginRunner {
       case 'event':
         this.#onEvent(m);
         break;
+      case 'count':
+        this.#onCount(m);
+        break;
       case 'log':
         this.#log.info(m.msg);
         break;
@@ -369,6 +388,18 @@ export class PluginRunner {
       this.#deps.onDetections({ camera: this.camera, plugin: this.plugin, pts, seq, capturedAt, detections: m.detections });
     }
     this.#sendWaiting();
+  }
+
+  #onCount(m: Extract<FromWorker, { type: 'count' }>): void {
+    this.#counted++;
+    const sink = this.#deps.counts;
+    if (!sink) return;
+    const { line, cls, direction } = m.count;
+    const crossing: Crossing = { camera: this.camera, line, cls, direction, at: m.at, ...(this.#s.gate ? { gate: this.#s.gate } : {}) };
+    sink.add(crossing).catch((err: Error) => {
+      this.#countsRejected++;
+      this.#rl.warn('count', `count refused: ${err.message}`);
+    });
   }
 
   #onEvent(m: Extract<FromWorker, { type: 'event' }>): void {

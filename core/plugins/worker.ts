@@ -54,6 +54,7 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
     config,
     geometry: m.geometry,
     emit,
+    count: (c) => post({ type: 'count', count: { ...c }, at: c.at ?? current?.capturedAt ?? Date.now() }),
     log: (msg) => post({ type: 'log', msg: String(msg) }),
   });
   post({ type: 'ready' });

@@ -64,6 +64,18 @@ export interface PluginEventInput {
   endedAt?: number;
 }
 
+/** One vehicle (or object) crossing one counting line, as a counting plugin reports it. */
+export interface CountInput {
+  /** The configured line's name. */
+  line: string;
+  /** Class: motorbike, car, truck, bus, or a detector's label. */
+  cls: string;
+  /** 'in' (entering) or 'out', as the plugin's config names the line's directions. */
+  direction: string;
+  /** Epoch ms of the crossing; default the capture time of the frame being processed. */
+  at?: number;
+}
+
 /** What `create` receives: who it runs for, its validated config and geometry, and the ways out. */
 export interface PluginContext<C> {
   cameraId: string;
@@ -71,6 +83,8 @@ export interface PluginContext<C> {
   geometry: Geometry;
   /** Records an event (stored by the host; a snapshot is taken of the current frame when asked). */
   emit(e: PluginEventInput): void;
+  /** Counts one crossing into the camera's per-minute, hourly and daily counts (stored by the host). */
+  count(c: CountInput): void;
   /** Logs a line under `[plugin:<name>:<camera>]`. */
   log(msg: string): void;
 }
