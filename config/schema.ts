@@ -293,6 +293,8 @@ const pluginSchema = z
 export const cameraSchema = z
   .strictObject({
     name: z.string().min(1).max(200).optional().describe('Display name; defaults to the camera id.'),
+    gate: z.string().regex(CAMERA_ID_PATTERN, { error: CAMERA_ID_RULE }).optional()
+      .describe('The gate (entry point) this camera counts traffic for: vehicle counts and the daily traffic report are grouped by gate.'),
     url: cameraUrl.optional()
       .describe('Pull source: an rtsp:// URL (rtsps:// and rtmp:// pull are not supported yet).'),
     username: z.string().optional().describe('RTSP username, instead of putting it in the URL.'),

@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cameraPlugins, type Config } from '../config/schema.js';
 import { Camera } from './camera/camera.js';
 import { decodePlan, type DecodePlan } from './camera/frames.js';
 import { Emitter } from './emitter.js';
 import { JpegEncoder } from './events/snapshots.js';
+import { CountStore } from './events/counts.js';
 import { EventStore } from './events/store.js';
 import type { StoredEvent } from './events/model.js';
 import { PluginHost, type DetectionsMessage } from './plugins/host.js';
@@ -38,6 +39,7 @@ export class Server {
   #addresses?: ServerAddresses;
   #closed = false;
   #store?: EventStore;
+  #counts?: CountStore;
   #jpeg?: JpegEncoder;
   #host?: PluginHost;
   /** Relays committed events and plugin detections to the WebSocket, which subscribes before start. */
@@ -77,6 +79,9 @@ export class Server {
       },
       get plugins() {
         return self.#host;
+      },
+      get counts() {
+        return self.#counts;
       },
       cameraSnapshot: (id) => this.#cameraSnapshot(id),
       metrics: () => ({ cameras: [...this.cameras.values()].map((c) => this.#cameraMetrics(c)) }),
@@ -125,12 +130,15 @@ export class Server {
       mapSize: storage.mapSizeBytes,
     });
     this.#store.on('event', (e) => this.#bus.emit('event', e));
+    this.#counts = await CountStore.open({ path: join(resolve(storage.path), 'counts') });
     if (!registry) return;
     for (const failure of registry.failures) log.warn(`plugin ${failure.where} not loaded: ${failure.error}`);
     const jpeg = (this.#jpeg = new JpegEncoder());
     const host = (this.#host = new PluginHost({
       registry,
       events: this.#store,
+      counts: this.#counts,
+      gates: Object.fromEntries(Object.entries(this.config.cameras).flatMap(([id, c]) => (c.gate ? [[id, c.gate]] : []))),
       snapshotEncoder: (planes, width, height) => jpeg.encode(planes, width, height),
     }));
     host.on('detections', (m) => this.#bus.emit('detections', m));
@@ -199,6 +207,7 @@ export class Server {
     await this.rtsp.close();
     await this.#jpeg?.close();
     await this.#store?.close();
+    await this.#counts?.close();
   }
 }
 

@@ -10,6 +10,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from '
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { Reply, corsHeaders, preflightHeaders, statusForError } from './reply.js';
+import { buildCountRoutes } from './counts-routes.js';
 import { buildEventRoutes } from './events-routes.js';
 import { buildMetricsRoute } from './metrics.js';
 import { buildRoutes, type Route } from './routes.js';
@@ -45,6 +46,7 @@ export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp
   const routes = [
     ...buildRoutes(server, opts.maxBodyBytes, loadWebAssets()),
     ...buildEventRoutes(server),
+    ...buildCountRoutes(server),
     buildMetricsRoute(server, () => socket.stats()),
     wsPlainRoute,
   ];

@@ -2,6 +2,7 @@
  * What the HTTP layer needs from the server: a read-only view of the cameras and the WHEP
  * service. core/server.ts implements it; tests use a small in-memory one.
  */
+import type { CountQuery, CountRow } from '../events/counts.js';
 import type { Detection } from '../../plugins/sdk/index.js';
 import type { StoredEvent } from '../events/model.js';
 import type { EventPage, EventQuery } from '../events/store.js';
@@ -56,6 +57,11 @@ export type DetectionLike = Detection;
 export type StoredEventLike = StoredEvent;
 export type { EventPage, EventQuery };
 
+
+/** The read side of the count store the routes call. */
+export interface CountStoreLike {
+  query(q: CountQuery): CountRow[];
+}
 
 /** The read side of the event store the routes call (core/events EventStore satisfies it). */
 export interface EventStoreLike {
@@ -146,6 +152,8 @@ export interface DetectionServerLike {
   events?: EventStoreLike;
   /** The plugin host. */
   plugins?: PluginHostLike;
+  /** The vehicle-count store, once open (core/events CountStore satisfies it). */
+  counts?: CountStoreLike;
   /** The camera's latest decoded frame as JPEG; undefined when none was decoded yet. */
   cameraSnapshot?(cameraId: string): Promise<Uint8Array | undefined>;
   /** Numbers for /metrics; without it /metrics derives what it can from cameras() and plugins. */

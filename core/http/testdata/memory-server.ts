@@ -4,7 +4,7 @@
  */
 import { Emitter } from '../../emitter.js';
 import type {
-  CameraInfo, DetectionsMessage, EventStoreLike, HistogramSnapshot, MetricsSnapshot, PluginStats, ServerLike, StoredEventLike,
+  CameraInfo, CountStoreLike, DetectionsMessage, EventStoreLike, HistogramSnapshot, MetricsSnapshot, PluginStats, ServerLike, StoredEventLike,
 } from '../types.js';
 import { MemoryEventStore } from './memory-event-store.js';
 
@@ -21,6 +21,8 @@ export class MemoryDetectionServer implements ServerLike {
   readonly memoryStore = new MemoryEventStore();
   /** The store the routes see; a test may swap in the real one or remove it. */
   events?: EventStoreLike = this.memoryStore;
+  /** The count store the routes see; none until a test sets one. */
+  counts?: CountStoreLike;
   /** Camera id → its latest JPEG; a camera missing here has no decoded frame yet. */
   frames = new Map<string, Uint8Array>([['gate1', FAKE_JPEG]]);
   pluginStats: PluginStats[] = [];
