@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { PluginContext, PluginDefaults, PluginDefinition, PluginInstance } from './types.js';
 
 export type * from './types.js';
+export * from './vision/index.js';
 
 /** Plugin names become YAML keys and metric labels. */
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;

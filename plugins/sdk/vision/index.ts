@@ -1,0 +1,12 @@
+/**
+ * The vision toolkit plugins build on: pure TypeScript over the frame's planes, no OpenCV.
+ * Geometry and homography for configured zones, lines and ground distances; a multi-object tracker
+ * (Kalman + Hungarian, ByteTrack's two passes) fed by any DetectionSource.
+ */
+export * from './geometry.js';
+export * from './homography.js';
+export * from './hungarian.js';
+export * from './kalman.js';
+export * from './tracker.js';
+export * from './track-source.js';
+export type * from './types.js';
