@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Frame } from '../types.js';
+import { BlobDetector, type BlobDetectorOptions } from './blobs.js';
+import type { Box, ObjectDetection } from './types.js';
+
+const W = 320;
+const H = 240;
+
+/** Static per-pixel texture 0..63. */
+const texture = (x: number, y: number) => (Math.imul(x * 374761393 + y * 668265263, 1274126177) >>> 26) & 63;
+
+/** Zero-mean noise, about ±5 levels, reused with a different offset per frame. */
+const NOISE = (() => {
+  let seed = 7;
+  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  return Int8Array.from({ length: 1 << 16 }, () => Math.round((rand() + rand() - 1) * 5));
+})();
+
+/** An i420 frame: textured road, bright coloured objects, darker shadows with the road's chroma, noise. */
+function render(seq: number, objects: Box[], shadows: Box[] = [], width = W, height = H): Frame {
+  const luma = new Float32Array(width * height);
+  for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) luma[r * width + c] = 60 + texture(c, r);
+  const cw = width / 2;
+  const u = new Uint8Array(cw * (height / 2)).fill(120);
+  const v = new Uint8Array(cw * (height / 2)).fill(135);
+  for (const b of shadows) for (let r = b.y; r < b.y + b.h; r++) for (let c = b.x; c < b.x + b.w; c++) luma[r * width + c]! *= 0.6;
+  for (const o of objects) {
+    for (let r = o.y; r < o.y + o.h; r++) {
+      for (let c = o.x; c < o.x + o.w; c++) {
+        luma[r * width + c] = 200 + (texture(c - o.x, r - o.y) >> 3);
+        u[(r >> 1) * cw + (c >> 1)] = 90;
+      }
+    }
+  }
+  const y = new Uint8Array(width * height);
+  const shift = (seq * 7919) & 0xffff;
+  for (let i = 0; i < y.length; i++) y[i] = Math.max(0, Math.min(255, Math.round(luma[i]! + NOISE[(i + shift) & 0xffff]!)));
+  return { cameraId: 'cam', pts: seq * 3600, capturedAt: 0, seq, width, height, format: 'i420', y, u, v, strideY: width, strideUV: cw };
+}
+
+/** A detector that has learnt the empty road. */
+function warmed(opts: BlobDetectorOptions = {}, width = W, height = H, frames = 30): BlobDetector {
+  const d = new BlobDetector(opts);
+  for (let i = 0; i < frames; i++) assert.deepEqual(d.detect(render(i, [], [], width, height)), []);
+  return d;
+}
+
+function near(found: Box, want: Box, tol: number): boolean {
+  return Math.abs(found.x - want.x) <= tol && Math.abs(found.y - want.y) <= tol && Math.abs(found.w - want.w) <= tol && Math.abs(found.h - want.h) <= tol;
+}
+
+const boxes = (ds: ObjectDetection[]) => ds.map((d) => d.box);
+
+describe('BlobDetector', () => {
+  it('finds two moving objects with boxes within 2 px, solid fill scores and no label', () => {
+    // The automatic rate is 1/(2·frames) early on (as OpenCV's): after 30 frames a pixel a car covers
+    // for 8 frames would already count the car as background. 150 frames bring it to 1/300.
+    const d = warmed({}, W, H, 150);
+    for (let i = 0; i < 15; i++) {
+      const car = { x: 20 + i * 6, y: 60, w: 48, h: 26 };
+      const bike = { x: 220, y: 20 + i * 4, w: 12, h: 22 };
+      const found = d.detect(render(150 + i, [car, bike]));
+      assert.equal(found.length, 2, `frame ${i}: ${JSON.stringify(boxes(found))}`);
+      const c = found.find((f) => near(f.box, car, 2));
+      const b = found.find((f) => near(f.box, bike, 2));
+      assert.ok(c && b, `frame ${i}: ${JSON.stringify(boxes(found))}`);
+      for (const f of found) {
+        assert.ok(f.score > 0.9 && f.score <= 1, `score ${f.score}`);
+        assert.equal(f.label, undefined);
+      }
+    }
+  });
+
+  it('leaves a cast shadow out of the object and out of the results', () => {
+    const d = warmed();
+    for (let i = 0; i < 6; i++) {
+      const car = { x: 40 + i * 6, y: 100, w: 50, h: 28 };
+      const shadow = { x: car.x + 10, y: car.y + car.h, w: 50, h: 14 };
+      const found = d.detect(render(30 + i, [car], [shadow]));
+      assert.equal(found.length, 1, JSON.stringify(boxes(found)));
+      assert.ok(near(found[0]!.box, car, 2), JSON.stringify(found[0]!.box));
+      assert.ok(d.background!.shadowFraction > (50 * 14 * 0.9) / (W * H), 'the shadow was seen, as shadow');
+    }
+  });
+
+  it('applies each size filter inclusively, to the pixel', () => {
+    const speck = { x: 10, y: 10, w: 10, h: 10 }; // area 100
+    const car = { x: 60, y: 40, w: 30, h: 20 }; // area 600, aspect 1.5
+    const truck = { x: 120, y: 100, w: 60, h: 50 }; // area 3000
+    const bar = { x: 40, y: 200, w: 60, h: 6 }; // aspect 10
+    const scene = [speck, car, truck, bar];
+    const keep = (opts: BlobDetectorOptions) => boxes(warmed({ minArea: 1, ...opts }).detect(render(30, scene)));
+    assert.deepEqual(keep({}), scene, 'no filter: all four, exact, in raster order');
+    assert.deepEqual(keep({ minArea: 200, maxArea: 2000, maxAspect: 4 }), [car]);
+    assert.deepEqual(keep({ minArea: 600, maxArea: 600 }), [car]);
+    assert.deepEqual(keep({ minArea: 601, maxArea: 3000 }), [truck]);
+    assert.deepEqual(keep({ minWidth: 30, maxWidth: 30 }), [car]);
+    assert.deepEqual(keep({ minWidth: 31, maxHeight: 19 }), [bar]);
+    assert.deepEqual(keep({ minHeight: 20, maxHeight: 20 }), [car]);
+    assert.deepEqual(keep({ minAspect: 1.5, maxAspect: 1.5 }), [car]);
+    assert.deepEqual(keep({ minAspect: 1.51 }), [bar]);
+  });
+
+  it('runs on a subsampled grid with boxes within one step', () => {
+    const d = warmed({ background: { step: 2 }, openRadius: 1, closeRadius: 1 });
+    assert.equal(d.background!.maskWidth, W / 2);
+    const car = { x: 101, y: 51, w: 41, h: 27 };
+    const found = d.detect(render(30, [car]));
+    assert.equal(found.length, 1);
+    assert.ok(near(found[0]!.box, car, 2), JSON.stringify(found[0]!.box));
+  });
+
+  it('reports nothing while warming up and starts over when the frame size changes', () => {
+    const d = new BlobDetector({ warmupFrames: 5 });
+    const car = { x: 20, y: 20, w: 40, h: 30 };
+    for (let i = 0; i < 5; i++) assert.deepEqual(d.detect(render(i, i === 4 ? [car] : [])), [], 'the car in frame 4 is not reported');
+    assert.equal(d.detect(render(5, [{ ...car, x: 200, y: 150 }])).length, 1);
+    d.detect(render(6, [], [], 160, 120));
+    assert.equal(d.background!.width, 160);
+    assert.equal(d.background!.frameCount, 1);
+    d.close();
+    assert.equal(d.background, undefined);
+  });
+});
