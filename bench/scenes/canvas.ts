@@ -136,15 +136,3 @@ export class I420Canvas {
 function clamp(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
-
-/** A small fast deterministic PRNG (mulberry32), so scenes are reproducible from a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { project, unprojectGround } from './camera.js';
-import { I420Canvas, prng } from './canvas.js';
+import { prng } from '../../core/testing/prng.js';
+import { I420Canvas } from './canvas.js';
 import { crossings, encodeScene, gateScene, renderFrame, signalPhase, vehicleZ, type TrafficScene } from './traffic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamsight-scene-'));

@@ -12,7 +12,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { ffmpegPath } from '../../core/ffmpeg.js';
 import { project, type PinholeCamera, type Vec3 } from './camera.js';
-import { COLOURS, I420Canvas, prng, type Yuv } from './canvas.js';
+import { prng } from '../../core/testing/prng.js';
+import { COLOURS, I420Canvas, type Yuv } from './canvas.js';
 
 export type VehicleClass = 'motorbike' | 'car' | 'truck' | 'bus';
 

@@ -1,21 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BackgroundModel, MASK_FOREGROUND, MASK_SHADOW, type BackgroundFrame, type BackgroundModelOptions } from './background.js';
+import { prng } from '../../../core/testing/prng.js';
 
 const W = 160;
 const H = 120;
-
-/** Deterministic PRNG (mulberry32) so every run renders the same frames. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Static per-pixel texture 0..63 (a road's grain): strong, so a model that smears it would show. */
 const texture = (x: number, y: number) => (Math.imul(x * 374761393 + y * 668265263, 1274126177) >>> 26) & 63;
@@ -88,7 +77,7 @@ function share(mask: Uint8Array, r: Rect, value: number, where: 'in' | 'out', ma
 
 /** A model that has watched the empty scene for `frames` frames. */
 function warmed(opts: Partial<BackgroundModelOptions> = {}, frames = 60, chroma = true) {
-  const random = rng(1);
+  const random = prng(1);
   const model = new BackgroundModel({ width: W, height: H, ...opts });
   const mask = new Uint8Array(W * H);
   for (let i = 0; i < frames; i++) model.apply(render({}, random, chroma), mask);
@@ -181,7 +170,7 @@ describe('BackgroundModel', () => {
   });
 
   it('models a subsampled grid when step > 1', () => {
-    const random = rng(2);
+    const random = prng(2);
     const model = new BackgroundModel({ width: W, height: H, step: 3 });
     assert.deepEqual([model.maskWidth, model.maskHeight], [Math.ceil(W / 3), H / 3]);
     const mask = new Uint8Array(model.maskWidth * model.maskHeight);
@@ -201,8 +190,8 @@ describe('BackgroundModel', () => {
 
   it('rejects frames and masks of the wrong size', () => {
     const model = new BackgroundModel({ width: W, height: H });
-    assert.throws(() => model.apply({ ...render({}, rng(3)), width: W - 2 }, new Uint8Array(W * H)), /frame is 158x120/);
-    assert.throws(() => model.apply(render({}, rng(3)), new Uint8Array(10)), /mask needs/);
+    assert.throws(() => model.apply({ ...render({}, prng(3)), width: W - 2 }, new Uint8Array(W * H)), /frame is 158x120/);
+    assert.throws(() => model.apply(render({}, prng(3)), new Uint8Array(10)), /mask needs/);
     assert.throws(() => new BackgroundModel({ width: 0, height: 10 }), RangeError);
   });
 });

@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConnectedComponents } from './components.js';
-
-/** A mask from rows of '.' (off) and '#' (on). */
-function parse(rows: string[]): { w: number; h: number; mask: Uint8Array } {
-  const h = rows.length;
-  const w = rows[0]!.length;
-  const mask = new Uint8Array(w * h);
-  rows.forEach((row, y) => [...row].forEach((ch, x) => (mask[y * w + x] = ch === '#' ? 255 : 0)));
-  return { w, h, mask };
-}
+import { parseMask } from './testdata/masks.js';
 
 function label(rows: string[]) {
-  const { w, h, mask } = parse(rows);
+  const { w, h, mask } = parseMask(rows);
   const cc = new ConnectedComponents(w, h);
   const count = cc.label(mask);
   return { cc, count, comps: cc.components() };

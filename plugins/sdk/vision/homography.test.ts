@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { ConfigError } from '../../../core/errors.js';
 import type { Point } from '../types.js';
 import { GroundPlane, groundVelocity, Homography, type Matrix3, type ReferencePoint, speedKmh, type TrackSample } from './homography.js';
+import { prng } from '../../../core/testing/prng.js';
 
 type Vec3 = [number, number, number];
 const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
@@ -45,16 +46,6 @@ const plane = GroundPlane.fromReferencePoints(refs);
 
 const near = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol;
 const relErr = (got: number, want: number) => Math.abs(got - want) / want;
-
-/** A deterministic uniform PRNG in [0, 1) (mulberry32). */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('Homography', () => {
   it('fits an affine map exactly and inverts it', () => {

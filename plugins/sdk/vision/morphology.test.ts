@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Morphology, type StructuringElement } from './morphology.js';
-
-/** A mask from rows of '.' (off) and '#' (on). */
-function parse(rows: string[]): { w: number; h: number; mask: Uint8Array } {
-  const h = rows.length;
-  const w = rows[0]!.length;
-  const mask = new Uint8Array(w * h);
-  rows.forEach((row, y) => [...row].forEach((ch, x) => (mask[y * w + x] = ch === '#' ? 255 : 0)));
-  return { w, h, mask };
-}
+import { parseMask } from './testdata/masks.js';
 
 function show(mask: Uint8Array, w: number, h: number): string[] {
   const rows: string[] = [];
@@ -20,7 +12,7 @@ function show(mask: Uint8Array, w: number, h: number): string[] {
 type Op = 'erode' | 'dilate' | 'open' | 'close';
 
 function run(op: Op, rows: string[], r: number, shape: StructuringElement = 'square'): string[] {
-  const { w, h, mask } = parse(rows);
+  const { w, h, mask } = parseMask(rows);
   const dst = new Uint8Array(w * h);
   new Morphology(w, h)[op](mask, dst, r, shape);
   return show(dst, w, h);
@@ -94,7 +86,7 @@ describe('Morphology', () => {
 
   it('radius 0 only binarises, and in-place use gives the same result', () => {
     assert.deepEqual(run('erode', A, 0), A);
-    const { w, h, mask } = parse(A);
+    const { w, h, mask } = parseMask(A);
     const m = new Morphology(w, h);
     const out = new Uint8Array(w * h);
     m.open(mask, out, 1);

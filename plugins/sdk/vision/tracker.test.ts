@@ -4,6 +4,7 @@ import { ConfigError } from '../../../core/errors.js';
 import { CHI2_95_4DOF } from './kalman.js';
 import { Tracker, iou, type Track } from './tracker.js';
 import type { ObjectDetection } from './types.js';
+import { prng } from '../../../core/testing/prng.js';
 
 /** A detection centred on (cx, cy). */
 const det = (cx: number, cy: number, w = 40, h = 30, score = 0.9, label?: string): ObjectDetection => ({
@@ -12,16 +13,10 @@ const det = (cx: number, cy: number, w = 40, h = 30, score = 0.9, label?: string
   ...(label === undefined ? {} : { label }),
 });
 
-/** Deterministic noise (mulberry32), so a failure replays. */
+/** Deterministic noise in [-0.5, 0.5), so a failure replays. */
 function noise(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = prng(seed);
+  return () => next() - 0.5;
 }
 
 const cx = (t: Track) => t.box.x + t.box.w / 2;
