@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { bundledFfmpeg, ffmpegPath, passthroughArgs, SYSTEM_FFMPEG } from './ffmpeg.js';
+import { bundledFfmpeg, ffmpegPath, passthroughArgs, probeFfmpeg, SYSTEM_FFMPEG } from './ffmpeg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamsight-ffmpeg-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,5 +52,21 @@ describe('passthroughArgs', () => {
     const bundled = bundledFfmpeg();
     assert.ok(bundled, 'the optional package is installed here');
     assert.deepEqual(passthroughArgs(bundled), ['-vsync', 'passthrough']);
+  });
+});
+
+describe('probeFfmpeg', () => {
+  it('asks a binary it has not seen without blocking, and passthroughArgs answers from that', async () => {
+    // Paths passthroughArgs has not cached yet: the answer must come from the probe itself.
+    const modern = join(dir, 'modern-ffmpeg');
+    symlinkSync(SYSTEM_FFMPEG, modern);
+    const old = join(dir, 'old-ffmpeg');
+    writeFileSync(old, '#!/bin/sh\necho "-vsync             video sync method"\n');
+    chmodSync(old, 0o755);
+    await Promise.all([probeFfmpeg(modern), probeFfmpeg(old)]);
+    rmSync(modern);
+    rmSync(old); // a second, synchronous look at the binaries would now fail
+    assert.deepEqual(passthroughArgs(modern), ['-fps_mode', 'passthrough']);
+    assert.deepEqual(passthroughArgs(old), ['-vsync', 'passthrough']);
   });
 });

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -50,18 +50,31 @@ function isExecutable(path: string): boolean {
 }
 
 const fpsModeSupport = new Map<string, boolean>();
+const HELP_ARGS = ['-hide_banner', '-h', 'long'];
+const hasFpsMode = (help: { stdout?: string; stderr?: string }) => `${help.stdout ?? ''}${help.stderr ?? ''}`.includes('-fps_mode');
+
+/**
+ * Asks the binary, without blocking, what passthroughArgs() needs to know; the server calls it at
+ * start, before any camera, so no decoder start stalls the relay's event loop on it (~0.1 s).
+ */
+export async function probeFfmpeg(binary = ffmpegPath()): Promise<void> {
+  if (fpsModeSupport.has(binary)) return;
+  const help = await new Promise<{ stdout?: string; stderr?: string }>((resolve) => {
+    execFile(binary, HELP_ARGS, { encoding: 'utf8', timeout: 10_000, maxBuffer: 16 * 1024 * 1024 }, (_err, stdout, stderr) => resolve({ stdout, stderr }));
+  });
+  fpsModeSupport.set(binary, hasFpsMode(help));
+}
 
 /**
  * ffmpeg's option for one output frame per decoded frame: `-fps_mode passthrough` (ffmpeg 5.1+)
  * or `-vsync passthrough` (older builds, such as the 2018 one in `@ffmpeg-installer/linux-x64`;
- * newer ffmpeg deprecates it). Asked of the binary once per path: its version string need not
- * carry a version number.
+ * newer ffmpeg deprecates it). Asked of the binary once per path (its version string need not
+ * carry a version number): by probeFfmpeg() at start, else here, synchronously.
  */
 export function passthroughArgs(binary = ffmpegPath()): string[] {
   let fpsMode = fpsModeSupport.get(binary);
   if (fpsMode === undefined) {
-    const help = spawnSync(binary, ['-hide_banner', '-h', 'long'], { encoding: 'utf8', timeout: 10_000 });
-    fpsMode = `${help.stdout ?? ''}${help.stderr ?? ''}`.includes('-fps_mode');
+    fpsMode = hasFpsMode(spawnSync(binary, HELP_ARGS, { encoding: 'utf8', timeout: 10_000, maxBuffer: 16 * 1024 * 1024 }));
     fpsModeSupport.set(binary, fpsMode);
   }
   return fpsMode ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];

@@ -4,6 +4,7 @@ import { Camera } from './camera/camera.js';
 import { decodePlan, type DecodePlan } from './camera/frames.js';
 import { Emitter } from './emitter.js';
 import { JpegEncoder } from './events/snapshots.js';
+import { probeFfmpeg } from './ffmpeg.js';
 import { CountStore } from './events/counts.js';
 import { EventStore } from './events/store.js';
 import type { StoredEvent } from './events/model.js';
@@ -132,6 +133,7 @@ export class Server {
     this.#store.on('event', (e) => this.#bus.emit('event', e));
     this.#counts = await CountStore.open({ path: join(resolve(storage.path), 'counts') });
     if (!registry) return;
+    await probeFfmpeg();
     for (const failure of registry.failures) log.warn(`plugin ${failure.where} not loaded: ${failure.error}`);
     const jpeg = (this.#jpeg = new JpegEncoder());
     const host = (this.#host = new PluginHost({
