@@ -7,7 +7,8 @@ import { after, describe, it } from 'node:test';
 import { project, unprojectGround } from './camera.js';
 import { prng } from '../../core/testing/prng.js';
 import { I420Canvas } from './canvas.js';
-import { crossings, encodeScene, gateScene, renderFrame, signalPhase, vehicleZ, type TrafficScene } from './traffic.js';
+import { crossings, encodeScene, gateScene, renderFrame, signalPhase, Trip, vehiclePosition, vehicleZ, type TrafficScene } from './traffic.js';
+import { groundConfig, imagePoint, lineAcross } from './scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamsight-scene-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +71,40 @@ describe('synthetic traffic scenes', () => {
     const counts = new Map<string, number>();
     for (const c of list) counts.set(c.cls, (counts.get(c.cls) ?? 0) + 1);
     assert.ok((counts.get('motorbike') ?? 0) > 0 && (counts.get('car') ?? 0) > 0, JSON.stringify([...counts]));
+  });
+
+  it('moves scripted vehicles along their waypoints: stops, lane changes, wrong way', () => {
+    const trip = new Trip(1, 1.75, 8).to(1.75, 20, 36).wait(4).to(-1.75, 40, 36);
+    const [a, b, c] = [trip.points[1]!, trip.points[2]!, trip.points[3]!];
+    assert.ok(Math.abs(a.t - (1 + 12 / 10)) < 1e-9, 'drove 12 m at 10 m/s');
+    assert.equal(b.t - a.t, 4);
+    assert.ok(Math.abs(trip.timeAtZ(30)! - (b.t + (c.t - b.t) / 2)) < 1e-9);
+    const scripted: TrafficScene = { ...scene, countLineZ: 30, vehicles: [
+      { id: 1, cls: 'car', lane: 2, enterS: 1, speedKmh: 0, colour: [200, 128, 128], path: trip.points },
+      { id: 2, cls: 'motorbike', lane: 2, enterS: 0, speedKmh: 0, colour: [200, 128, 128], path: new Trip(0, 1.75, 50).to(1.75, 10, 30).points },
+    ] };
+    const v = scripted.vehicles[0]!;
+    assert.equal(vehiclePosition(scripted, v, 0.5), undefined, 'not there before its first waypoint');
+    assert.deepEqual(vehiclePosition(scripted, v, a.t + 2), [1.75, 20], 'standing still while it waits');
+    const mid = vehiclePosition(scripted, v, (b.t + c.t) / 2)!;
+    assert.ok(Math.abs(mid[0]) < 1e-9 && Math.abs(mid[1] - 30) < 1e-9, `halfway through the lane change: ${mid}`);
+    assert.equal(vehiclePosition(scripted, v, c.t + 0.1), undefined, 'gone after its last waypoint');
+    const list = crossings(scripted);
+    assert.deepEqual(list.map((x) => [x.id, x.direction]), [[2, 'towards'], [1, 'away']]);
+    // Drawn where the truth says, also while stopped.
+    const canvas = new I420Canvas(640, 360);
+    const truth = renderFrame(scripted, Math.round((a.t + 2) * scripted.fps), canvas, prng(1));
+    const car = truth.vehicles.find((x) => x.id === 1)!;
+    const foot = imagePoint(scripted, 1.75, 20 - 2.2);
+    assert.ok(Math.abs(car.box[1] + car.box[3] - foot[1] * 360) < 3, `box bottom ${car.box[1] + car.box[3]} vs near end ${foot[1] * 360}`);
+  });
+
+  it('gives configs normalised geometry that matches the camera', () => {
+    const line = lineAcross(scene, 20, -7, 7);
+    assert.ok(line.from[0] < line.to[0] && Math.abs(line.from[1] - line.to[1]) < 1e-9);
+    const ref = groundConfig(scene);
+    assert.equal(ref.length, 4);
+    for (const r of ref) assert.ok(r.image.every((v) => v >= 0 && v <= 1), `${r.image}`);
   });
 
   it('cycles the signal red, green, amber', () => {

@@ -25,7 +25,18 @@ export const VEHICLE_SIZES: Record<VehicleClass, { length: number; width: number
   bus: { length: 11.0, width: 2.5, height: 3.2 },
 };
 
-/** One vehicle's trip: it appears at the lane's start at `enterS` and drives at a constant speed. */
+/** A point of a scripted trip: at time `t` (s) the vehicle's centre is at ground (x, z) metres. */
+export interface Waypoint {
+  t: number;
+  x: number;
+  z: number;
+}
+
+/**
+ * One vehicle's trip: by default it appears at the lane's start at `enterS` and drives along the
+ * lane at a constant speed. With `path` it follows the waypoints instead (linear between them,
+ * visible from the first to the last): stops, lane changes, wrong-way driving, weaving.
+ */
 export interface VehiclePlan {
   id: number;
   cls: VehicleClass;
@@ -34,6 +45,7 @@ export interface VehiclePlan {
   enterS: number;
   speedKmh: number;
   colour: Yuv;
+  path?: Waypoint[];
 }
 
 export interface RoadLayout {
@@ -45,6 +57,12 @@ export interface RoadLayout {
   /** The visible stretch of road, in metres from the camera's foot. */
   nearZ: number;
   farZ: number;
+  /** Lane boundaries (X, metres) drawn solid even between lanes of one direction. */
+  solidX?: number[];
+  /** A stop line across the lanes at this Z (lanes of both directions; drawn 0.4 m wide). */
+  stopLineZ?: number;
+  /** A crossing road: asphalt across the whole frame between these Z, with no lane markings. */
+  crossRoad?: { z0: number; z1: number };
 }
 
 /** A signal with a fixed cycle, drawn as three lamps at an image position. */
@@ -57,6 +75,10 @@ export interface SignalPlan {
   amberS: number;
   /** Seconds into the cycle at t = 0 (the cycle is red, green, amber). */
   offsetS: number;
+  /** Share of frames in which a lit lamp is caught dark (LED PWM beating with the shutter). */
+  flicker?: number;
+  /** Lit lamps saturate the sensor: a white core inside a thin coloured rim. */
+  saturate?: boolean;
 }
 
 export interface TrafficScene {
@@ -104,12 +126,78 @@ export interface CrossingTruth {
   direction: 'away' | 'towards';
 }
 
-/** Centre Z of a vehicle at time t (it enters at the lane's near or far end). */
+/** Centre Z of a lane vehicle at time t (it enters at the lane's near or far end); path vehicles: see vehiclePosition. */
 export function vehicleZ(scene: TrafficScene, v: VehiclePlan, t: number): number {
+  if (v.path) return vehiclePosition(scene, v, t)?.[1] ?? NaN;
   const dir = scene.road.directions[v.lane]!;
   const len = VEHICLE_SIZES[v.cls].length;
   const start = dir > 0 ? scene.road.nearZ - len : scene.road.farZ + len;
   return start + dir * (v.speedKmh / 3.6) * (t - v.enterS);
+}
+
+/** Ground centre [x, z] of a vehicle at time t, or undefined before it appears or after its path ends. */
+export function vehiclePosition(scene: TrafficScene, v: VehiclePlan, t: number): [number, number] | undefined {
+  const path = v.path;
+  if (!path) return t >= v.enterS ? [scene.road.laneCentres[v.lane]!, vehicleZ(scene, v, t)] : undefined;
+  if (path.length === 0 || t < path[0]!.t || t > path.at(-1)!.t) return undefined;
+  let i = 0;
+  while (i + 1 < path.length - 1 && path[i + 1]!.t <= t) i++;
+  const a = path[i]!;
+  const b = path[i + 1] ?? a;
+  const k = b.t > a.t ? (t - a.t) / (b.t - a.t) : 0;
+  return [a.x + k * (b.x - a.x), a.z + k * (b.z - a.z)];
+}
+
+/** Whether a path vehicle is driving along X (across the road) at time t; lane vehicles never are. */
+function drivesAcross(v: VehiclePlan, t: number): boolean {
+  const path = v.path;
+  if (!path || path.length < 2) return false;
+  let i = 0;
+  while (i + 2 < path.length && path[i + 1]!.t <= t) i++;
+  const dx = path[i + 1]!.x - path[i]!.x;
+  const dz = path[i + 1]!.z - path[i]!.z;
+  return Math.abs(dx) > Math.abs(dz);
+}
+
+/**
+ * A builder for scripted trips: start somewhere, then drive to points at given speeds, or wait.
+ * `new Trip(0, 1.75, 60).to(1.75, 10, 30).wait(5).to(1.75, -5, 30).points`
+ */
+export class Trip {
+  readonly points: Waypoint[];
+  constructor(t: number, x: number, z: number) {
+    this.points = [{ t, x, z }];
+  }
+
+  /** Drive in a straight line to (x, z) at speedKmh. */
+  to(x: number, z: number, speedKmh: number): this {
+    const last = this.points.at(-1)!;
+    const d = Math.hypot(x - last.x, z - last.z);
+    this.points.push({ t: last.t + d / (speedKmh / 3.6), x, z });
+    return this;
+  }
+
+  /** Stand still for seconds. */
+  wait(seconds: number): this {
+    const last = this.points.at(-1)!;
+    this.points.push({ t: last.t + seconds, x: last.x, z: last.z });
+    return this;
+  }
+
+  /** Time the trip first reaches Z = z (linear within the segment), or undefined. */
+  timeAtZ(z: number): number | undefined {
+    return timeAtZ(this.points, z);
+  }
+}
+
+/** First time a path's centre passes Z = z, or undefined. */
+export function timeAtZ(path: Waypoint[], z: number): number | undefined {
+  for (let i = 0; i + 1 < path.length; i++) {
+    const a = path[i]!;
+    const b = path[i + 1]!;
+    if ((a.z - z) * (b.z - z) <= 0 && a.z !== b.z) return a.t + ((z - a.z) / (b.z - a.z)) * (b.t - a.t);
+  }
+  return undefined;
 }
 
 /** The signal's phase at time t. */
@@ -125,6 +213,17 @@ export function crossings(scene: TrafficScene): CrossingTruth[] {
   if (z === undefined) return [];
   const out: CrossingTruth[] = [];
   for (const v of scene.vehicles) {
+    if (v.path) {
+      for (let i = 0; i + 1 < v.path.length; i++) {
+        const a = v.path[i]!;
+        const b = v.path[i + 1]!;
+        if ((a.z - z) * (b.z - z) < 0 || (b.z === z && a.z !== z)) {
+          const t = a.t + ((z - a.z) / (b.z - a.z)) * (b.t - a.t);
+          if (t <= scene.durationS) out.push({ timeS: t, id: v.id, cls: v.cls, direction: b.z > a.z ? 'away' : 'towards' });
+        }
+      }
+      continue;
+    }
     const dir = scene.road.directions[v.lane]!;
     const z0 = vehicleZ(scene, v, v.enterS);
     const t = v.enterS + (z - z0) / (dir * (v.speedKmh / 3.6));
@@ -154,22 +253,27 @@ export function renderFrame(scene: TrafficScene, index: number, canvas: I420Canv
     if (road.directions[a.i] !== road.directions[b.i]) canvas.fillPolygon(quad(x - 0.08, x + 0.08, road.nearZ, road.farZ), COLOURS.marking);
     else for (let z = road.nearZ; z < road.farZ; z += 9) canvas.fillPolygon(quad(x - 0.07, x + 0.07, z, Math.min(z + 3, road.farZ)), COLOURS.marking);
   }
+  for (const x of road.solidX ?? []) canvas.fillPolygon(quad(x - 0.08, x + 0.08, road.nearZ, road.farZ), COLOURS.marking);
+  if (road.crossRoad) canvas.fillPolygon(quad(-60, 60, road.crossRoad.z0, road.crossRoad.z1), COLOURS.asphalt, grain);
   if (scene.countLineZ !== undefined) canvas.fillPolygon(quad(left, right, scene.countLineZ - 0.2, scene.countLineZ + 0.2), COLOURS.marking);
+  if (road.stopLineZ !== undefined) canvas.fillPolygon(quad(left, right, road.stopLineZ - 0.2, road.stopLineZ + 0.2), COLOURS.marking);
 
   // Vehicles, far to near, so nearer ones are drawn over farther ones.
   const visible = scene.vehicles
-    .map((v) => ({ v, z: vehicleZ(scene, v, t) }))
-    .filter(({ v, z }) => t >= v.enterS && z > road.nearZ - VEHICLE_SIZES[v.cls].length && z < road.farZ + VEHICLE_SIZES[v.cls].length)
-    .sort((a, b) => b.z - a.z);
+    .map((v) => ({ v, at: vehiclePosition(scene, v, t) }))
+    .filter((e): e is { v: VehiclePlan; at: [number, number] } => e.at !== undefined)
+    .filter(({ v, at }) => at[1] > road.nearZ - VEHICLE_SIZES[v.cls].length && at[1] < road.farZ + VEHICLE_SIZES[v.cls].length)
+    .sort((a, b) => b.at[1] - a.at[1]);
   const truths: VehicleTruth[] = [];
-  for (const { v, z } of visible) {
-    const box = drawVehicle(canvas, cam, v, road.laneCentres[v.lane]!, z);
+  for (const { v, at } of visible) {
+    const [vx, z] = at;
+    const box = drawVehicle(canvas, cam, v, vx, z, drivesAcross(v, t));
     if (!box) continue;
     const x0 = Math.max(0, box[0]);
     const y0 = Math.max(0, box[1]);
     const x1 = Math.min(cam.width, box[0] + box[2]);
     const y1 = Math.min(cam.height, box[1] + box[3]);
-    if (x1 - x0 >= 2 && y1 - y0 >= 2) truths.push({ id: v.id, cls: v.cls, box: [x0, y0, x1 - x0, y1 - y0], ground: [road.laneCentres[v.lane]!, z] });
+    if (x1 - x0 >= 2 && y1 - y0 >= 2) truths.push({ id: v.id, cls: v.cls, box: [x0, y0, x1 - x0, y1 - y0], ground: [vx, z] });
   }
 
   let phase: SignalPhase | undefined;
@@ -179,7 +283,12 @@ export function renderFrame(scene: TrafficScene, index: number, canvas: I420Canv
     const [cx, cy] = s.at;
     canvas.fillPolygon([[cx - 1.6 * s.radius, cy - 1.6 * s.radius], [cx + 1.6 * s.radius, cy - 1.6 * s.radius], [cx + 1.6 * s.radius, cy + 5.8 * s.radius], [cx - 1.6 * s.radius, cy + 5.8 * s.radius]], COLOURS.black);
     const lamps: [SignalPhase, Yuv][] = [['red', COLOURS.red], ['amber', COLOURS.amber], ['green', COLOURS.green]];
-    lamps.forEach(([p, colour], i) => canvas.fillDisc(cx, cy + i * 2.1 * s.radius, s.radius, phase === p ? colour : COLOURS.lampOff));
+    lamps.forEach(([p, colour], i) => {
+      const lit = phase === p && !(s.flicker && rand() < s.flicker);
+      const y = cy + i * 2.1 * s.radius;
+      canvas.fillDisc(cx, y, s.radius, lit ? colour : COLOURS.lampOff);
+      if (lit && s.saturate) canvas.fillDisc(cx, y, s.radius * 0.7, [235, 128, 128]);
+    });
   }
   const gain = scene.lighting ? 1 + scene.lighting.amplitude * Math.sin((2 * Math.PI * t) / scene.lighting.periodS) : 1;
   canvas.expose(gain, scene.noise, rand);
@@ -187,8 +296,12 @@ export function renderFrame(scene: TrafficScene, index: number, canvas: I420Canv
 }
 
 /** Draws one vehicle (shadow, sides, front or back, roof) and returns its image box. */
-function drawVehicle(canvas: I420Canvas, cam: PinholeCamera, v: VehiclePlan, cx: number, cz: number): [number, number, number, number] | undefined {
-  const { length, width, height } = VEHICLE_SIZES[v.cls];
+function drawVehicle(canvas: I420Canvas, cam: PinholeCamera, v: VehiclePlan, cx: number, cz: number, across: boolean): [number, number, number, number] | undefined {
+  const size = VEHICLE_SIZES[v.cls];
+  const { height } = size;
+  // Driving across the road, the vehicle's length lies along X.
+  const length = across ? size.width : size.length;
+  const width = across ? size.length : size.width;
   const x0 = cx - width / 2;
   const x1 = cx + width / 2;
   const z0 = cz - length / 2;
