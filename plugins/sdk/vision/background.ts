@@ -238,9 +238,11 @@ export class BackgroundModel {
    * Classifies `frame` into `mask` (maskWidth × maskHeight, row-major: 0 background, 127 shadow,
    * 255 foreground) and learns from it. `learningRate` < 0 or absent: automatic,
    * 1/min(2·frames, history), raised on lighting changes; 0 freezes the model; > 0 is used as is
-   * (still raised on lighting changes).
+   * (still raised on lighting changes). `hold` (maskWidth × maskHeight, optional): cells that are
+   * non-zero are classified but not learnt from, so an object known to be there (a tracked vehicle
+   * waiting at a light) is not absorbed into the background however long it stands still.
    */
-  apply(frame: BackgroundFrame, mask: Uint8Array, learningRate = -1): void {
+  apply(frame: BackgroundFrame, mask: Uint8Array, learningRate = -1, hold?: Uint8Array): void {
     if (frame.width !== this.width || frame.height !== this.height) {
       throw new RangeError(`BackgroundModel: frame is ${frame.width}x${frame.height}, model is ${this.width}x${this.height}`);
     }
@@ -254,7 +256,8 @@ export class BackgroundModel {
     const boostAlpha = boosting ? this.lightingRate : baseAlpha;
     this.gainHist.fill(0);
     this.tileChanged.fill(0);
-    this.classify(frame, mask, baseAlpha, boosting ? boostAlpha : -1);
+    if (hold !== undefined && hold.length < gw * gh) throw new RangeError(`BackgroundModel: hold needs ${gw * gh} bytes`);
+    this.classify(frame, mask, baseAlpha, boosting ? boostAlpha : -1, hold);
     if (frame.u !== undefined && frame.v !== undefined) this.chromaReady = true;
 
     const cells = this.maskWidth * this.maskHeight;
@@ -284,7 +287,7 @@ export class BackgroundModel {
    * Kept apart from the bookkeeping in `apply` so V8 optimises it as one tight function; the rare
    * paths (a new mode, the shadow test) are functions of their own for the same reason.
    */
-  private classify(frame: BackgroundFrame, mask: Uint8Array, baseAlpha: number, boostAlpha: number): void {
+  private classify(frame: BackgroundFrame, mask: Uint8Array, baseAlpha: number, boostAlpha: number, hold: Uint8Array | undefined): void {
     const gw = this.maskWidth;
     const gh = this.maskHeight;
     const boosting = boostAlpha >= 0;
@@ -336,6 +339,11 @@ export class BackgroundModel {
               solo = soloBoost;
             }
           }
+        }
+        const held = hold !== undefined && hold[p] !== 0 && n > 0;
+        if (held) {
+          alpha = 0;
+          solo = 0;
         }
         let fits = false;
         let background = false;
@@ -397,7 +405,7 @@ export class BackgroundModel {
             const inv = 1 / total;
             for (let i = p, mo = 0; mo < n; mo++, i += cells) wt[i] = wt[i]! * inv;
           }
-          if (!fits) n = addMode(wt, mu, va, cells, p, n, k, data, alpha, this.varInit);
+          if (!fits && !held) n = addMode(wt, mu, va, cells, p, n, k, data, alpha, this.varInit);
           used[p] = n;
         }
 

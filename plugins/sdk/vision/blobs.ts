@@ -56,6 +56,7 @@ export class BlobDetector implements DetectionSource {
     cc: ConnectedComponents;
     mask: Uint8Array;
     binary: Uint8Array;
+    into: Int32Array;
   } | undefined;
 
   constructor(opts: BlobDetectorOptions = {}) {
@@ -77,6 +78,32 @@ export class BlobDetector implements DetectionSource {
     };
   }
 
+  /**
+   * Grid cells (maskWidth × maskHeight, see gridFor) the background must not learn from in the next
+   * detects, non-zero = hold: e.g. under tracked objects that have stopped. Undefined: learn everywhere.
+   */
+  hold: Uint8Array | undefined;
+  /**
+   * Grid cells cleared from the foreground before the components are found, non-zero = cut: the
+   * boundaries between lanes, so that vehicles side by side in two lanes are never one blob.
+   */
+  cuts: Uint8Array | undefined;
+
+  /** Smallest blob in pixels (the minArea option), changeable when the frame size becomes known. */
+  get minArea(): number {
+    return this.opts.minArea;
+  }
+
+  set minArea(px: number) {
+    this.opts.minArea = px;
+  }
+
+  /** The mask grid for frames of this size: every `step`-th pixel, `width` × `height` cells. */
+  gridFor(width: number, height: number): { step: number; width: number; height: number } {
+    const step = Math.max(1, Math.floor(this.bgOptions.step ?? 1));
+    return { step, width: Math.ceil(width / step), height: Math.ceil(height / step) };
+  }
+
   /** The background model (after the first frame), for its statistics. */
   get background(): BackgroundModel | undefined {
     return this.state?.model;
@@ -96,19 +123,24 @@ export class BlobDetector implements DetectionSource {
   detect(frame: Frame): ObjectDetection[] {
     const s = this.prepare(frame);
     const o = this.opts;
-    s.model.apply(frame, s.mask, o.learningRate);
+    const hold = this.hold !== undefined && this.hold.length === s.mask.length ? this.hold : undefined;
+    s.model.apply(frame, s.mask, o.learningRate, hold);
     if (s.model.frameCount <= o.warmupFrames) return [];
     const { mask, binary, morph } = s;
     for (let i = 0; i < mask.length; i++) binary[i] = mask[i] === 255 ? 255 : 0;
     if (o.openRadius > 0) morph.open(binary, binary, o.openRadius, o.shape);
     if (o.closeRadius > 0) morph.close(binary, binary, o.closeRadius, o.shape);
+    const cuts = this.cuts;
+    if (cuts !== undefined && cuts.length === binary.length) for (let i = 0; i < binary.length; i++) if (cuts[i] !== 0) binary[i] = 0;
     const count = s.cc.label(binary);
+    const into = cuts !== undefined && cuts.length === binary.length ? this.rejoinAcrossCuts(s, count, cuts) : undefined;
 
     const step = s.model.step;
     const cell = step * step;
     const { area, minX, minY, maxX, maxY } = s.cc;
     const out: ObjectDetection[] = [];
     for (let l = 1; l <= count; l++) {
+      if (into !== undefined && into[l] !== l) continue;
       const px = area[l]! * cell;
       if (px < o.minArea || px > o.maxArea) continue;
       const x = minX[l]! * step;
@@ -122,6 +154,61 @@ export class BlobDetector implements DetectionSource {
       out.push({ box: { x, y, w, h }, score: area[l]! / cells });
     }
     return out;
+  }
+
+  /**
+   * A cut splits side-by-side vehicles, but it also slices the upper body off a tall vehicle whose
+   * sides lean over the next lane in perspective. Such a slice stands on the cut: its lowest cells
+   * touch the cut with another part, reaching lower (nearer the ground), just across. Those slices
+   * are folded back into that part (boxes and areas merged into the root label); a vehicle in its own
+   * lane stands on the road, its bottom away from the lane line. Returns label → root label.
+   */
+  private rejoinAcrossCuts(s: NonNullable<BlobDetector['state']>, count: number, cuts: Uint8Array): Int32Array {
+    const { cc } = s;
+    const into = s.into.length > count ? s.into : (s.into = new Int32Array(2 * count + 2));
+    for (let l = 0; l <= count; l++) into[l] = l;
+    const gw = cc.width;
+    const gh = cc.height;
+    const labels = cc.labels;
+    const R = 3;
+    for (let l = 1; l <= count; l++) {
+      const row = cc.maxY[l]!;
+      let target = 0;
+      for (let gx = cc.minX[l]!; gx <= cc.maxX[l]! && target === 0; gx++) {
+        if (labels[row * gw + gx] !== l) continue;
+        let cut = false;
+        let other = 0;
+        for (let dy = 0; dy <= R && row + dy < gh; dy++) {
+          for (let dx = -R; dx <= R; dx++) {
+            const x = gx + dx;
+            if (x < 0 || x >= gw) continue;
+            const i = (row + dy) * gw + x;
+            if (cuts[i] !== 0) cut = true;
+            const m = labels[i]!;
+            if (m !== 0 && m !== l && cc.maxY[m]! > row + 1) other = m;
+          }
+        }
+        if (cut && other !== 0) target = other;
+      }
+      if (target !== 0) into[l] = target;
+    }
+    // Resolve chains, then fold each slice's box and area into its root.
+    const root = (l: number) => {
+      let r = l;
+      for (let hops = 0; into[r] !== r && hops < count; hops++) r = into[r]!;
+      return r;
+    };
+    for (let l = 1; l <= count; l++) {
+      const r = root(l);
+      into[l] = r;
+      if (r === l) continue;
+      cc.area[r] = cc.area[r]! + cc.area[l]!;
+      cc.minX[r] = Math.min(cc.minX[r]!, cc.minX[l]!);
+      cc.minY[r] = Math.min(cc.minY[r]!, cc.minY[l]!);
+      cc.maxX[r] = Math.max(cc.maxX[r]!, cc.maxX[l]!);
+      cc.maxY[r] = Math.max(cc.maxY[r]!, cc.maxY[l]!);
+    }
+    return into;
   }
 
   /** Drops the buffers and the learnt background. */
@@ -141,6 +228,7 @@ export class BlobDetector implements DetectionSource {
       cc: new ConnectedComponents(mw, mh),
       mask: new Uint8Array(mw * mh),
       binary: new Uint8Array(mw * mh),
+      into: new Int32Array(64),
     };
     return this.state;
   }

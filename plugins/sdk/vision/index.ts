@@ -15,3 +15,4 @@ export * from './kalman.js';
 export * from './tracker.js';
 export * from './track-source.js';
 export type * from './types.js';
+export * from './vehicles.js';

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { gateScene } from './traffic.js';
+import { playInProcess, scoreEvents, type PlayedEvent } from './play.js';
+
+describe('playing scenarios in process', () => {
+  it('feeds each plugin at its own fps, on the scene clock', async () => {
+    const scene = gateScene({ seed: 2, durationS: 2, width: 320, height: 180 });
+    const r = await playInProcess({ name: 'p', plugin: 'brightness', scene, plugins: { brightness: { fps: 5 }, motion: { fps: 10 } }, scoredTypes: [], events: [] });
+    assert.equal(r.msPerFrame.brightness!.length, 10, '5 fps over 2 s');
+    assert.equal(r.msPerFrame.motion!.length, 20, '10 fps over 2 s');
+  });
+
+  it('scores events one-to-one by type within the tolerance', () => {
+    const ev = (type: string, timeS: number): PlayedEvent => ({ plugin: 'x', type, timeS });
+    const expected = [{ plugin: 'x', type: 'a', timeS: 10 }, { plugin: 'x', type: 'a', timeS: 11 }, { plugin: 'x', type: 'b', timeS: 20 }];
+    const s = scoreEvents(expected, [ev('a', 10.4), ev('a', 10.6), ev('a', 10.7), ev('b', 21.5), ev('c', 20)], ['a', 'b']);
+    // 10.4 ↔ 10, 10.6/10.7: one of them ↔ 11, the other is extra; b at 21.5 is outside ±1 s; c is not scored.
+    assert.deepEqual([s.tp, s.fp, s.fn], [2, 2, 1]);
+    assert.equal(s.precision, 0.5);
+    assert.ok(Math.abs(s.recall - 2 / 3) < 1e-12);
+    assert.deepEqual(s.missed.map((m) => m.type), ['b']);
+    assert.deepEqual(scoreEvents([], [], ['a']).precision, 1, 'a quiet scene with no truth is perfect');
+  });
+});

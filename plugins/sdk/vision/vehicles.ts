@@ -1,0 +1,322 @@
+/**
+ * Vehicles on the road, as the traffic plugins see them: a DetectionSource (the blob detector by
+ * default, a neural detector when one is given) feeding the Tracker, each track mapped to the ground
+ * through the homography of 4 reference points: ground position, velocity and speed, a class from
+ * its size in metres when the detector gives none, and how long it has stood still.
+ *
+ * Two things the plain blob detector gets wrong on roads are handled here:
+ * - side by side: two vehicles in neighbouring lanes touch in the image and become one blob. Zones
+ *   listed in `splitBy` (the lanes) cut the foreground along their shared borders (BlobDetector.cuts);
+ * - standing still: a vehicle waiting at a light or parked is absorbed into the background within
+ *   seconds. The background does not learn under confirmed vehicles that have driven some distance
+ *   (BlobDetector.hold); a blob that never moved (a "ghost" left where a parked car drove off) is
+ *   not held, so the background takes it back.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../../../core/errors.js';
+import type { Frame, Point } from '../types.js';
+import { BlobDetector } from './blobs.js';
+import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
+import { GroundPlane, groundVelocity } from './homography.js';
+import { Tracker, type Track } from './tracker.js';
+import type { Box, DetectionSource } from './types.js';
+
+const npoint = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
+
+/** Size bands, first match wins: ground width across the box's bottom, ground length bottom to top. */
+export const DEFAULT_SIZE_CLASSES = [
+  { cls: 'motorbike', maxWidthM: 1.4 },
+  { cls: 'car', maxWidthM: 2.3 },
+  { cls: 'truck', maxLengthM: 26 },
+  { cls: 'bus' },
+];
+
+/** Config fields every vehicle plugin shares; spread into the plugin's strict config object. */
+export const vehicleTrackingShape = {
+  ground: z.array(z.strictObject({ image: npoint, ground: z.tuple([z.number(), z.number()]) })).length(4).optional()
+    .describe('4 reference points on the road: image position [x, y] (0..1) and ground position [X, Z] in metres. Gives sizes, speeds and classes.'),
+  classes: z.array(z.strictObject({
+    cls: z.string().min(1).max(32),
+    maxWidthM: z.number().positive().optional(),
+    maxLengthM: z.number().positive().optional(),
+  })).min(1).default(DEFAULT_SIZE_CLASSES)
+    .describe('Size bands for the class when the detector gives none, first match wins: a vehicle no wider (maxWidthM) and no longer (maxLengthM, bottom to top of its box on the ground) than the limits.'),
+  minArea: z.number().min(0).max(0.5).default(0.0008).describe('Smallest vehicle, as a share of the frame area.'),
+  splitBy: z.array(z.string().min(1)).default([])
+    .describe('Zones (the lanes) whose shared borders split the foreground, so vehicles side by side in two lanes stay two.'),
+};
+
+/** The parsed vehicleTrackingShape fields. */
+export interface VehicleTrackingConfig {
+  ground?: { image: [number, number]; ground: [number, number] }[];
+  classes: { cls: string; maxWidthM?: number; maxLengthM?: number }[];
+  minArea: number;
+  splitBy: string[];
+}
+
+/** One vehicle, updated frame after frame (the same object for the same track). */
+export interface Vehicle {
+  readonly id: number;
+  readonly cls: string;
+  readonly confirmed: boolean;
+  /** Filtered box, pixels. */
+  readonly box: Box;
+  /** Bottom-centre of the box (the ground contact), pixels. */
+  readonly foot: Point;
+  /** Ground position of the foot, metres (with reference points). */
+  readonly ground?: [number, number];
+  /** Ground velocity, m/s, over the last second (with reference points). */
+  readonly velocity?: { vx: number; vz: number };
+  readonly speedKmh?: number;
+  /** Foot positions after each match, oldest first (bounded). */
+  readonly history: readonly { t: number; foot: Point; ground?: [number, number] }[];
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  /** Consecutive frames without a detection. */
+  readonly missed: number;
+  /** How long it has stayed within `stillRadius` of one spot, ms. */
+  readonly stationaryMs: number;
+}
+
+/** How a VehicleTracker is built. */
+export interface VehicleTrackerOptions {
+  config: VehicleTrackingConfig;
+  /** The camera × plugin's zones (normalised), for `splitBy`. */
+  zones: Record<string, Point[]>;
+  /** Config path of the plugin, for error messages (e.g. `cameras.gate1.plugins.counting.config`). */
+  where: string;
+  /** Detections come from here; default a BlobDetector (background on a 2-pixel grid). */
+  source?: DetectionSource;
+  /** Standing within this many metres (pixels / 20 of the frame height without a ground plane) is standing still. Default 1. */
+  stillRadiusM?: number;
+}
+
+class VehicleRecord implements Vehicle {
+  cls = 'vehicle';
+  confirmed = false;
+  box: Box = { x: 0, y: 0, w: 0, h: 0 };
+  foot: Point = [0, 0];
+  ground?: [number, number];
+  velocity?: { vx: number; vz: number };
+  speedKmh?: number;
+  history: { t: number; foot: Point; ground?: [number, number] }[] = [];
+  firstSeenMs = 0;
+  lastSeenMs = 0;
+  missed = 0;
+  stationaryMs = 0;
+  /** Where it stopped and since when. */
+  anchor: { at: Point | [number, number]; since: number } | undefined;
+  /** Largest distance from its first foot position, pixels: a ghost never moves. */
+  travelledPx = 0;
+  constructor(readonly id: number) {}
+}
+
+/** What depends on the frame size: the plane in pixels, the hold mask and its grid. */
+interface SizeState {
+  width: number;
+  height: number;
+  plane?: GroundPlane;
+  hold?: Uint8Array;
+  step: number;
+  gw: number;
+  gh: number;
+}
+
+/** History kept per vehicle: 10 s at 10 fps. */
+const HISTORY = 100;
+
+/** Tracks vehicles on the road; one per camera × plugin, fed every frame the plugin receives. */
+export class VehicleTracker {
+  readonly tracker: Tracker;
+  readonly source: DetectionSource;
+  readonly #blobs: BlobDetector | undefined;
+  readonly #opts: VehicleTrackerOptions;
+  readonly #records = new Map<number, VehicleRecord>();
+  #removed: number[] = [];
+  #size: SizeState | undefined;
+
+  constructor(opts: VehicleTrackerOptions) {
+    this.#opts = opts;
+    for (const name of opts.config.splitBy) {
+      if (!opts.zones[name]) throw new ConfigError(`names zone '${name}', which is not among the zones (${Object.keys(opts.zones).join(', ') || 'none'})`, `${opts.where}.splitBy`);
+    }
+    // Blob scores are fill ratios (0.3-0.9 for vehicles in perspective), not confidences: a lower
+    // first-pass threshold than ByteTrack's 0.5; boxes widened for the IoU, since blobs jitter.
+    this.tracker = new Tracker({ iouBuffer: 0.5, highThreshold: 0.3, historyLength: 64 });
+    if (opts.source) {
+      this.source = opts.source;
+    } else {
+      this.#blobs = new BlobDetector({ minArea: 16, background: { step: 2 } });
+      this.source = this.#blobs;
+    }
+  }
+
+  /** The ground plane (after the first frame, with reference points). */
+  get plane(): GroundPlane | undefined {
+    return this.#size?.plane;
+  }
+
+  /** Ids of vehicles dropped by the last update. */
+  get removed(): readonly number[] {
+    return this.#removed;
+  }
+
+  /** Ground position (metres) of an image point (pixels), or undefined (no plane, above the horizon). */
+  toGround(p: Point): [number, number] | undefined {
+    const g = this.#size?.plane?.imageToGround(p);
+    return g ? [g[0], g[1]] : undefined;
+  }
+
+  /** Share (0..1) of a pixel polygon covered now by foreground or by a vehicle's box. */
+  occupancy(polygon: Point[]): number {
+    const s = this.#size;
+    if (!s) return 0;
+    const fg = this.#blobs?.foreground;
+    const boxes = [...this.#records.values()].filter((v) => v.confirmed).map((v) => v.box);
+    let inside = 0;
+    let covered = 0;
+    for (let gy = 0; gy < s.gh; gy++) {
+      for (let gx = 0; gx < s.gw; gx++) {
+        const p: Point = [gx * s.step, gy * s.step];
+        if (!pointInPolygon(p, polygon)) continue;
+        inside++;
+        if (fg ? fg[gy * s.gw + gx] !== 0 : false) covered++;
+        else if (boxes.some((b) => inBox(p, b))) covered++;
+      }
+    }
+    return inside > 0 ? covered / inside : 0;
+  }
+
+  /** Detects and tracks in `frame` (await it inside onFrame); resolves to the live vehicles, confirmed or not. */
+  async update(frame: Frame): Promise<readonly Vehicle[]> {
+    const s = this.#prepare(frame);
+    if (s.hold && this.#blobs) this.#fillHold(s);
+    const detections = await this.source.detect(frame);
+    const tracks = this.tracker.update(detections, frame.capturedAt);
+    this.#removed = this.tracker.removed.map((t) => t.id);
+    for (const id of this.#removed) this.#records.delete(id);
+    const out: Vehicle[] = [];
+    for (const t of tracks) {
+      if (t.state === 'lost' && t.missed > 0 && t.hits < this.tracker.options.minHits) continue;
+      out.push(this.#view(t, s.plane, frame.height));
+    }
+    return out;
+  }
+
+  /** Frees the detector. */
+  close(): void {
+    this.source.close?.();
+  }
+
+  #view(t: Track, plane: GroundPlane | undefined, height: number): Vehicle {
+    let v = this.#records.get(t.id);
+    if (!v) {
+      v = new VehicleRecord(t.id);
+      v.firstSeenMs = t.firstSeenMs;
+      this.#records.set(t.id, v);
+    }
+    v.confirmed = t.state !== 'tentative';
+    v.box = t.box;
+    v.foot = bottomCentre(t.box);
+    v.missed = t.missed;
+    v.lastSeenMs = t.lastSeenMs;
+    const g = plane?.imageToGround(v.foot);
+    v.ground = g ? [g[0], g[1]] : undefined;
+    if (t.missed === 0) {
+      v.history.push({ t: t.lastSeenMs, foot: v.foot, ground: v.ground });
+      if (v.history.length > HISTORY) v.history.splice(0, v.history.length - HISTORY);
+      const first = v.history[0]!.foot;
+      v.travelledPx = Math.max(v.travelledPx, Math.hypot(v.foot[0] - first[0], v.foot[1] - first[1]));
+    }
+    if (plane) {
+      const vel = groundVelocity(plane, t.history, { windowMs: 1000, minSamples: 4 });
+      v.velocity = vel ? { vx: vel.vx, vz: vel.vy } : undefined;
+      v.speedKmh = vel ? Math.hypot(vel.vx, vel.vy) * 3.6 : undefined;
+      v.cls = t.label ?? sizeClass(plane, t.box, this.#opts.config.classes);
+    } else {
+      v.cls = t.label ?? 'vehicle';
+    }
+    // Standing still: within the radius of where it stopped.
+    const here: [number, number] = v.ground ?? [v.foot[0], v.foot[1]];
+    const radius = v.ground ? (this.#opts.stillRadiusM ?? 1) : height / 20;
+    if (!v.anchor || Math.hypot(here[0] - v.anchor.at[0], here[1] - v.anchor.at[1]) > radius) v.anchor = { at: here, since: t.lastSeenMs };
+    v.stationaryMs = t.lastSeenMs - v.anchor.since;
+    return v;
+  }
+
+  /** Holds the background under confirmed vehicles that have driven at least half their box height. */
+  #fillHold(s: SizeState): void {
+    const hold = s.hold!;
+    hold.fill(0);
+    for (const v of this.#records.values()) {
+      if (!v.confirmed || v.travelledPx < v.box.h / 2) continue;
+      const x0 = Math.max(0, Math.floor(v.box.x / s.step));
+      const y0 = Math.max(0, Math.floor(v.box.y / s.step));
+      const x1 = Math.min(s.gw - 1, Math.ceil((v.box.x + v.box.w) / s.step));
+      const y1 = Math.min(s.gh - 1, Math.ceil((v.box.y + v.box.h) / s.step));
+      for (let gy = y0; gy <= y1; gy++) hold.fill(1, gy * s.gw + x0, gy * s.gw + x1 + 1);
+    }
+  }
+
+  #prepare(frame: Frame): SizeState {
+    const s = this.#size;
+    if (s && s.width === frame.width && s.height === frame.height) return s;
+    const { width, height } = frame;
+    const cfg = this.#opts.config;
+    const plane = cfg.ground
+      ? GroundPlane.fromReferencePoints(cfg.ground.map((r) => ({ image: pointToPixels(r.image, width, height), ground: r.ground })), `${this.#opts.where}.ground`)
+      : undefined;
+    const blobs = this.#blobs;
+    const grid = blobs?.gridFor(width, height) ?? { step: 2, width: Math.ceil(width / 2), height: Math.ceil(height / 2) };
+    if (blobs) {
+      blobs.cuts = laneCuts(this.#opts.config.splitBy.map((n) => this.#opts.zones[n]!.map((p) => pointToPixels(p, width, height))), grid);
+    }
+    const next = { width, height, plane, step: grid.step, gw: grid.width, gh: grid.height, hold: blobs ? new Uint8Array(grid.width * grid.height) : undefined };
+    if (blobs) blobs.minArea = Math.max(16, cfg.minArea * width * height);
+    this.#size = next;
+    return next;
+  }
+}
+
+/** Grid cells on the shared border of two lanes (both sides marked, so 8-connected blobs cannot leak through). */
+export function laneCuts(lanes: Point[][], grid: { step: number; width: number; height: number }): Uint8Array | undefined {
+  if (lanes.length < 2) return undefined;
+  const { step, width: gw, height: gh } = grid;
+  const region = new Uint8Array(gw * gh);
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      const p: Point = [gx * step + step / 2, gy * step + step / 2];
+      const k = lanes.findIndex((poly) => pointInPolygon(p, poly));
+      region[gy * gw + gx] = k + 1;
+    }
+  }
+  const cuts = new Uint8Array(gw * gh);
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      const i = gy * gw + gx;
+      const a = region[i]!;
+      if (a === 0) continue;
+      for (const j of [gx + 1 < gw ? i + 1 : -1, gy + 1 < gh ? i + gw : -1]) {
+        if (j < 0) continue;
+        const b = region[j]!;
+        if (b !== 0 && b !== a) cuts[i] = cuts[j] = 1;
+      }
+    }
+  }
+  return cuts;
+}
+
+/** The first size band the box fits, by ground width across its bottom and ground length bottom to top. */
+export function sizeClass(plane: GroundPlane, box: Box, classes: VehicleTrackingConfig['classes']): string {
+  const bottom = box.y + box.h;
+  const width = plane.metresBetween([box.x, bottom], [box.x + box.w, bottom]) ?? Infinity;
+  const length = plane.metresBetween([box.x + box.w / 2, bottom], [box.x + box.w / 2, box.y]) ?? Infinity;
+  for (const c of classes) {
+    if ((c.maxWidthM === undefined || width <= c.maxWidthM) && (c.maxLengthM === undefined || length <= c.maxLengthM)) return c.cls;
+  }
+  return classes.at(-1)?.cls ?? 'vehicle';
+}
+
+function inBox(p: Point, b: Box): boolean {
+  return p[0] >= b.x && p[0] < b.x + b.w && p[1] >= b.y && p[1] < b.y + b.h;
+}
