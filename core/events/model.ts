@@ -5,9 +5,11 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { ProtocolError } from '../errors.js';
+import { MAX_EVIDENCE_IMAGES, MAX_EVIDENCE_LABEL_LENGTH } from '../../plugins/sdk/evidence.js';
 import type { Detection, Severity } from '../../plugins/sdk/index.js';
 
 export type { Detection, Severity };
+export { MAX_EVIDENCE_IMAGES, MAX_EVIDENCE_LABEL_LENGTH };
 
 /** An event as a plugin host appends it; times are epoch ms (Date.now() domain). */
 export interface EventInput {
@@ -24,13 +26,34 @@ export interface EventInput {
   attributes?: Record<string, unknown>;
   /** A JPEG of the frame the event was raised on. */
   snapshot?: Uint8Array;
+  /** Evidence JPEGs (overlays already drawn in), at most MAX_EVIDENCE_IMAGES. */
+  evidence?: EvidenceInput[];
 }
 
-/** A committed event; the snapshot lives apart and is fetched with `EventStore.snapshot(id)`. */
-export interface StoredEvent extends Omit<EventInput, 'snapshot'> {
+/** One evidence image as a plugin host appends it. */
+export interface EvidenceInput {
+  /** What the image shows ('before', 'at', 'after'), at most MAX_EVIDENCE_LABEL_LENGTH characters. */
+  label: string;
+  /** Epoch ms the frame was captured. */
+  capturedAt: number;
+  jpeg: Uint8Array;
+}
+
+/** One stored evidence image as the event record lists it; the JPEG is `EventStore.evidence(id, index)`. */
+export interface EvidenceEntry {
+  label: string;
+  capturedAt: number;
+  /** Size of the JPEG. */
+  bytes: number;
+}
+
+/** A committed event; the snapshot and evidence JPEGs live apart (`EventStore.snapshot(id)`, `.evidence(id, i)`). */
+export interface StoredEvent extends Omit<EventInput, 'snapshot' | 'evidence'> {
   /** Time-sortable: lexicographic order of ids is `startedAt` order. */
   id: string;
   hasSnapshot: boolean;
+  /** The evidence images in order (absent when the event has none). */
+  evidence?: EvidenceEntry[];
 }
 
 /** Where a plugin host sends events (EventStore implements it). */
@@ -51,8 +74,9 @@ const MAX_TIME = 2 ** 48 - 1;
 
 const SEVERITIES: ReadonlySet<string> = new Set(['info', 'warning', 'critical']);
 const INPUT_KEYS: ReadonlySet<string> = new Set([
-  'camera', 'plugin', 'type', 'severity', 'startedAt', 'endedAt', 'trackId', 'zone', 'boxes', 'attributes', 'snapshot',
+  'camera', 'plugin', 'type', 'severity', 'startedAt', 'endedAt', 'trackId', 'zone', 'boxes', 'attributes', 'snapshot', 'evidence',
 ]);
+const EVIDENCE_KEYS: ReadonlySet<string> = new Set(['label', 'capturedAt', 'jpeg']);
 const DETECTION_KEYS: ReadonlySet<string> = new Set(['label', 'score', 'box', 'trackId']);
 // Control characters would sort below the separator ordered-binary puts between the parts of an index key.
 // eslint-disable-next-line no-control-regex
@@ -62,9 +86,9 @@ function fail(path: string, message: string): never {
   throw new ProtocolError(`invalid event: ${path} ${message}`);
 }
 
-function checkName(value: unknown, path: string): string {
+function checkName(value: unknown, path: string, max = MAX_NAME_LENGTH): string {
   if (typeof value !== 'string' || value.length === 0) fail(path, 'must be a non-empty string');
-  if (value.length > MAX_NAME_LENGTH) fail(path, `must be at most ${MAX_NAME_LENGTH} characters`);
+  if (value.length > max) fail(path, `must be at most ${max} characters`);
   if (CONTROL.test(value)) fail(path, 'must not contain control characters');
   return value;
 }
@@ -125,12 +149,37 @@ function checkJsonValue(value: unknown, path: string, depth: number): void {
   fail(path, `must be JSON-compatible (got ${value === undefined ? 'undefined' : typeof value})`);
 }
 
+function checkJpeg(value: unknown, path: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) fail(path, 'must be a Uint8Array of JPEG bytes');
+  // A JPEG opens with SOI (FF D8), ITU-T T.81 B.2.1.
+  if (value.length < 4 || value[0] !== 0xff || value[1] !== 0xd8) fail(path, 'is not a JPEG (no SOI marker)');
+  if (value.length > MAX_SNAPSHOT_BYTES) fail(path, `must be at most ${MAX_SNAPSHOT_BYTES} bytes`);
+  return value;
+}
+
+/** Checks the evidence images; returns their record entries and JPEGs, index for index. */
+function checkEvidence(value: unknown): { entries: EvidenceEntry[]; jpegs: Uint8Array[] } {
+  if (!Array.isArray(value)) fail('evidence', 'must be an array');
+  if (value.length > MAX_EVIDENCE_IMAGES) fail('evidence', `must hold at most ${MAX_EVIDENCE_IMAGES} images`);
+  const entries: EvidenceEntry[] = [];
+  const jpegs: Uint8Array[] = [];
+  value.forEach((item: unknown, i) => {
+    const path = `evidence[${i}]`;
+    if (!isPlainObject(item)) fail(path, 'must be an object { label, capturedAt, jpeg }');
+    for (const key of Object.keys(item)) if (!EVIDENCE_KEYS.has(key)) fail(`${path}.${key}`, 'is not an evidence field');
+    const jpeg = checkJpeg(item.jpeg, `${path}.jpeg`);
+    entries.push({ label: checkName(item.label, `${path}.label`, MAX_EVIDENCE_LABEL_LENGTH), capturedAt: checkTime(item.capturedAt, `${path}.capturedAt`), bytes: jpeg.length });
+    jpegs.push(jpeg);
+  });
+  return { entries, jpegs };
+}
+
 /**
  * Checks an event from a plugin host and returns the fields the store keeps, in a fixed order.
  * Unknown keys are rejected so a host passing the wrong shape learns it at once.
  * @throws ProtocolError naming the offending field.
  */
-export function validateEventInput(input: unknown): { event: Omit<StoredEvent, 'id' | 'hasSnapshot'>; snapshot?: Uint8Array } {
+export function validateEventInput(input: unknown): { event: Omit<StoredEvent, 'id' | 'hasSnapshot'>; snapshot?: Uint8Array; evidence?: Uint8Array[] } {
   if (!isPlainObject(input)) fail('event', 'must be an object');
   for (const key of Object.keys(input)) if (!INPUT_KEYS.has(key)) fail(key, 'is not an event field');
   const severity = input.severity;
@@ -158,15 +207,17 @@ export function validateEventInput(input: unknown): { event: Omit<StoredEvent, '
     checkJsonValue(input.attributes, 'attributes', 0);
     event.attributes = input.attributes;
   }
-  let snapshot: Uint8Array | undefined;
-  if (input.snapshot !== undefined) {
-    snapshot = input.snapshot as Uint8Array;
-    if (!(snapshot instanceof Uint8Array)) fail('snapshot', 'must be a Uint8Array of JPEG bytes');
-    // A JPEG opens with SOI (FF D8), ITU-T T.81 B.2.1.
-    if (snapshot.length < 4 || snapshot[0] !== 0xff || snapshot[1] !== 0xd8) fail('snapshot', 'is not a JPEG (no SOI marker)');
-    if (snapshot.length > MAX_SNAPSHOT_BYTES) fail('snapshot', `must be at most ${MAX_SNAPSHOT_BYTES} bytes`);
+  const out: ReturnType<typeof validateEventInput> = { event };
+  if (input.snapshot !== undefined) out.snapshot = checkJpeg(input.snapshot, 'snapshot');
+  if (input.evidence !== undefined) {
+    const { entries, jpegs } = checkEvidence(input.evidence);
+    // No images is no evidence: the record then reads the same as an event that never had any.
+    if (entries.length > 0) {
+      event.evidence = entries;
+      out.evidence = jpegs;
+    }
   }
-  return snapshot ? { event, snapshot } : { event };
+  return out;
 }
 
 // ---- Ids: ULID layout (https://github.com/ulid/spec): 48-bit ms timestamp, then 80 random bits, both in

@@ -6,9 +6,10 @@
  *   by-plugin   [plugin, id] → ''
  *   by-type     [type, id]   → ''
  *   snapshots   id → JPEG bytes
+ *   evidence    `${id}/${index}` → JPEG bytes         the record's `evidence` list says how many there are
  *   meta        'bytes' → estimated bytes of everything stored (for size-based retention)
  *
- * An append writes the event, its index keys, its snapshot and the byte total in one transaction and
+ * An append writes the event, its index keys, its snapshot, its evidence and the byte total in one transaction and
  * resolves only once that transaction is committed and flushed (no noSync-style flags anywhere), so an
  * id a caller saw acknowledged survives a crash. Retention deletes the oldest events by age and by size.
  */
@@ -17,7 +18,9 @@ import { Packr } from 'msgpackr';
 import { Emitter } from '../emitter.js';
 import { ConfigError, InvalidStateError, ProtocolError } from '../errors.js';
 import { createLogger, RateLimitedLog } from '../log.js';
-import { IdGenerator, idTimePrefix, isEventId, validateEventInput, type EventInput, type StoredEvent } from './model.js';
+import {
+  IdGenerator, idTimePrefix, isEventId, MAX_EVIDENCE_IMAGES, validateEventInput, type EventInput, type EvidenceEntry, type StoredEvent,
+} from './model.js';
 
 const log = createLogger('events');
 
@@ -64,7 +67,7 @@ export interface EventStoreStats {
   /** Appends refused: invalid input, storage full, or a failed commit. */
   rejected: number;
   deletedByRetention: number;
-  /** Estimated bytes stored (events, snapshots, index entries). */
+  /** Estimated bytes stored (events, snapshots, evidence, index entries). */
   bytes: number;
 }
 
@@ -78,6 +81,8 @@ const MAX_SCAN = 10_000;
 const RETENTION_BATCH = 1000;
 /** Estimated bytes per event beyond its record and snapshot: three index keys and LMDB node headers. */
 const PER_EVENT_OVERHEAD = 256;
+/** Estimated bytes per evidence image beyond its JPEG: its key (id, '/', index) and an LMDB node header. */
+const PER_EVIDENCE_OVERHEAD = 48;
 /** Sorts after every id character, so `prefix + HIGH` bounds all ids with that prefix from above. */
 const HIGH = '~';
 const BYTES_KEY = 'bytes';
@@ -85,8 +90,16 @@ const EMPTY = Buffer.alloc(0);
 // Plain msgpack (no shared record structures), so a record decodes on its own.
 const packr = new Packr({ useRecords: false });
 
-function eventBytes(recordLength: number, snapshotLength: number): number {
-  return recordLength + snapshotLength + PER_EVENT_OVERHEAD;
+/** The estimate the byte total and retention use; an evidence image's size is in the record, so no read is needed. */
+function eventBytes(recordLength: number, snapshotLength: number, evidence: readonly EvidenceEntry[] | undefined): number {
+  let bytes = recordLength + snapshotLength + PER_EVENT_OVERHEAD;
+  for (const e of evidence ?? []) bytes += e.bytes + PER_EVIDENCE_OVERHEAD;
+  return bytes;
+}
+
+/** The key of an event's `index`-th evidence image. */
+function evidenceKey(id: string, index: number): string {
+  return `${id}/${index}`;
 }
 
 function checkPositive(value: number | undefined, path: string): void {
@@ -105,11 +118,12 @@ function isFullError(err: unknown): boolean {
   return /MAP_FULL|mapsize|ENOSPC|No space/i.test(text);
 }
 
-/** Durable, queryable events with snapshots; emits 'event' after each commit. */
+/** Durable, queryable events with snapshots and evidence images; emits 'event' after each commit. */
 export class EventStore extends Emitter<{ event: [StoredEvent] }> {
   readonly #root: RootDatabase;
   readonly #events: Database<Buffer, string>;
   readonly #snapshots: Database<Buffer, string>;
+  readonly #evidence: Database<Buffer, string>;
   readonly #indexes: { camera: Database<Buffer, [string, string]>; plugin: Database<Buffer, [string, string]>; type: Database<Buffer, [string, string]> };
   readonly #meta: Database<number, string>;
   readonly #opts: EventStoreOptions;
@@ -145,6 +159,7 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
     this.#root = open({ path: opts.path, maxDbs: 8, ...(opts.mapSize ? { mapSize: opts.mapSize } : {}) });
     this.#events = this.#root.openDB({ name: 'events', encoding: 'binary' });
     this.#snapshots = this.#root.openDB({ name: 'snapshots', encoding: 'binary' });
+    this.#evidence = this.#root.openDB({ name: 'evidence', encoding: 'binary' });
     this.#indexes = {
       camera: this.#root.openDB({ name: 'by-camera', encoding: 'binary' }),
       plugin: this.#root.openDB({ name: 'by-plugin', encoding: 'binary' }),
@@ -189,9 +204,11 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
     let stored: StoredEvent;
     let record: Buffer;
     let snapshot: Buffer | undefined;
+    let evidence: Buffer[] = [];
     try {
       const checked = validateEventInput(input);
-      snapshot = checked.snapshot && Buffer.from(checked.snapshot.buffer, checked.snapshot.byteOffset, checked.snapshot.byteLength);
+      snapshot = checked.snapshot && asBuffer(checked.snapshot);
+      evidence = (checked.evidence ?? []).map(asBuffer);
       stored = { id: this.#ids.next(checked.event.startedAt), ...checked.event, hasSnapshot: snapshot !== undefined };
       record = packr.pack(stored);
     } catch (err) {
@@ -199,7 +216,7 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
       this.#warn.warn('invalid', `rejected an event: ${(err as Error).message}`);
       throw err;
     }
-    const bytes = eventBytes(record.length, snapshot?.length ?? 0);
+    const bytes = eventBytes(record.length, snapshot?.length ?? 0, stored.evidence);
     if (this.#opts.mapSize && this.#usedBytes() + this.#pendingBytes + 2 * bytes > this.#opts.mapSize) {
       this.#stats.rejected++;
       this.#warn.warn('full', `event storage full (cap ${this.#opts.mapSize} bytes); event from ${stored.plugin} on ${stored.camera} dropped`);
@@ -215,6 +232,7 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
         this.#indexes.plugin.put([plugin, id], EMPTY);
         this.#indexes.type.put([type, id], EMPTY);
         if (snapshot) this.#snapshots.put(id, snapshot);
+        evidence.forEach((jpeg, i) => this.#evidence.put(evidenceKey(id, i), jpeg));
         this.#meta.put(BYTES_KEY, (this.#meta.get(BYTES_KEY) ?? 0) + bytes);
       });
       // The commit promise means visible; `flushed` means the OS reported it on disk.
@@ -250,6 +268,12 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
   snapshot(id: string): Uint8Array | undefined {
     if (typeof id !== 'string' || !isEventId(id)) return undefined;
     return this.#snapshots.getBinary(id);
+  }
+
+  /** The event's `index`-th evidence JPEG (overlays drawn in), or undefined when it has no such image. */
+  evidence(id: string, index: number): Uint8Array | undefined {
+    if (typeof id !== 'string' || !isEventId(id) || !Number.isInteger(index) || index < 0 || index >= MAX_EVIDENCE_IMAGES) return undefined;
+    return this.#evidence.getBinary(evidenceKey(id, index));
   }
 
   /**
@@ -372,7 +396,8 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
         const ids: string[] = [];
         for (const { key, value } of this.#events.getRange({ limit: RETENTION_BATCH })) {
           ids.push(key);
-          excess -= eventBytes(value.length, this.#snapshotLength(key, value));
+          const e = packr.unpack(value) as StoredEvent;
+          excess -= eventBytes(value.length, this.#snapshotLength(key, e), e.evidence);
           if (excess <= 0) break;
         }
         if (ids.length === 0) break;
@@ -381,11 +406,11 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
     }
   }
 
-  #snapshotLength(id: string, record: Buffer): number {
-    return (packr.unpack(record) as StoredEvent).hasSnapshot ? (this.#snapshots.getBinaryFast(id)?.length ?? 0) : 0;
+  #snapshotLength(id: string, e: StoredEvent): number {
+    return e.hasSnapshot ? (this.#snapshots.getBinaryFast(id)?.length ?? 0) : 0;
   }
 
-  /** Deletes events with their index keys and snapshots in one transaction. */
+  /** Deletes events with their index keys, snapshots and evidence in one transaction. */
   async #delete(ids: string[]): Promise<void> {
     const deleted = await this.#root.transaction(() => {
       let freed = 0;
@@ -394,12 +419,13 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
         const record = this.#events.getBinary(id);
         if (!record) continue;
         const e = packr.unpack(record) as StoredEvent;
-        freed += eventBytes(record.length, e.hasSnapshot ? (this.#snapshots.getBinaryFast(id)?.length ?? 0) : 0);
+        freed += eventBytes(record.length, this.#snapshotLength(id, e), e.evidence);
         this.#events.remove(id);
         this.#indexes.camera.remove([e.camera, id]);
         this.#indexes.plugin.remove([e.plugin, id]);
         this.#indexes.type.remove([e.type, id]);
         if (e.hasSnapshot) this.#snapshots.remove(id);
+        for (let i = 0; i < (e.evidence?.length ?? 0); i++) this.#evidence.remove(evidenceKey(id, i));
         count++;
       }
       this.#meta.put(BYTES_KEY, Math.max(0, (this.#meta.get(BYTES_KEY) ?? 0) - freed));
@@ -420,9 +446,14 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
     const pages = (s: TreeStats | undefined): number => (s ? s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages : 0);
     const env = this.#root.getStats() as TreeStats;
     let total = 2 + pages(env.root) + pages(env.free); // + the two meta pages
-    for (const db of [this.#events, this.#snapshots, this.#meta, ...Object.values(this.#indexes)]) total += pages(db.getStats() as TreeStats);
+    for (const db of [this.#events, this.#snapshots, this.#evidence, this.#meta, ...Object.values(this.#indexes)]) total += pages(db.getStats() as TreeStats);
     return total * env.pageSize;
   }
+}
+
+/** A Buffer view of the bytes (no copy), as lmdb's binary encoding wants. */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The opaque cursor for "events older than `id`". */

@@ -1,9 +1,9 @@
 /**
- * The detection API: stored events (filtered, paged by an opaque cursor), their snapshots, a
- * camera's latest decoded frame as JPEG and the plugin instances' stats.
+ * The detection API: stored events (filtered, paged by an opaque cursor), their snapshots and
+ * evidence images, a camera's latest decoded frame as JPEG and the plugin instances' stats.
  *
- * Statuses: 400 a bad or unknown query parameter (the message names it), 404 an unknown event,
- * camera or missing snapshot, 503 a part that is not running (event store not open yet, no
+ * Statuses: 400 a bad or unknown query parameter or evidence file name (the message names it), 404 an
+ * unknown event, camera, missing snapshot or evidence index, 503 a part that is not running (event store not open yet, no
  * frame decoded yet: retry).
  */
 import { ProtocolError } from '../errors.js';
@@ -31,7 +31,12 @@ const EVENT_QUERY = {
 /** Event ids are short and URL-safe; anything else cannot be one (and never reaches the store). */
 const EVENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
+/** An evidence file name: `<index>.jpg`, the index in decimal without leading zeros (one URL per image). */
+const EVIDENCE_FILE = /^(0|[1-9][0-9]{0,5})\.jpg$/;
+
 const JPEG_HEADERS = { 'Content-Type': 'image/jpeg', 'X-Content-Type-Options': 'nosniff' };
+/** A stored event's JPEGs never change once committed. */
+const IMMUTABLE = 'private, max-age=86400, immutable';
 
 /** The routes of the detection API for `server`. */
 export function buildEventRoutes(server: ServerLike): Route[] {
@@ -78,8 +83,34 @@ export function buildEventRoutes(server: ServerLike): Route[] {
             reply.error(404, `event '${id}' has no snapshot`);
             return;
           }
-          // An event's snapshot never changes once committed.
-          reply.send(200, jpeg, { ...JPEG_HEADERS, 'Cache-Control': 'private, max-age=86400, immutable' });
+          reply.send(200, jpeg, { ...JPEG_HEADERS, 'Cache-Control': IMMUTABLE });
+        },
+      },
+    },
+    {
+      // uWS parameters span a whole segment, so the file name is matched here rather than in the pattern.
+      pattern: '/api/events/:id/evidence/:file',
+      methods: {
+        GET: (reply, _req, [id, file]) => {
+          const match = EVIDENCE_FILE.exec(file!);
+          if (!match) {
+            reply.error(400, `evidence: expected <index>.jpg with a non-negative integer index, got '${file}'`);
+            return;
+          }
+          const store = openStore(server, reply);
+          if (!store) return;
+          const event = EVENT_ID.test(id!) ? store.get(id!) : undefined;
+          if (!event) {
+            reply.error(404, `unknown event '${id}'`);
+            return;
+          }
+          const index = Number(match[1]);
+          const jpeg = index < (event.evidence?.length ?? 0) ? store.evidence(id!, index) : undefined;
+          if (!jpeg) {
+            reply.error(404, `event '${id}' has no evidence image ${index}`);
+            return;
+          }
+          reply.send(200, jpeg, { ...JPEG_HEADERS, 'Cache-Control': IMMUTABLE });
         },
       },
     },

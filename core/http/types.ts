@@ -68,6 +68,8 @@ export interface EventStoreLike {
   get(id: string): StoredEventLike | undefined;
   /** The event's JPEG, or undefined when it has none. */
   snapshot(id: string): Uint8Array | undefined;
+  /** The event's `index`-th evidence JPEG, or undefined when it has no such image. */
+  evidence(id: string, index: number): Uint8Array | undefined;
   query(q: EventQuery): EventPage;
 }
 

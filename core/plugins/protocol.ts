@@ -1,6 +1,6 @@
 /** Messages between the PluginHost (main thread) and a plugin worker (core/plugins/worker.ts). */
 import type { FrameRef, FramePlanes, PixelFormat } from '../decode/frame-ring.js';
-import type { CountInput, Detection, Geometry, PluginEventInput } from '../../plugins/sdk/index.js';
+import type { CountInput, Detection, EvidenceImage, Geometry, PluginEventInput } from '../../plugins/sdk/index.js';
 
 /** Host → worker. The ring's SharedArrayBuffer is sent in `init` and again in `ring`, never transferred. */
 export type ToWorker =
@@ -17,10 +17,14 @@ export interface SnapshotFrame {
   format: PixelFormat;
 }
 
-/** Worker → host. A `frame` is pinned by the host until its `result` (see core/plugins/runner.ts). */
+/**
+ * Worker → host. A `frame` is pinned by the host until its `result` (see core/plugins/runner.ts).
+ * An event's `evidence` travels beside it (not inside `event`); buffers made by FrameHistory.snapshot
+ * are in the transfer list, so they arrive moved, not copied. The host checks it as untrusted input.
+ */
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'result'; seq: number; detections?: Detection[]; processMs: number }
-  | { type: 'event'; event: PluginEventInput; at: number; frame?: SnapshotFrame }
+  | { type: 'event'; event: Omit<PluginEventInput, 'evidence'>; at: number; frame?: SnapshotFrame; evidence?: EvidenceImage[] }
   | { type: 'count'; count: CountInput; at: number }
   | { type: 'log'; msg: string };

@@ -18,7 +18,8 @@ import type { Crossing } from '../events/counts.js';
 import type { EventInput } from '../events/model.js';
 import { createLogger, RateLimitedLog, type Logger } from '../log.js';
 import { startWorker } from '../worker-url.js';
-import type { Detection, Geometry, PluginDefinition } from '../../plugins/sdk/index.js';
+import type { Detection, EvidenceImage, Geometry, PluginDefinition } from '../../plugins/sdk/index.js';
+import { checkEvidence, evidenceFrameBytes, renderEvidence } from './evidence.js';
 import type { FromWorker, SnapshotFrame, ToWorker } from './protocol.js';
 import { LatencyHistogram, RateMeter, type HistogramSnapshot, type Percentiles } from './stats.js';
 
@@ -115,6 +116,11 @@ export interface RunnerSettings {
 
 /** Most events waiting for the sink (or the snapshot encoder) per runner; beyond it events are dropped and counted. */
 const MAX_PENDING_EVENTS = 64;
+/**
+ * Most raw evidence frame bytes waiting to be encoded per runner (eight 1080p i420 frames are 25 MB);
+ * an event that would pass it is dropped and counted, like one beyond MAX_PENDING_EVENTS.
+ */
+const MAX_PENDING_EVIDENCE_BYTES = 256 * 1024 * 1024;
 
 /** Runs one plugin for one camera in a worker thread; see the file comment. */
 export class PluginRunner {
@@ -154,6 +160,7 @@ export class PluginRunner {
   #countsRejected = 0;
   #eventsDropped = 0;
   #pendingEvents = 0;
+  #pendingEvidenceBytes = 0;
   #eventChain: Promise<void> = Promise.resolve();
   #lastError: string | undefined;
 
@@ -412,6 +419,22 @@ export class PluginRunner {
       return;
     }
     const e = m.event;
+    let evidence: EvidenceImage[] | undefined;
+    if (m.evidence !== undefined) {
+      try {
+        evidence = checkEvidence(m.evidence);
+      } catch (err) {
+        this.#eventsDropped++;
+        this.#rl.warn('invalid', `event ${e.type} dropped: ${(err as Error).message}`);
+        return;
+      }
+    }
+    const evidenceBytes = evidence ? evidenceFrameBytes(evidence) : 0;
+    if (this.#pendingEvidenceBytes + evidenceBytes > MAX_PENDING_EVIDENCE_BYTES) {
+      this.#eventsDropped++;
+      this.#rl.warn('evidence-full', `${this.#pendingEvidenceBytes} bytes of evidence frames pending: dropping ${e.type}`);
+      return;
+    }
     const input: EventInput = {
       camera: this.camera,
       plugin: this.plugin,
@@ -427,6 +450,7 @@ export class PluginRunner {
     const encoder = this.#deps.snapshotEncoder;
     const frame = m.frame;
     this.#pendingEvents++;
+    this.#pendingEvidenceBytes += evidenceBytes;
     // Chained so events reach the sink in emit order even when one waits for its JPEG.
     this.#eventChain = this.#eventChain.then(async () => {
       try {
@@ -437,12 +461,18 @@ export class PluginRunner {
             this.#rl.warn('snapshot', `snapshot for ${e.type} failed, storing the event without it: ${String(err)}`);
           }
         }
+        if (evidence && encoder) {
+          const images = await renderEvidence(evidence, encoder, (label, err) =>
+            this.#rl.warn('evidence', `evidence '${label}' for ${e.type} failed, storing the event without it: ${String(err)}`));
+          if (images.length > 0) input.evidence = images;
+        }
         await sink.append(input);
       } catch (err) {
         this.#eventsDropped++;
         this.#rl.warn('append', `event ${e.type} not stored: ${err instanceof Error ? err.message : String(err)}`);
       } finally {
         this.#pendingEvents--;
+        this.#pendingEvidenceBytes -= evidenceBytes;
       }
     });
   }

@@ -7,6 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { FrameRing, type FrameRef, type FramePlanes } from '../decode/frame-ring.js';
+import { transferableBuffers } from '../../plugins/sdk/evidence.js';
 import type { Detection, Frame, PluginDefinition, PluginEventInput, PluginInstance } from '../../plugins/sdk/index.js';
 import type { FromWorker, SnapshotFrame, ToWorker } from './protocol.js';
 
@@ -91,15 +92,20 @@ function frameOf(r: FrameRing, ref: FrameRef): Frame {
 
 function emit(e: PluginEventInput): void {
   const at = current?.capturedAt ?? Date.now();
-  const event = { ...e };
-  if (!e.snapshot || !current) {
+  const { evidence, ...event } = e;
+  const m: Extract<FromWorker, { type: 'event' }> = { type: 'event', event, at };
+  // Evidence frames are the plugin's own copies: moved to the host when FrameHistory.snapshot made them,
+  // copied by postMessage otherwise. The host checks the shape (and the count) before any work.
+  const transfer = evidence === undefined ? [] : transferableBuffers(Array.isArray(evidence) ? evidence : []);
+  if (evidence !== undefined) m.evidence = evidence;
+  if (e.snapshot && current) {
+    m.frame = copyFrame(current);
+    transfer.push(m.frame.planes.y.buffer as ArrayBuffer);
+  } else {
     // A snapshot can only be of a frame that is still pinned; asked for later, the event is stored without one.
-    if (e.snapshot) delete event.snapshot;
-    post({ type: 'event', event, at });
-    return;
+    delete event.snapshot;
   }
-  const frame = copyFrame(current);
-  post({ type: 'event', event, at, frame }, [frame.planes.y.buffer as ArrayBuffer]);
+  post(m, transfer);
 }
 
 /** Copies the planes into one fresh buffer that is transferred (not copied again) to the host. */

@@ -1,7 +1,8 @@
 /**
  * The plugin SDK: `definePlugin` and the types a detector works with. A plugin is one folder with an
  * `index.ts` whose default export is `definePlugin({...})`; the host runs each camera's instance in its
- * own worker thread and lends it frames from shared memory.
+ * own worker thread and lends it frames from shared memory. Events may carry evidence images
+ * (several frames with boxes, a track and a caption drawn in): see evidence.ts.
  *
  *   export default definePlugin({
  *     name: 'brightness', description: 'Mean luma per zone', configSchema: z.strictObject({...}),
@@ -13,6 +14,7 @@ import type { z } from 'zod';
 import type { PluginContext, PluginDefaults, PluginDefinition, PluginInstance } from './types.js';
 
 export type * from './types.js';
+export * from './evidence.js';
 export * from './vision/index.js';
 
 /** Plugin names become YAML keys and metric labels. */

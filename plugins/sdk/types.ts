@@ -46,6 +46,40 @@ export interface Detection {
   trackId?: number;
 }
 
+/**
+ * A frame copied out of shared memory (FrameHistory), owned by the plugin: tight strides (Y `width`
+ * bytes per row, U and V `ceil(width / 2)` bytes per row and `ceil(height / 2)` rows).
+ */
+export interface FrameCopy {
+  width: number;
+  height: number;
+  format: PixelFormat;
+  /** Epoch ms the source frame reached the server (Frame.capturedAt). */
+  capturedAt: number;
+  /** Presentation timestamp of the source frame (Frame.pts). */
+  pts: number;
+  y: Uint8Array;
+  u?: Uint8Array;
+  v?: Uint8Array;
+}
+
+/**
+ * One evidence image of an event: a frame with overlays the host draws before encoding it as JPEG.
+ * Hand `emit` a FrameHistory.snapshot(): its buffers are moved to the host (not copied), so the copy
+ * is unusable afterwards.
+ */
+export interface EvidenceImage {
+  /** What the image shows, e.g. 'before', 'at', 'after'; at most 32 characters. */
+  label: string;
+  frame: FrameCopy;
+  /** Normalised boxes, outlined and labelled with their `label`. */
+  boxes?: Detection[];
+  /** A normalised polyline, e.g. the vehicle's track so far. */
+  track?: Point[];
+  /** One line of text drawn at the top left, e.g. 'RED 2.4S'. */
+  caption?: string;
+}
+
 /** Severity of an event. */
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -62,6 +96,11 @@ export interface PluginEventInput {
   snapshot?: boolean;
   /** Epoch ms the condition ended, for events reported after the fact. */
   endedAt?: number;
+  /**
+   * Frames stored with the event as JPEGs, overlays drawn in (at most MAX_EVIDENCE_IMAGES, else the
+   * event is dropped and counted). Honoured at any time, not only during onFrame: the frames are copies.
+   */
+  evidence?: EvidenceImage[];
 }
 
 /** One vehicle (or object) crossing one counting line, as a counting plugin reports it. */

@@ -10,19 +10,20 @@ import type { EventPage, EventQuery, EventStoreLike, StoredEventLike } from '../
 
 const ID = /^[0-9a-z]{10}-[0-9a-z]{6}$/;
 
-/** Events held in memory, each with an optional JPEG. */
+/** Events held in memory, each with an optional JPEG and evidence JPEGs. */
 export class MemoryEventStore implements EventStoreLike {
-  readonly #events = new Map<string, { event: StoredEventLike; jpeg?: Uint8Array }>();
+  readonly #events = new Map<string, { event: StoredEventLike; jpeg?: Uint8Array; evidence: Uint8Array[] }>();
   #seq = 0;
 
   /** `maxScan`: events one query examines at most (the real store's MAX_SCAN is 10 000). */
   constructor(public maxScan = 10_000) {}
 
-  /** Adds an event; the id sorts by startedAt, then by insertion. */
-  add(fields: Omit<StoredEventLike, 'id' | 'hasSnapshot'>, jpeg?: Uint8Array): StoredEventLike {
+  /** Adds an event; the id sorts by startedAt, then by insertion. Evidence JPEGs are listed as labelled 'e<i>'. */
+  add(fields: Omit<StoredEventLike, 'id' | 'hasSnapshot'>, jpeg?: Uint8Array, evidence: Uint8Array[] = []): StoredEventLike {
     const id = `${fields.startedAt.toString(36).padStart(10, '0')}-${(this.#seq++).toString(36).padStart(6, '0')}`;
     const event: StoredEventLike = { ...fields, id, hasSnapshot: jpeg !== undefined };
-    this.#events.set(id, { event, jpeg });
+    if (evidence.length > 0) event.evidence = evidence.map((b, i) => ({ label: `e${i}`, capturedAt: fields.startedAt, bytes: b.length }));
+    this.#events.set(id, { event, jpeg, evidence });
     return event;
   }
 
@@ -32,6 +33,10 @@ export class MemoryEventStore implements EventStoreLike {
 
   snapshot(id: string): Uint8Array | undefined {
     return this.#events.get(id)?.jpeg;
+  }
+
+  evidence(id: string, index: number): Uint8Array | undefined {
+    return this.#events.get(id)?.evidence[index];
   }
 
   query(q: EventQuery): EventPage {
