@@ -16,3 +16,4 @@ export * from './tracker.js';
 export * from './track-source.js';
 export type * from './types.js';
 export * from './vehicles.js';
+export * from './calibration.js';

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../../core/errors.js';
 import type { Frame, Point } from '../types.js';
 import { BlobDetector } from './blobs.js';
+import { calibrateRoadCamera, type RoadCamera } from './calibration.js';
 import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
 import { GroundPlane, groundVelocity } from './homography.js';
 import { Tracker, type Track } from './tracker.js';
@@ -23,12 +24,12 @@ import type { Box, DetectionSource } from './types.js';
 
 const npoint = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 
-/** Size bands, first match wins: ground width across the box's bottom, ground length bottom to top. */
-export const DEFAULT_SIZE_CLASSES = [
-  { cls: 'motorbike', maxWidthM: 1.4 },
-  { cls: 'car', maxWidthM: 2.3 },
-  { cls: 'truck', maxLengthM: 26 },
-  { cls: 'bus' },
+/** Typical vehicle sizes in metres: the prototypes a vehicle's image box is compared with. */
+export const DEFAULT_VEHICLE_CLASSES = [
+  { cls: 'motorbike', lengthM: 1.9, widthM: 0.7, heightM: 1.3 },
+  { cls: 'car', lengthM: 4.4, widthM: 1.8, heightM: 1.5 },
+  { cls: 'truck', lengthM: 8, widthM: 2.5, heightM: 3.2 },
+  { cls: 'bus', lengthM: 11, widthM: 2.5, heightM: 3.2 },
 ];
 
 /** Config fields every vehicle plugin shares; spread into the plugin's strict config object. */
@@ -37,19 +38,28 @@ export const vehicleTrackingShape = {
     .describe('4 reference points on the road: image position [x, y] (0..1) and ground position [X, Z] in metres. Gives sizes, speeds and classes.'),
   classes: z.array(z.strictObject({
     cls: z.string().min(1).max(32),
-    maxWidthM: z.number().positive().optional(),
-    maxLengthM: z.number().positive().optional(),
-  })).min(1).default(DEFAULT_SIZE_CLASSES)
-    .describe('Size bands for the class when the detector gives none, first match wins: a vehicle no wider (maxWidthM) and no longer (maxLengthM, bottom to top of its box on the ground) than the limits.'),
+    lengthM: z.number().positive().max(40),
+    widthM: z.number().positive().max(6),
+    heightM: z.number().positive().max(6),
+  })).min(1).default(DEFAULT_VEHICLE_CLASSES)
+    .describe('Vehicle classes by typical size in metres, used when the detector gives no class: each vehicle takes the class whose box, placed where the vehicle stands and seen through the camera calibrated from `ground`, best matches its image box.'),
   minArea: z.number().min(0).max(0.5).default(0.0008).describe('Smallest vehicle, as a share of the frame area.'),
   splitBy: z.array(z.string().min(1)).default([])
     .describe('Zones (the lanes) whose shared borders split the foreground, so vehicles side by side in two lanes stay two.'),
 };
 
+/** One vehicle class's typical size. */
+export interface VehicleClassSize {
+  cls: string;
+  lengthM: number;
+  widthM: number;
+  heightM: number;
+}
+
 /** The parsed vehicleTrackingShape fields. */
 export interface VehicleTrackingConfig {
   ground?: { image: [number, number]; ground: [number, number] }[];
-  classes: { cls: string; maxWidthM?: number; maxLengthM?: number }[];
+  classes: VehicleClassSize[];
   minArea: number;
   splitBy: string[];
 }
@@ -108,6 +118,8 @@ class VehicleRecord implements Vehicle {
   anchor: { at: Point | [number, number]; since: number } | undefined;
   /** Largest distance from its first foot position, pixels: a ghost never moves. */
   travelledPx = 0;
+  /** Class votes from the frames where it was seen whole. */
+  readonly votes = new Map<string, number>();
   constructor(readonly id: number) {}
 }
 
@@ -116,6 +128,7 @@ interface SizeState {
   width: number;
   height: number;
   plane?: GroundPlane;
+  camera?: RoadCamera;
   hold?: Uint8Array;
   step: number;
   gw: number;
@@ -198,7 +211,7 @@ export class VehicleTracker {
     const out: Vehicle[] = [];
     for (const t of tracks) {
       if (t.state === 'lost' && t.missed > 0 && t.hits < this.tracker.options.minHits) continue;
-      out.push(this.#view(t, s.plane, frame.height));
+      out.push(this.#view(t, s.plane, frame.height, s));
     }
     return out;
   }
@@ -208,7 +221,24 @@ export class VehicleTracker {
     this.source.close?.();
   }
 
-  #view(t: Track, plane: GroundPlane | undefined, height: number): Vehicle {
+  /** Majority vote of the fitted class over the frames where the vehicle was seen whole and matched. */
+  #sizeClass(v: VehicleRecord, t: Track, s: SizeState): string {
+    const cam = s.camera;
+    const b = t.box;
+    const whole = b.x > 1 && b.y > 1 && b.x + b.w < s.width - 1 && b.y + b.h < s.height - 1;
+    if (cam && v.ground && t.missed === 0 && whole) {
+      const moving = v.velocity && Math.hypot(v.velocity.vx, v.velocity.vz) > 1;
+      const heading: [number, number] = moving ? [v.velocity!.vx, v.velocity!.vz] : [0, 1];
+      const fit = fitVehicleClass(cam, v.ground, heading, b, this.#opts.config.classes, s.width, s.height);
+      v.votes.set(fit.cls, (v.votes.get(fit.cls) ?? 0) + 1);
+    }
+    let cls = v.cls;
+    let most = 0;
+    for (const [c, n] of v.votes) if (n > most) [cls, most] = [c, n];
+    return most > 0 ? cls : cam ? cls : 'vehicle';
+  }
+
+  #view(t: Track, plane: GroundPlane | undefined, height: number, s: SizeState): Vehicle {
     let v = this.#records.get(t.id);
     if (!v) {
       v = new VehicleRecord(t.id);
@@ -232,10 +262,8 @@ export class VehicleTracker {
       const vel = groundVelocity(plane, t.history, { windowMs: 1000, minSamples: 4 });
       v.velocity = vel ? { vx: vel.vx, vz: vel.vy } : undefined;
       v.speedKmh = vel ? Math.hypot(vel.vx, vel.vy) * 3.6 : undefined;
-      v.cls = t.label ?? sizeClass(plane, t.box, this.#opts.config.classes);
-    } else {
-      v.cls = t.label ?? 'vehicle';
     }
+    v.cls = t.label ?? this.#sizeClass(v, t, s);
     // Standing still: within the radius of where it stopped.
     const here: [number, number] = v.ground ?? [v.foot[0], v.foot[1]];
     const radius = v.ground ? (this.#opts.stillRadiusM ?? 1) : height / 20;
@@ -271,7 +299,8 @@ export class VehicleTracker {
     if (blobs) {
       blobs.cuts = laneCuts(this.#opts.config.splitBy.map((n) => this.#opts.zones[n]!.map((p) => pointToPixels(p, width, height))), grid);
     }
-    const next = { width, height, plane, step: grid.step, gw: grid.width, gh: grid.height, hold: blobs ? new Uint8Array(grid.width * grid.height) : undefined };
+    const camera = plane ? calibrateRoadCamera(plane, width, height) : undefined;
+    const next = { width, height, plane, camera, step: grid.step, gw: grid.width, gh: grid.height, hold: blobs ? new Uint8Array(grid.width * grid.height) : undefined };
     if (blobs) blobs.minArea = Math.max(16, cfg.minArea * width * height);
     this.#size = next;
     return next;
@@ -306,15 +335,58 @@ export function laneCuts(lanes: Point[][], grid: { step: number; width: number; 
   return cuts;
 }
 
-/** The first size band the box fits, by ground width across its bottom and ground length bottom to top. */
-export function sizeClass(plane: GroundPlane, box: Box, classes: VehicleTrackingConfig['classes']): string {
-  const bottom = box.y + box.h;
-  const width = plane.metresBetween([box.x, bottom], [box.x + box.w, bottom]) ?? Infinity;
-  const length = plane.metresBetween([box.x + box.w / 2, bottom], [box.x + box.w / 2, box.y]) ?? Infinity;
-  for (const c of classes) {
-    if ((c.maxWidthM === undefined || width <= c.maxWidthM) && (c.maxLengthM === undefined || length <= c.maxLengthM)) return c.cls;
+/**
+ * The class whose prototype box best explains an image box: each prototype is set on the road with
+ * the middle of its near end at the box's foot, lying along `heading` (a ground direction; it extends
+ * away from the camera), projected through the calibrated camera, clipped to the frame, and compared
+ * by IoU. Returns the class and its IoU.
+ */
+export function fitVehicleClass(cam: RoadCamera, foot: [number, number], heading: [number, number], box: Box, classes: readonly VehicleClassSize[], width: number, height: number): { cls: string; iou: number } {
+  const n = Math.hypot(heading[0], heading[1]) || 1;
+  let ax = heading[0] / n;
+  let az = heading[1] / n;
+  // Extend away from the camera: the foot is the end nearest to it.
+  if ((foot[0] - cam.foot[0]) * ax + (foot[1] - cam.foot[1]) * az < 0) {
+    ax = -ax;
+    az = -az;
   }
-  return classes.at(-1)?.cls ?? 'vehicle';
+  const px = -az;
+  const pz = ax;
+  const clip = clipBox(box, width, height);
+  let best = { cls: classes[0]!.cls, iou: -1 };
+  for (const c of classes) {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    let ok = true;
+    for (const along of [0, c.lengthM]) {
+      for (const side of [-c.widthM / 2, c.widthM / 2]) {
+        for (const h of [0, c.heightM]) {
+          const p = cam.project(foot[0] + ax * along + px * side, foot[1] + az * along + pz * side, h);
+          if (!p) { ok = false; continue; }
+          x0 = Math.min(x0, p[0]); y0 = Math.min(y0, p[1]); x1 = Math.max(x1, p[0]); y1 = Math.max(y1, p[1]);
+        }
+      }
+    }
+    if (!ok) continue;
+    const score = iouOf(clip, clipBox({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, width, height));
+    if (score > best.iou) best = { cls: c.cls, iou: score };
+  }
+  return best;
+}
+
+function clipBox(b: Box, width: number, height: number): Box {
+  const x0 = Math.max(0, b.x);
+  const y0 = Math.max(0, b.y);
+  const x1 = Math.min(width, b.x + b.w);
+  const y1 = Math.min(height, b.y + b.h);
+  return { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
+}
+
+function iouOf(a: Box, b: Box): number {
+  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+  if (w <= 0 || h <= 0) return 0;
+  const i = w * h;
+  return i / (a.w * a.h + b.w * b.h - i);
 }
 
 function inBox(p: Point, b: Box): boolean {
