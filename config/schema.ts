@@ -145,8 +145,10 @@ const syntheticSchema = z
     fps: intIn(1, 120).default(25).describe('Frames per second.'),
     bitrateKbps: intIn(50, 50000).default(2000).describe('Target H.264 bitrate in kbit/s.'),
     gop: intIn(1, 1200).default(50).describe('Frames between keyframes.'),
+    file: z.string().min(1).optional()
+      .describe('An H.264 (Annex B) or MP4 clip to play in a loop instead of the test pattern, copied without re-encoding (width, height, bitrate and gop are then the clip\'s own; fps paces a raw .h264 file).'),
   })
-  .describe('An ffmpeg test pattern pushed into the server (no camera needed).');
+  .describe('An ffmpeg test pattern, or a clip played in a loop, pushed into the server (no camera needed).');
 
 const reconnectSchema = z
   .strictObject({

@@ -68,9 +68,36 @@ export function lineAcross(scene: TrafficScene, z: number, x0: number, x1: numbe
   return { from: imagePoint(scene, x0, z), to: imagePoint(scene, x1, z) };
 }
 
-/** A ground rectangle X in [x0, x1], Z in [z0, z1] as a normalised image polygon. */
+/** A ground rectangle X in [x0, x1], Z in [z0, z1] as a normalised image polygon, clipped to the frame. */
 export function groundRect(scene: TrafficScene, x0: number, x1: number, z0: number, z1: number): NPoint[] {
-  return [imagePoint(scene, x0, z0), imagePoint(scene, x1, z0), imagePoint(scene, x1, z1), imagePoint(scene, x0, z1)];
+  const raw = [[x0, z0], [x1, z0], [x1, z1], [x0, z1]].map(([x, z]) => {
+    const p = project(scene.camera, [x!, 0, z!]);
+    if (!p) throw new Error(`ground point (${x}, ${z}) is behind the camera`);
+    return [p[0] / scene.camera.width, p[1] / scene.camera.height] as NPoint;
+  });
+  return clipToFrame(raw).map(([x, y]) => [round(x), round(y)]);
+}
+
+/** Sutherland–Hodgman: the part of a polygon inside the unit square (config points must be in 0..1). */
+export function clipToFrame(polygon: NPoint[]): NPoint[] {
+  let out = polygon;
+  const edges: [(p: NPoint) => number, number][] = [[(p) => p[0], 0], [(p) => p[1], 0], [(p) => -p[0], -1], [(p) => -p[1], -1]];
+  for (const [f, min] of edges) {
+    const input = out;
+    out = [];
+    for (let i = 0; i < input.length; i++) {
+      const a = input[i]!;
+      const b = input[(i + 1) % input.length]!;
+      const ina = f(a) >= min;
+      const inb = f(b) >= min;
+      if (ina) out.push(a);
+      if (ina !== inb) {
+        const t = (min - f(a)) / (f(b) - f(a));
+        out.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]);
+      }
+    }
+  }
+  return out.map(([x, y]) => [Math.min(1, Math.max(0, x)), Math.min(1, Math.max(0, y))]);
 }
 
 /** The lane's polygon between z0 and z1. */

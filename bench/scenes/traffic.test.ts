@@ -8,7 +8,7 @@ import { project, unprojectGround } from './camera.js';
 import { prng } from '../../core/testing/prng.js';
 import { I420Canvas } from './canvas.js';
 import { crossings, encodeScene, gateScene, renderFrame, signalPhase, Trip, vehiclePosition, vehicleZ, type TrafficScene } from './traffic.js';
-import { groundConfig, imagePoint, lineAcross } from './scenario.js';
+import { clipToFrame, groundConfig, imagePoint, lanePolygon, lineAcross } from './scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamsight-scene-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -105,6 +105,10 @@ describe('synthetic traffic scenes', () => {
     const ref = groundConfig(scene);
     assert.equal(ref.length, 4);
     for (const r of ref) assert.ok(r.image.every((v) => v >= 0 && v <= 1), `${r.image}`);
+    // The outer lane runs out of the frame at its near end; the config polygon is clipped to it.
+    const lane = lanePolygon(scene, 0, scene.road.nearZ, scene.road.farZ);
+    assert.ok(lane.every(([x, y]) => x >= 0 && x <= 1 && y >= 0 && y <= 1) && lane.length >= 4, JSON.stringify(lane));
+    assert.deepEqual(clipToFrame([[-0.5, 0.5], [0.5, -0.5], [1.5, 0.5], [0.5, 1.5]]).length, 8, 'a diamond over the square keeps 8 corners');
   });
 
   it('cycles the signal red, green, amber', () => {

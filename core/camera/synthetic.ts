@@ -12,6 +12,8 @@ export interface SyntheticOptions {
   fps: number;
   bitrateKbps: number;
   gop: number;
+  /** A clip to loop instead of the test pattern. */
+  file?: string;
 }
 
 /**
@@ -37,15 +39,17 @@ export class SyntheticPublisher {
   /** Starts ffmpeg. */
   start(): void {
     if (this.#closed || this.#child) return;
-    const { width, height, fps, bitrateKbps, gop } = this.opts;
-    const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
-      '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
-      '-profile:v', 'main', '-bf', '0', '-g', String(gop), '-keyint_min', String(gop),
-      '-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${bitrateKbps * 2}k`,
-      '-f', 'rtsp', '-rtsp_transport', 'tcp', this.targetUrl(),
-    ];
+    const { width, height, fps, bitrateKbps, gop, file } = this.opts;
+    const input = file
+      // A recorded clip, looped and copied: a raw .h264 stream has no timestamps, so -framerate paces it.
+      ? ['-re', '-stream_loop', '-1', ...(/\.(h264|264)$/i.test(file) ? ['-f', 'h264', '-framerate', String(fps)] : []), '-i', file, '-c', 'copy']
+      : [
+        '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+        '-profile:v', 'main', '-bf', '0', '-g', String(gop), '-keyint_min', String(gop),
+        '-b:v', `${bitrateKbps}k`, '-maxrate', `${bitrateKbps}k`, '-bufsize', `${bitrateKbps * 2}k`,
+      ];
+    const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, '-f', 'rtsp', '-rtsp_transport', 'tcp', this.targetUrl()];
     this.starts++;
     const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
