@@ -118,7 +118,7 @@ class VehicleRecord implements Vehicle {
   anchor: { at: Point | [number, number]; since: number } | undefined;
   /** Largest distance from its first foot position, pixels: a ghost never moves. */
   travelledPx = 0;
-  /** Class votes from the frames where it was seen whole. */
+  /** Class votes (weighted by fit) from the frames where it was seen whole. */
   readonly votes = new Map<string, number>();
   constructor(readonly id: number) {}
 }
@@ -230,7 +230,10 @@ export class VehicleTracker {
       const moving = v.velocity && Math.hypot(v.velocity.vx, v.velocity.vz) > 1;
       const heading: [number, number] = moving ? [v.velocity!.vx, v.velocity!.vz] : [0, 1];
       const fit = fitVehicleClass(cam, v.ground, heading, b, this.#opts.config.classes, s.width, s.height);
-      v.votes.set(fit.cls, (v.votes.get(fit.cls) ?? 0) + 1);
+      // A box that fits a prototype closely is a clean view; one merged with the vehicle behind, or
+      // cut by an occluder, fits every prototype poorly and gets little say.
+      const weight = fit.iou >= 0.9 ? 1 : fit.iou >= 0.75 ? 0.05 : 0.001;
+      v.votes.set(fit.cls, (v.votes.get(fit.cls) ?? 0) + weight);
     }
     let cls = v.cls;
     let most = 0;
@@ -301,7 +304,10 @@ export class VehicleTracker {
     }
     const camera = plane ? calibrateRoadCamera(plane, width, height) : undefined;
     const next = { width, height, plane, camera, step: grid.step, gw: grid.width, gh: grid.height, hold: blobs ? new Uint8Array(grid.width * grid.height) : undefined };
-    if (blobs) blobs.minArea = Math.max(16, cfg.minArea * width * height);
+    if (blobs) {
+      blobs.minArea = Math.max(16, cfg.minArea * width * height);
+      blobs.hold = next.hold;
+    }
     this.#size = next;
     return next;
   }
@@ -354,24 +360,35 @@ export function fitVehicleClass(cam: RoadCamera, foot: [number, number], heading
   const pz = ax;
   const clip = clipBox(box, width, height);
   let best = { cls: classes[0]!.cls, iou: -1 };
+  // The box's bottom-centre is not the middle of the vehicle's near end when a side face shows (off
+  // the camera's axis the box takes in the side too), so each prototype also slides sideways.
   for (const c of classes) {
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    let ok = true;
-    for (const along of [0, c.lengthM]) {
-      for (const side of [-c.widthM / 2, c.widthM / 2]) {
-        for (const h of [0, c.heightM]) {
-          const p = cam.project(foot[0] + ax * along + px * side, foot[1] + az * along + pz * side, h);
-          if (!p) { ok = false; continue; }
-          x0 = Math.min(x0, p[0]); y0 = Math.min(y0, p[1]); x1 = Math.max(x1, p[0]); y1 = Math.max(y1, p[1]);
+    for (let k = -LATERAL_STEPS; k <= LATERAL_STEPS; k++) {
+      const shift = (k * LATERAL_RANGE_M) / LATERAL_STEPS;
+      const fx = foot[0] + px * shift;
+      const fz = foot[1] + pz * shift;
+      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      let ok = true;
+      for (const along of [0, c.lengthM]) {
+        for (const side of [-c.widthM / 2, c.widthM / 2]) {
+          for (const h of [0, c.heightM]) {
+            const p = cam.project(fx + ax * along + px * side, fz + az * along + pz * side, h);
+            if (!p) { ok = false; continue; }
+            x0 = Math.min(x0, p[0]); y0 = Math.min(y0, p[1]); x1 = Math.max(x1, p[0]); y1 = Math.max(y1, p[1]);
+          }
         }
       }
+      if (!ok) continue;
+      const score = iouOf(clip, clipBox({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, width, height));
+      if (score > best.iou) best = { cls: c.cls, iou: score };
     }
-    if (!ok) continue;
-    const score = iouOf(clip, clipBox({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, width, height));
-    if (score > best.iou) best = { cls: c.cls, iou: score };
   }
   return best;
 }
+
+/** Sideways search for fitVehicleClass: ± this many metres in this many steps each way. */
+const LATERAL_RANGE_M = 1.2;
+const LATERAL_STEPS = 6;
 
 function clipBox(b: Box, width: number, height: number): Box {
   const x0 = Math.max(0, b.x);

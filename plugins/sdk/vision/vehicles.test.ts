@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { I420Canvas } from '../../../bench/scenes/canvas.js';
+import { gateScene, renderFrame, Trip, VEHICLE_SIZES, type TrafficScene, type VehicleClass } from '../../../bench/scenes/traffic.js';
+import { groundConfig, lanePolygon } from '../../../bench/scenes/scenario.js';
+import { project } from '../../../bench/scenes/camera.js';
+import { prng } from '../../../core/testing/prng.js';
+import type { Frame } from '../types.js';
+import { calibrateRoadCamera } from './calibration.js';
+import { GroundPlane } from './homography.js';
+import { DEFAULT_VEHICLE_CLASSES, fitVehicleClass, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
+
+const shape = z.strictObject(vehicleTrackingShape);
+
+/** Runs a VehicleTracker over a scene at 10 fps; returns the confirmed vehicles per fed frame. */
+async function track(scene: TrafficScene, splitBy: boolean, seconds = scene.durationS): Promise<Vehicle[][]> {
+  const zones = Object.fromEntries(scene.road.laneCentres.map((_, i) => [`lane${i}`, lanePolygon(scene, i, scene.road.nearZ, scene.road.farZ)]));
+  const config = shape.parse({ ground: groundConfig(scene), splitBy: splitBy ? Object.keys(zones) : [] });
+  const vt = new VehicleTracker({ config, zones, where: 'test' });
+  const { width, height } = scene.camera;
+  const canvas = new I420Canvas(width, height);
+  const rand = prng(1);
+  const out: Vehicle[][] = [];
+  for (let i = 0; i < seconds * scene.fps; i++) {
+    renderFrame(scene, i, canvas, rand);
+    if (i % Math.round(scene.fps / 10)) continue;
+    const frame: Frame = { cameraId: 't', pts: i, capturedAt: 1e12 + (i * 1000) / scene.fps, seq: i, width, height, format: 'i420', y: canvas.y, u: canvas.u, v: canvas.v, strideY: width, strideUV: canvas.cw };
+    out.push((await vt.update(frame)).filter((v) => v.confirmed && v.missed === 0).map((v) => ({ ...v })));
+  }
+  vt.close();
+  return out;
+}
+
+const base = gateScene({ seed: 1, durationS: 10, width: 320, height: 180 }); // small frames keep the minute-long scene quick
+const car = (id: number, lane: number, path: Trip, cls: VehicleClass = 'car') => ({ id, cls, lane, enterS: 0, speedKmh: 0, colour: [200, 128, 128] as [number, number, number], path: path.points });
+
+describe('VehicleTracker', () => {
+  it('keeps two cars side by side in neighbouring lanes apart when the lanes split the foreground', async () => {
+    const scene: TrafficScene = { ...base, durationS: 6, vehicles: [
+      car(1, 2, new Trip(0, 2.55, 8).to(2.55, 50, 36)),
+      car(2, 3, new Trip(0, 4.45, 8).to(4.45, 50, 36)), // both hugging the lane line between them, 0.1 m apart
+    ] };
+    const count = (frames: Vehicle[][]) => Math.max(...frames.slice(-30).map((f) => f.length));
+    assert.equal(count(await track(scene, false)), 1, 'one merged blob without lanes');
+    assert.equal(count(await track(scene, true)), 2, 'two vehicles with splitBy');
+  });
+
+  it('keeps a car that stops for over a minute, with its standing time, speed and ground position', async () => {
+    // It arrives once the background has been learnt (10 s), as a car does on a road the camera has watched.
+    const scene: TrafficScene = { ...base, durationS: 85, vehicles: [car(1, 2, new Trip(10, 1.75, 8).to(1.75, 25, 30).wait(70))] };
+    const frames = await track(scene, false);
+    // Frames are fed every 3rd of 25 fps; the car leaves the scene at 82 s.
+    const at = (t: number) => frames[Math.floor((t * scene.fps) / 3)]!;
+    const last = at(80);
+    assert.equal(last.length, 1, `tracked after 70 s standing: ${last.length} vehicles`);
+    const v = last[0]!;
+    assert.ok(v.stationaryMs > 65_000, `standing ${v.stationaryMs} ms`);
+    assert.ok((v.speedKmh ?? 99) < 1, `speed ${v.speedKmh}`);
+    // The foot is the near end: centre Z 25 minus half the car's 4.4 m.
+    assert.ok(Math.abs(v.ground![1] - 22.8) < 0.6 && Math.abs(v.ground![0] - 1.75) < 0.5, `ground ${v.ground}`);
+    assert.equal(v.cls, 'car');
+    const moving = at(11.6)[0]!; // 1.6 s after it set off: its box whole in the frame for the last second
+    assert.ok(Math.abs(moving.speedKmh! - 30) < 3, `speed while driving ${moving.speedKmh}`);
+  });
+});
+
+describe('fitVehicleClass', () => {
+  it('names the class whose 3-D box explains the image box, in every lane', () => {
+    const cam = base.camera;
+    const ref = groundConfig(base);
+    const plane = GroundPlane.fromReferencePoints(ref.map((r) => ({ image: [r.image[0] * cam.width, r.image[1] * cam.height], ground: r.ground })));
+    const rc = calibrateRoadCamera(plane, cam.width, cam.height)!;
+    for (const cls of ['motorbike', 'car', 'truck', 'bus'] as const) {
+      for (const x of [-5.25, -1.75, 1.75, 5.25]) {
+        const { length, width, height } = VEHICLE_SIZES[cls];
+        const pts = [];
+        for (const dx of [-width / 2, width / 2]) for (const h of [0, height]) for (const z of [18, 18 + length]) pts.push(project(cam, [x + dx, h, z])!);
+        const xs = pts.map((p) => p[0]);
+        const ys = pts.map((p) => p[1]);
+        const box = { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
+        const foot = plane.imageToGround([box.x + box.w / 2, box.y + box.h])!;
+        const fit = fitVehicleClass(rc, [foot[0], foot[1]], [0, 1], box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
+        assert.equal(fit.cls, cls, `${cls} in the lane at ${x} m: ${fit.cls} (IoU ${fit.iou.toFixed(2)})`);
+      }
+    }
+  });
+});
