@@ -19,7 +19,7 @@ import { definePlugin, LineCrossingDetector, pointToPixels, VehicleTracker, vehi
 const configSchema = z.strictObject({
   lines: z.record(z.string(), z.strictObject({
     forward: z.enum(['in', 'out']).default('in').describe("What a forward crossing (left to right, looking from the line's first point to its second) means: 'in' (entering) or 'out'."),
-  })).default({}).describe('Per configured line: what its directions mean. Lines not listed count forward as in.'),
+  }).describe('One counting line, by the name it has under `lines:` of the camera\'s plugin settings.')).default({}).describe('Per configured line: what its directions mean. Lines not listed count forward as in.'),
   band: z.number().min(0).max(0.2).default(0.015)
     .describe('Half-width of the hysteresis band around each line, as a share of the frame height: a vehicle must get this far past the line to count.'),
   ...vehicleTrackingShape,

@@ -34,13 +34,16 @@ export const DEFAULT_VEHICLE_CLASSES = [
 
 /** Config fields every vehicle plugin shares; spread into the plugin's strict config object. */
 export const vehicleTrackingShape = {
-  ground: z.array(z.strictObject({ image: npoint, ground: z.tuple([z.number(), z.number()]) })).length(4).optional()
+  ground: z.array(z.strictObject({
+    image: npoint.describe('Where the point is in the image, [x, y] normalised 0..1.'),
+    ground: z.tuple([z.number(), z.number()]).describe('Where it is on the road, [X, Z] in metres (any origin; X across, Z along the road).'),
+  })).length(4).optional()
     .describe('4 reference points on the road: image position [x, y] (0..1) and ground position [X, Z] in metres. Gives sizes, speeds and classes.'),
   classes: z.array(z.strictObject({
-    cls: z.string().min(1).max(32),
-    lengthM: z.number().positive().max(40),
-    widthM: z.number().positive().max(6),
-    heightM: z.number().positive().max(6),
+    cls: z.string().min(1).max(32).describe('Class name reported in counts and events.'),
+    lengthM: z.number().positive().max(40).describe('Typical length, metres.'),
+    widthM: z.number().positive().max(6).describe('Typical width, metres.'),
+    heightM: z.number().positive().max(6).describe('Typical height, metres.'),
   })).min(1).default(DEFAULT_VEHICLE_CLASSES)
     .describe('Vehicle classes by typical size in metres, used when the detector gives no class: each vehicle takes the class whose box, placed where the vehicle stands and seen through the camera calibrated from `ground`, best matches its image box.'),
   minArea: z.number().min(0).max(0.5).default(0.0008).describe('Smallest vehicle, as a share of the frame area.'),
