@@ -4,10 +4,14 @@ NODE_TEST := node --import tsx --test --test-reporter=spec
 # Every *.test.ts under the source folders; integration tests included (they install what they need via setup).
 TESTS = $(shell find codecs core config plugins bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
-.PHONY: run test setup-run setup-test build typecheck bench docs clean
+.PHONY: run test setup-run setup-test build typecheck bench docs demo clean
 
-run: setup-run build
+run: setup-run build demo
 	node bin/streamsight.js serve $(ARGS)
+
+# The demo cameras' traffic clips (rendered once, ~1 min): data/demo/*.h264 with their ground truth.
+demo:
+	node --import tsx bench/scenes/demo.ts data/demo
 
 test: setup-test typecheck
 	$(NODE_TEST) $(TESTS)
