@@ -32,6 +32,8 @@ export interface ScenarioOutcome {
   scenario: Scenario;
   events: PlayedEvent[];
   counts: { line: string; cls: string; direction: string; n: number }[];
+  /** The plugins' stats on this camera at the end (GET /api/plugins): processed, skipped, misses, restarts. */
+  plugins: { plugin: string; processed: number; skipped: number; stale: number; misses: number; restarts: number; p99: number }[];
 }
 
 /** Per-plugin accuracy. */
@@ -110,6 +112,7 @@ export async function playThroughServer(scenarios: Scenario[], opts: { parallel?
       // Let the last frames through the decoder and the plugins, and the events reach the store.
       await new Promise((r) => setTimeout(r, 3000));
       const outcomes: ScenarioOutcome[] = [];
+      const stats = (await (await fetch(`${base}/api/plugins`)).json()) as (ScenarioOutcome['plugins'][number] & { camera: string })[];
       for (const s of scenarios) {
         const t0 = firstUnitAt.get(s.name);
         if (t0 === undefined) throw new Error(`${s.name}: no video reached the server`);
@@ -128,7 +131,9 @@ export async function playThroughServer(scenarios: Scenario[], opts: { parallel?
           entry.n += r.count;
           tally.set(key, entry);
         }
-        outcomes.push({ scenario: s, events: events.sort((a, b) => a.timeS - b.timeS), counts: [...tally.values()] });
+        const plugins = stats.filter((p) => p.camera === s.name)
+          .map(({ plugin, processed, skipped, stale, misses, restarts, p99 }) => ({ plugin, processed, skipped, stale, misses, restarts, p99 }));
+        outcomes.push({ scenario: s, events: events.sort((a, b) => a.timeS - b.timeS), counts: [...tally.values()], plugins });
       }
       return outcomes;
     } finally {
