@@ -46,9 +46,6 @@ export interface BlobDetectorOptions {
   warmupFrames?: number;
 }
 
-/** Grid cells from a cut within which a part counts as standing on it (rejoinAcrossCuts). */
-const CUT_REACH = 2;
-
 /** Finds moving objects as foreground blobs; see the file comment for the pipeline and the score. */
 export class BlobDetector implements DetectionSource {
   private readonly opts: Required<Omit<BlobDetectorOptions, 'background'>>;
@@ -161,11 +158,10 @@ export class BlobDetector implements DetectionSource {
 
   /**
    * A cut splits side-by-side vehicles, but it also slices the upper body off a tall vehicle whose
-   * sides lean over the next lane in perspective. Such a slice hangs off the cut: along most of its
-   * width its lowest cells lie on the cut, and across the cut is the part it was cut from, reaching
-   * lower (nearer the ground). A vehicle standing in its own lane has a bottom edge on the road,
-   * mostly away from the lane line, even when one corner touches it. Slices are folded back into
-   * their part (boxes and areas merged into the root label). Returns label → root label.
+   * sides lean over the next lane in perspective. Such a slice stands on the cut: its lowest cells
+   * touch the cut with another part, reaching lower (nearer the ground), just across. Those slices
+   * are folded back into that part (boxes and areas merged into the root label); a vehicle in its own
+   * lane stands on the road, its bottom away from the lane line. Returns label → root label.
    */
   private rejoinAcrossCuts(s: NonNullable<BlobDetector['state']>, count: number, cuts: Uint8Array): Int32Array {
     const { cc } = s;
@@ -174,36 +170,27 @@ export class BlobDetector implements DetectionSource {
     const gw = cc.width;
     const gh = cc.height;
     const labels = cc.labels;
-    const near = this.nearCuts(cuts, gw, gh);
+    const R = 3;
     for (let l = 1; l <= count; l++) {
-      // Share of the part's columns whose lowest cell lies on the cut.
-      let columns = 0;
-      let onCut = 0;
+      const row = cc.maxY[l]!;
       let target = 0;
-      for (let gx = cc.minX[l]!; gx <= cc.maxX[l]!; gx++) {
-        for (let gy = cc.maxY[l]!; gy >= cc.minY[l]!; gy--) {
-          const i = gy * gw + gx;
-          if (labels[i] !== l) continue;
-          columns++;
-          if (near[i] !== 0) {
-            onCut++;
-            // Across the cut, below or beside this cell: the part that reaches lower.
-            for (let dy = 0; dy <= CUT_REACH && gy + dy < gh && target === 0; dy++) {
-              for (let dx = -CUT_REACH; dx <= CUT_REACH; dx++) {
-                const x = gx + dx;
-                if (x < 0 || x >= gw) continue;
-                const m = labels[(gy + dy) * gw + x]!;
-                if (m !== 0 && m !== l && cc.maxY[m]! > cc.maxY[l]! + 1) {
-                  target = m;
-                  break;
-                }
-              }
-            }
+      for (let gx = cc.minX[l]!; gx <= cc.maxX[l]! && target === 0; gx++) {
+        if (labels[row * gw + gx] !== l) continue;
+        let cut = false;
+        let other = 0;
+        for (let dy = 0; dy <= R && row + dy < gh; dy++) {
+          for (let dx = -R; dx <= R; dx++) {
+            const x = gx + dx;
+            if (x < 0 || x >= gw) continue;
+            const i = (row + dy) * gw + x;
+            if (cuts[i] !== 0) cut = true;
+            const m = labels[i]!;
+            if (m !== 0 && m !== l && cc.maxY[m]! > row + 1) other = m;
           }
-          break;
         }
+        if (cut && other !== 0) target = other;
       }
-      if (target !== 0 && onCut * 2 > columns) into[l] = target;
+      if (target !== 0) into[l] = target;
     }
     // Resolve chains, then fold each slice's box and area into its root.
     const root = (l: number) => {
@@ -223,24 +210,6 @@ export class BlobDetector implements DetectionSource {
     }
     return into;
   }
-
-  /** Cells within CUT_REACH of a cut, computed once per cuts mask. */
-  private nearCuts(cuts: Uint8Array, gw: number, gh: number): Uint8Array {
-    if (this.near?.cuts === cuts) return this.near.mask;
-    const mask = new Uint8Array(cuts.length);
-    for (let gy = 0; gy < gh; gy++) {
-      for (let gx = 0; gx < gw; gx++) {
-        if (cuts[gy * gw + gx] === 0) continue;
-        for (let y = Math.max(0, gy - CUT_REACH); y <= Math.min(gh - 1, gy + CUT_REACH); y++) {
-          mask.fill(1, y * gw + Math.max(0, gx - CUT_REACH), y * gw + Math.min(gw - 1, gx + CUT_REACH) + 1);
-        }
-      }
-    }
-    this.near = { cuts, mask };
-    return mask;
-  }
-
-  private near: { cuts: Uint8Array; mask: Uint8Array } | undefined;
 
   /** Drops the buffers and the learnt background. */
   close(): void {
