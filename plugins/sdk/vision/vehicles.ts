@@ -138,6 +138,9 @@ interface SizeState {
   gh: number;
 }
 
+/** A vehicle standing this long gets the background held under it. */
+const HOLD_AFTER_MS = 1000;
+
 /** History kept per vehicle: 10 s at 10 fps. */
 const HISTORY = 100;
 
@@ -278,12 +281,13 @@ export class VehicleTracker {
     return v;
   }
 
-  /** Holds the background under confirmed vehicles that have driven at least half their box height. */
+  /** Holds the background under confirmed vehicles that drove at least half their box height and then stopped. */
   #fillHold(s: SizeState): void {
     const hold = s.hold!;
     hold.fill(0);
     for (const v of this.#records.values()) {
-      if (!v.confirmed || v.travelledPx < v.box.h / 2) continue;
+      // Only vehicles that have stopped: a moving one never stays on a pixel long enough to be learnt.
+      if (!v.confirmed || v.travelledPx < v.box.h / 2 || v.stationaryMs < HOLD_AFTER_MS) continue;
       const x0 = Math.max(0, Math.floor(v.box.x / s.step));
       const y0 = Math.max(0, Math.floor(v.box.y / s.step));
       const x1 = Math.min(s.gw - 1, Math.ceil((v.box.x + v.box.w) / s.step));
