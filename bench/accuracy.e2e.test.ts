@@ -8,10 +8,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { playThroughServer, scoreOutcomes } from './accuracy.js';
 import { gateScenario } from './scenes/counting.js';
+import { scoreEvents } from './scenes/play.js';
+import { RED_LIGHT_SCENES, redLightScenario, redLightScene } from './scenes/red-light.js';
 
 describe('traffic plugins through the server', () => {
   it('count, raise and store what the scenes script', { timeout: 240_000 }, async (t) => {
-    const scenarios = [gateScenario(31, 30)];
+    const scenarios = [
+      gateScenario(31, 30),
+      redLightScenario(redLightScene({ ...RED_LIGHT_SCENES.runners!, durationS: 60, fps: 10 })),
+    ];
     const outcomes = await playThroughServer(scenarios, { parallel: 4, log: (s) => t.diagnostic(s) });
     const results = scoreOutcomes(outcomes);
     for (const r of results) t.diagnostic(JSON.stringify(r));
@@ -24,5 +29,12 @@ describe('traffic plugins through the server', () => {
     // Loose on purpose: under a loaded test run the host skips frames; the accuracy goals are bench accuracy's job.
     assert.ok(Math.abs(counted - truth) <= Math.ceil(truth * 0.2), `counted ${counted} of ${truth} through the server`);
     for (const dir of ['in', 'out']) assert.ok(gate.counts.some((c) => c.direction === dir && c.line === 'gate'), `counts ${dir} on the gate line`);
+
+    // Red-light violations with their three evidence images, stored and served.
+    const red = outcomes.find((o) => o.scenario.plugin === 'red-light')!;
+    const score = scoreEvents(red.scenario.events, red.events, red.scenario.scoredTypes);
+    assert.ok(red.scenario.events.length >= 3, `${red.scenario.events.length} runners`);
+    assert.ok(score.recall >= 0.6 && score.precision >= 0.6, `red-light through the server: ${JSON.stringify(score)}`);
+    for (const e of red.events.filter((x) => x.type === 'red-light')) assert.deepEqual(e.evidence, ['before', 'at', 'after']);
   });
 });

@@ -106,7 +106,7 @@ export async function playThroughServer(scenarios: Scenario[], opts: { parallel?
       await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, async () => {
         for (let s = queue.shift(); s; s = queue.shift()) {
           log(`playing ${s.name} into the server (${s.scene.durationS} s)`);
-          await publish(files.get(s.name)!, `rtsp://127.0.0.1:${rtspPort}/${s.name}`);
+          await publish(files.get(s.name)!, s.scene.fps, `rtsp://127.0.0.1:${rtspPort}/${s.name}`);
         }
       }));
       // Let the last frames through the decoder and the plugins, and the events reach the store.
@@ -119,8 +119,12 @@ export async function playThroughServer(scenarios: Scenario[], opts: { parallel?
         const events: PlayedEvent[] = [];
         let next: string | null = null;
         do {
-          const page = (await (await fetch(`${base}/api/events?camera=${s.name}&limit=500${next ? `&cursor=${next}` : ''}`)).json()) as { events: { plugin: string; type: string; startedAt: number; trackId?: number; attributes?: Record<string, unknown> }[]; next: string | null };
-          for (const e of page.events) events.push({ plugin: e.plugin, type: e.type, timeS: (e.startedAt - t0) / 1000, trackId: e.trackId, attributes: e.attributes });
+          const page = (await (await fetch(`${base}/api/events?camera=${s.name}&limit=500${next ? `&cursor=${next}` : ''}`)).json()) as { events: { plugin: string; type: string; startedAt: number; trackId?: number; attributes?: Record<string, unknown>; evidence?: { label: string }[] }[]; next: string | null };
+          for (const e of page.events) {
+            const ev: PlayedEvent = { plugin: e.plugin, type: e.type, timeS: (e.startedAt - t0) / 1000, trackId: e.trackId, attributes: e.attributes };
+            if (e.evidence) ev.evidence = e.evidence.map((x) => x.label);
+            events.push(ev);
+          }
           next = page.next;
         } while (next);
         const rows = (await (await fetch(`${base}/api/counts?camera=${s.name}&bucket=day&from=${Math.floor(t0) - 86_400_000}`)).json()) as { counts: { line: string; cls: string; direction: string; count: number }[] };
@@ -194,9 +198,9 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
 }
 
 /** ffmpeg -re copies the file into the server as an RTSP push; resolves when it has sent it all. */
-function publish(file: string, url: string): Promise<void> {
+function publish(file: string, fps: number, url: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ff = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'h264', '-framerate', '25', '-i', file, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'tcp', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ff = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'h264', '-framerate', String(fps), '-i', file, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'tcp', url], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     ff.stderr.on('data', (d: Buffer) => (err += d.toString()));
     ff.on('error', reject);
