@@ -176,6 +176,6 @@ describe('configForServe', () => {
   it('with neither flag, the packaged demo config', async () => {
     const { configForServe } = await import('./cli.js');
     const config = configForServe(undefined, [], {});
-    assert.deepEqual(Object.keys(config.cameras), ['demo1', 'demo2', 'gate-north', 'gate-south']);
+    assert.deepEqual(Object.keys(config.cameras), ['demo1', 'demo2', 'intersection', 'gate-north', 'gate-south']);
   });
 });

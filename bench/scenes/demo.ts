@@ -8,12 +8,14 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { gateScenario } from './counting.js';
+import { RED_LIGHT_SCENES, redLightScenario, redLightScene } from './red-light.js';
 import type { Scenario } from './scenario.js';
 import { encodeScene } from './traffic.js';
 
 /** The demo cameras by id, each with the scenario it plays. */
 export function demoScenarios(): Record<string, Scenario> {
   return {
+    intersection: redLightScenario(redLightScene(RED_LIGHT_SCENES.runners!)),
     'gate-north': { ...gateScenario(21, 120), gate: 'north' },
     'gate-south': { ...gateScenario(22, 120), gate: 'south' },
   };
