@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { configReference, END_MARKER, referenceRows, replaceReference, START_MARKER } from './docs.js';
+import { configReference, END_MARKER, pluginReference, PLUGINS_END_MARKER, PLUGINS_START_MARKER, referenceRows, replaceReference, START_MARKER, updateReadme } from './docs.js';
 import { packageRoot } from './load.js';
 
 describe('config reference', () => {
@@ -30,12 +30,21 @@ describe('config reference', () => {
     assert.equal(replaceReference('no markers'), undefined);
   });
 
-  it('README.md holds the current reference (regenerate: node --import tsx config/docs.ts --write README.md)', () => {
+  it('README.md holds the current reference (regenerate: make docs)', async () => {
     const path = join(packageRoot(), 'README.md');
     const readme = existsSync(path) ? readFileSync(path, 'utf8') : '';
     // Until the lead adds the markers there is no block to compare; once they exist it must match.
     if (!readme.includes(START_MARKER)) return;
     assert.ok(readme.includes(END_MARKER), `README.md has ${START_MARKER} but not ${END_MARKER}`);
     assert.equal(replaceReference(readme), readme, 'README.md config reference is out of date');
+    assert.ok(readme.includes(PLUGINS_START_MARKER) && readme.includes(PLUGINS_END_MARKER), 'README.md has the built-in plugin reference markers');
+    assert.equal(await updateReadme(readme), readme, 'README.md built-in plugin reference is out of date (make docs)');
+  });
+
+  it('documents every config key of every built-in plugin', async () => {
+    const text = await pluginReference();
+    for (const name of ['brightness', 'motion', 'counting']) assert.match(text, new RegExp(`#### \`${name}\``));
+    assert.match(text, /\| `splitBy` \|/);
+    assert.match(text, /\| `lines\.<[a-z]+>\.forward` \|/);
   });
 });

@@ -4,9 +4,12 @@
  * between the config-reference markers; `--check README.md` exits 1 when it is out of date;
  * with no flag the table is printed.
  */
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import type { PluginDefinition } from '../plugins/sdk/types.js';
+import { packageRoot } from './load.js';
 import { configSchema } from './schema.js';
 
 /** Marker lines delimiting the generated block in README.md. */
@@ -40,10 +43,41 @@ export interface ReferenceRow {
 
 /** Every field of the schema, depth first, in declaration order. */
 export function referenceRows(): ReferenceRow[] {
-  const root = z.toJSONSchema(configSchema, { io: 'input' }) as JsonSchema;
+  return schemaRows(configSchema);
+}
+
+/** Every field of any object schema (a plugin's `configSchema`), depth first, in declaration order. */
+export function schemaRows(schema: z.ZodType): ReferenceRow[] {
+  const root = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const rows: ReferenceRow[] = [];
   walk(root, '', rows);
   return rows;
+}
+
+/** Marker lines delimiting the generated built-in plugin reference in README.md. */
+export const PLUGINS_START_MARKER = '<!-- plugin-reference:start -->';
+/** See PLUGINS_START_MARKER. */
+export const PLUGINS_END_MARKER = '<!-- plugin-reference:end -->';
+
+/** The built-in detectors' config keys, one table per plugins/<name>/ folder, from their own schemas. */
+export async function pluginReference(): Promise<string> {
+  const dir = join(packageRoot(), 'plugins');
+  const names = readdirSync(dir).filter((d) => d !== 'sdk' && existsSync(join(dir, d, 'index.ts'))).sort();
+  const out: string[] = [];
+  for (const name of names) {
+    const def = (await import(pathToFileURL(join(dir, name, 'index.ts')).href) as { default: PluginDefinition }).default;
+    const d = def.defaults;
+    const size = d.input.width && d.input.height ? ` at ${d.input.width}×${d.input.height}` : '';
+    out.push(`#### \`${def.name}\``, '', `${def.description} Defaults: ${d.fps} fps, latency budget ${d.latencyBudgetMs} ms, ${d.input.format}${size}.`, '');
+    const rows = schemaRows(def.configSchema);
+    if (rows.length === 0) {
+      out.push('No `config` keys.', '');
+      continue;
+    }
+    out.push('| `config` key | Type | Default | Description |', '| --- | --- | --- | --- |');
+    out.push(...rows.map((r) => `| ${cell(r.path)} | ${cell(r.type)} | ${cell(r.default)} | ${cell(r.description)} |`), '');
+  }
+  return out.join('\n');
 }
 
 function walk(schema: JsonSchema, path: string, rows: ReferenceRow[]): void {
@@ -126,13 +160,25 @@ export function configReference(): string {
 
 /** Replaces the marked block of a README text; undefined when the markers are missing. */
 export function replaceReference(readme: string): string | undefined {
-  const start = readme.indexOf(START_MARKER);
-  const end = readme.indexOf(END_MARKER);
-  if (start < 0 || end < start) return undefined;
-  return `${readme.slice(0, start + START_MARKER.length)}\n${configReference()}${readme.slice(end)}`;
+  return replaceBlock(readme, START_MARKER, END_MARKER, configReference());
 }
 
-function main(argv: string[]): number {
+/** Replaces the text between two marker lines; undefined when they are missing. */
+export function replaceBlock(readme: string, startMarker: string, endMarker: string, body: string): string | undefined {
+  const start = readme.indexOf(startMarker);
+  const end = readme.indexOf(endMarker);
+  if (start < 0 || end < start) return undefined;
+  return `${readme.slice(0, start + startMarker.length)}\n${body}${readme.slice(end)}`;
+}
+
+/** The README with both generated blocks (config and built-in plugins) brought up to date. */
+export async function updateReadme(readme: string): Promise<string | undefined> {
+  const withConfig = replaceReference(readme);
+  if (withConfig === undefined) return undefined;
+  return replaceBlock(withConfig, PLUGINS_START_MARKER, PLUGINS_END_MARKER, await pluginReference()) ?? withConfig;
+}
+
+async function main(argv: string[]): Promise<number> {
   const [flag, file] = argv;
   if (flag === undefined) {
     process.stdout.write(configReference());
@@ -143,7 +189,7 @@ function main(argv: string[]): number {
     return 2;
   }
   const readme = readFileSync(file, 'utf8');
-  const updated = replaceReference(readme);
+  const updated = await updateReadme(readme);
   if (updated === undefined) {
     process.stderr.write(`${file}: markers ${START_MARKER} / ${END_MARKER} not found\n`);
     return 1;
@@ -159,5 +205,8 @@ function main(argv: string[]): number {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  process.exitCode = main(process.argv.slice(2));
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code), (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
 }
