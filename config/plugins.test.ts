@@ -188,10 +188,12 @@ describe('plugins', () => {
 });
 
 describe('packaged config', () => {
-  it('has storage defaults and runs the brightness plugin on demo1', () => {
+  it('has storage defaults and runs brightness on demo1, red-light on the intersection and counting on the gates', () => {
     const text = readFileSync(defaultConfigPath(), 'utf8');
     const base = parseConfigText(text, 'streamsight.yaml', [], {});
     assert.deepEqual(base.storage, { path: 'data', maxAgeDays: 30, maxBytes: 10 * GiB });
-    assert.deepEqual(cameraPlugins(base).map((p) => [p.cameraId, p.pluginName, p.settings.fps]), [['demo1', 'brightness', 2]]);
+    assert.deepEqual(cameraPlugins(base).map((p) => [p.cameraId, p.pluginName, p.settings.fps]), [
+      ['demo1', 'brightness', 2], ['intersection', 'red-light', undefined], ['gate-north', 'counting', 10], ['gate-south', 'counting', 10],
+    ]);
   });
 });

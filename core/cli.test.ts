@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 const root = join(import.meta.dirname, '..');
+/** The built-in plugins: every plugins/<name>/ folder with an index.ts, the SDK aside. */
+const builtinPlugins = () => readdirSync(join(root, 'plugins')).filter((d) => d !== 'sdk' && existsSync(join(root, 'plugins', d, 'index.ts'))).sort();
 const testdata = join(root, 'config', 'testdata');
 
 /** Runs the CLI from source in a child process (killed after 30 s) and returns its exit code and output. */
@@ -32,7 +35,7 @@ describe('streamsight check-config', { concurrency: true }, () => {
   it('accepts the packaged config', async () => {
     const r = await cli(['check-config', 'config/streamsight.yaml']);
     assert.equal(r.stderr, '');
-    assert.equal(r.stdout, 'ok: 2 cameras\n');
+    assert.equal(r.stdout, 'ok: 5 cameras\n');
     assert.equal(r.code, 0);
   });
 
@@ -44,7 +47,7 @@ describe('streamsight check-config', { concurrency: true }, () => {
       r.stderr,
       `${file}: invalid configuration\n` +
         'cameras.door.plugins.brightness.config.darkBelow: expected a number, got a string\n' +
-        'cameras.door.plugins.nope: unknown plugin "nope" (loaded: brightness, motion)\n',
+        `cameras.door.plugins.nope: unknown plugin "nope" (loaded: ${builtinPlugins().join(', ')})\n`,
     );
     assert.equal(r.code, 1);
   });
