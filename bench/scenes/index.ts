@@ -5,7 +5,7 @@
 import type { Scenario } from './scenario.js';
 
 /** The scenario files, one per traffic plugin. */
-export const SCENARIO_FILES = ['counting', 'red-light', 'lane'] as const;
+export const SCENARIO_FILES = ['counting', 'red-light', 'lane', 'parking'] as const;
 
 /** All scenarios of every scenario file, in file order. */
 export async function allScenarios(): Promise<Scenario[]> {

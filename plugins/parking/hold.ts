@@ -1,0 +1,127 @@
+/**
+ * Which vehicles have driven, and keeping those that stop in the foreground.
+ *
+ * Driven: a vehicle whose ground contact point has moved at least half its box height (pixels)
+ * since its track began. A stationary blob that never moved is a ghost (the background revealed
+ * where a parked car left) or something that was there before the camera started; neither is a
+ * vehicle that stopped. A track can be lost while its vehicle stands still: a bus passing in the next
+ * lane merges with a parked car into one blob for a second or two, and the car comes back as a new
+ * track that never moved. So a new track born within its own box height of where a driven track was
+ * last seen, at most `CONTINUE_MS` earlier, continues it: it is driven, and its trail (the ground
+ * points the stop onset is found from) starts with the lost track's.
+ *
+ * Hold: the background model must not learn the cells under a driven, confirmed vehicle, or a car
+ * standing still is absorbed within seconds. VehicleTracker holds its own driven tracks, but only
+ * once they have stood still for a second (early in a stream, when the learning rate is high, a car
+ * braking to a stop is half absorbed by then) and never a continued track, which is new to it (so
+ * it is absorbed, lost, picked up again, ...). HoldStopped hands the detector this mask instead:
+ * driven tracks from the start, continued tracks, and any track on a stop site (a parked car picked
+ * up again after a long occlusion); a driven track that stands still without a site is let go, as
+ * it is most likely a departed vehicle's track left on the background it uncovered.
+ */
+import type { Frame, Point, Vehicle, VehicleTracker } from '../sdk/index.js';
+import { BlobDetector } from '../sdk/index.js';
+
+/** A lost driven track may be continued by a new one for this long, ms. */
+const CONTINUE_MS = 3000;
+/** Forgets a vehicle this long after it was last seen, ms. */
+const FORGET_MS = 10_000;
+
+/** A ground sample of a track, as Vehicle.history holds it. */
+export type TrailPoint = Vehicle['history'][number];
+
+/** Samples of a lost track a continuing one keeps. */
+const TRAIL_KEPT = 10;
+
+interface Travel {
+  from: Point;
+  max: number;
+  last: Point;
+  seenMs: number;
+  driven: boolean;
+  /** The track's own samples (VehicleTracker's live array). */
+  history: readonly TrailPoint[];
+  /** The last samples of the track this one continues. */
+  before: readonly TrailPoint[];
+}
+
+/** Per track: whether it has driven; see the file comment. */
+export class TravelLog {
+  readonly #log = new Map<number, Travel>();
+
+  /** Records the vehicles VehicleTracker.update returned at `nowMs`. */
+  observe(vehicles: readonly Vehicle[], nowMs: number): void {
+    for (const v of vehicles) {
+      if (v.missed > 0) continue;
+      let t = this.#log.get(v.id);
+      if (!t) {
+        t = { from: v.foot, max: 0, last: v.foot, seenMs: nowMs, driven: false, history: v.history, before: [] };
+        // A new track where a driven one was just lost continues it.
+        for (const [id, old] of this.#log) {
+          if (old.driven && id !== v.id && nowMs - old.seenMs > 0 && nowMs - old.seenMs <= CONTINUE_MS && Math.hypot(old.last[0] - v.foot[0], old.last[1] - v.foot[1]) <= v.box.h) {
+            t.driven = true;
+            t.before = [...old.before, ...old.history].slice(-TRAIL_KEPT);
+            break;
+          }
+        }
+        this.#log.set(v.id, t);
+      }
+      t.history = v.history;
+      t.max = Math.max(t.max, Math.hypot(v.foot[0] - t.from[0], v.foot[1] - t.from[1]));
+      t.driven ||= t.max >= v.box.h / 2;
+      t.last = v.foot;
+      t.seenMs = nowMs;
+    }
+    for (const [id, t] of this.#log) if (nowMs - t.seenMs > FORGET_MS) this.#log.delete(id);
+  }
+
+  /** Whether vehicle `id` has driven (or continues a track that had). */
+  driven(id: number): boolean {
+    return this.#log.get(id)?.driven ?? false;
+  }
+
+  /** Vehicle `id`'s samples, oldest first, after those of the track it continues. */
+  trail(id: number): readonly TrailPoint[] {
+    const t = this.#log.get(id);
+    if (!t) return [];
+    return t.before.length > 0 ? [...t.before, ...t.history] : t.history;
+  }
+}
+
+/** The hold mask for a VehicleTracker's blob detector; see the file comment. */
+export class HoldStopped {
+  readonly #tracker: VehicleTracker;
+  readonly #keep: (v: Vehicle) => boolean;
+  #mask: Uint8Array | undefined;
+  #vehicles: readonly Vehicle[] = [];
+
+  /** `keep(v)`: whether to hold vehicle `v` (it has driven, or it stands where one stopped). */
+  constructor(tracker: VehicleTracker, keep: (v: Vehicle) => boolean) {
+    this.#tracker = tracker;
+    this.#keep = keep;
+  }
+
+  /** Sets the hold mask for the next detect, from the vehicles of the last update (call before VehicleTracker.update). */
+  apply(frame: Frame): void {
+    const blobs = this.#tracker.source;
+    if (!(blobs instanceof BlobDetector)) return;
+    const grid = blobs.gridFor(frame.width, frame.height);
+    if (this.#mask?.length !== grid.width * grid.height) this.#mask = new Uint8Array(grid.width * grid.height);
+    const mask = this.#mask;
+    mask.fill(0);
+    for (const v of this.#vehicles) {
+      if (!v.confirmed || !this.#keep(v)) continue;
+      const x0 = Math.max(0, Math.floor(v.box.x / grid.step));
+      const y0 = Math.max(0, Math.floor(v.box.y / grid.step));
+      const x1 = Math.min(grid.width - 1, Math.ceil((v.box.x + v.box.w) / grid.step));
+      const y1 = Math.min(grid.height - 1, Math.ceil((v.box.y + v.box.h) / grid.step));
+      for (let gy = y0; gy <= y1; gy++) mask.fill(1, gy * grid.width + x0, gy * grid.width + x1 + 1);
+    }
+    blobs.hold = mask;
+  }
+
+  /** Remembers the vehicles of the last update. */
+  observe(vehicles: readonly Vehicle[]): void {
+    this.#vehicles = vehicles;
+  }
+}
