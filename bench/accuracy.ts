@@ -22,7 +22,7 @@ import { parseConfigText } from '../config/load.js';
 import { ffmpegPath } from '../core/ffmpeg.js';
 import { startServer } from '../core/server.js';
 import { freePort } from './lib.js';
-import { scoreEvents, type PlayedEvent } from './scenes/play.js';
+import { eventRates, scoreEvents, type PlayedEvent } from './scenes/play.js';
 import { allScenarios } from './scenes/index.js';
 import type { Scenario } from './scenes/scenario.js';
 import { encodeScene } from './scenes/traffic.js';
@@ -181,11 +181,8 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
         }
       }
     }
-    const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
-    const recall = tp + fn > 0 ? tp / (tp + fn) : 1;
     const acc: PluginAccuracy = {
-      plugin, scenarios: list.length, tp, fp, fn, precision, recall,
-      f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+      plugin, scenarios: list.length, ...eventRates(tp, fp, fn),
       falseAlarmsPerCameraHour: quietHours > 0 ? quietEvents / quietHours : 0,
       quietHours,
     };

@@ -120,6 +120,13 @@ export interface EventScore {
   extra: PlayedEvent[];
 }
 
+/** Precision, recall and F1 from true and false positives and false negatives (1 when there is nothing to find or nothing found). */
+export function eventRates(tp: number, fp: number, fn: number): { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number } {
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 1;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : 1;
+  return { tp, fp, fn, precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
+}
+
 /** Scores played events of the given types against the expected ones (closest pairs first). */
 export function scoreEvents(expected: readonly ExpectedEvent[], got: readonly PlayedEvent[], types: readonly string[], toleranceS = 1): EventScore {
   const want = expected.filter((e) => types.includes(e.type));
@@ -138,13 +145,8 @@ export function scoreEvents(expected: readonly ExpectedEvent[], got: readonly Pl
     usedH.add(p.j);
   }
   const tp = usedW.size;
-  const fp = have.length - tp;
-  const fn = want.length - tp;
-  const precision = have.length ? tp / have.length : 1;
-  const recall = want.length ? tp / want.length : 1;
   return {
-    tp, fp, fn, precision, recall,
-    f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+    ...eventRates(tp, have.length - tp, want.length - tp),
     missed: want.filter((_, i) => !usedW.has(i)),
     extra: have.filter((_, j) => !usedH.has(j)),
   };

@@ -13,7 +13,7 @@
  * The background is held under moving tracked vehicles, as VehicleTracker does for the detector it
  * builds itself (it cannot for a source it is given).
  */
-import { BlobDetector, laneCuts, pointToPixels, type Box, type DetectionSource, type Frame, type GroundPlane, type ObjectDetection, type Point, type Vehicle } from '../sdk/index.js';
+import { BlobDetector, laneCuts, markBox, pointToPixels, type Box, type DetectionSource, type Frame, type GroundPlane, type ObjectDetection, type Point, type Vehicle } from '../sdk/index.js';
 
 /**
  * Widest a single vehicle's box measures across its bottom, metres: a car's box takes in its side
@@ -53,18 +53,13 @@ export class LaneBlobSource implements DetectionSource {
     const hold = this.blobs.hold;
     if (!hold) return;
     hold.fill(0);
-    const { step, width: gw, height: gh } = this.#grid;
     for (const v of vehicles) {
       const first = v.history[0]?.foot ?? v.foot;
       const moved = Math.max(this.#travelled.get(v.id) ?? 0, Math.hypot(v.foot[0] - first[0], v.foot[1] - first[1]));
       this.#travelled.set(v.id, moved);
       // A blob that never moved is a ghost (where a parked vehicle left): the background takes it back.
       if (!v.confirmed || moved < v.box.h / 2) continue;
-      const x0 = Math.max(0, Math.floor(v.box.x / step));
-      const x1 = Math.min(gw - 1, Math.ceil((v.box.x + v.box.w) / step));
-      const y0 = Math.max(0, Math.floor(v.box.y / step));
-      const y1 = Math.min(gh - 1, Math.ceil((v.box.y + v.box.h) / step));
-      for (let gy = y0; gy <= y1 && x1 >= x0; gy++) hold.fill(1, gy * gw + x0, gy * gw + x1 + 1);
+      markBox(hold, this.#grid, v.box);
     }
   }
 

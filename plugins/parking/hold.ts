@@ -20,7 +20,7 @@
  * it is most likely a departed vehicle's track left on the background it uncovered.
  */
 import type { Frame, Point, Vehicle, VehicleTracker } from '../sdk/index.js';
-import { BlobDetector } from '../sdk/index.js';
+import { BlobDetector, markBox } from '../sdk/index.js';
 
 /** A lost driven track may be continued by a new one for this long, ms. */
 const CONTINUE_MS = 3000;
@@ -111,11 +111,7 @@ export class HoldStopped {
     mask.fill(0);
     for (const v of this.#vehicles) {
       if (!v.confirmed || !this.#keep(v)) continue;
-      const x0 = Math.max(0, Math.floor(v.box.x / grid.step));
-      const y0 = Math.max(0, Math.floor(v.box.y / grid.step));
-      const x1 = Math.min(grid.width - 1, Math.ceil((v.box.x + v.box.w) / grid.step));
-      const y1 = Math.min(grid.height - 1, Math.ceil((v.box.y + v.box.h) / grid.step));
-      for (let gy = y0; gy <= y1; gy++) mask.fill(1, gy * grid.width + x0, gy * grid.width + x1 + 1);
+      markBox(mask, grid, v.box);
     }
     blobs.hold = mask;
   }

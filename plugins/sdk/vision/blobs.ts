@@ -17,7 +17,7 @@ import type { Frame } from '../types.js';
 import { BackgroundModel, type BackgroundModelOptions } from './background.js';
 import { ConnectedComponents } from './components.js';
 import { Morphology, type StructuringElement } from './morphology.js';
-import type { DetectionSource, ObjectDetection } from './types.js';
+import type { Box, DetectionSource, ObjectDetection } from './types.js';
 
 /** Options of a BlobDetector; sizes are in frame pixels. */
 export interface BlobDetectorOptions {
@@ -44,6 +44,15 @@ export interface BlobDetectorOptions {
   maxAspect?: number;
   /** Frames to learn the background before reporting anything. Default 10. */
   warmupFrames?: number;
+}
+
+/** Sets to 1 the cells of a grid mask (see BlobDetector.gridFor) that a pixel box covers, clipped to the grid: e.g. a hold under a vehicle. */
+export function markBox(mask: Uint8Array, grid: { step: number; width: number; height: number }, box: Box): void {
+  const x0 = Math.max(0, Math.floor(box.x / grid.step));
+  const y0 = Math.max(0, Math.floor(box.y / grid.step));
+  const x1 = Math.min(grid.width - 1, Math.ceil((box.x + box.w) / grid.step));
+  const y1 = Math.min(grid.height - 1, Math.ceil((box.y + box.h) / grid.step));
+  for (let gy = y0; gy <= y1 && x1 >= x0; gy++) mask.fill(1, gy * grid.width + x0, gy * grid.width + x1 + 1);
 }
 
 /** Finds moving objects as foreground blobs; see the file comment for the pipeline and the score. */

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors.js';
 import type { Frame, Point } from '../types.js';
-import { BlobDetector } from './blobs.js';
+import { BlobDetector, markBox } from './blobs.js';
 import { calibrateRoadCamera, type RoadCamera } from './calibration.js';
 import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
 import { GroundPlane, groundVelocity } from './homography.js';
@@ -186,26 +186,6 @@ export class VehicleTracker {
     return g ? [g[0], g[1]] : undefined;
   }
 
-  /** Share (0..1) of a pixel polygon covered now by foreground or by a vehicle's box. */
-  occupancy(polygon: Point[]): number {
-    const s = this.#size;
-    if (!s) return 0;
-    const fg = this.#blobs?.foreground;
-    const boxes = [...this.#records.values()].filter((v) => v.confirmed).map((v) => v.box);
-    let inside = 0;
-    let covered = 0;
-    for (let gy = 0; gy < s.gh; gy++) {
-      for (let gx = 0; gx < s.gw; gx++) {
-        const p: Point = [gx * s.step, gy * s.step];
-        if (!pointInPolygon(p, polygon)) continue;
-        inside++;
-        if (fg ? fg[gy * s.gw + gx] !== 0 : false) covered++;
-        else if (boxes.some((b) => inBox(p, b))) covered++;
-      }
-    }
-    return inside > 0 ? covered / inside : 0;
-  }
-
   /** Detects and tracks in `frame` (await it inside onFrame); resolves to the live vehicles, confirmed or not. */
   async update(frame: Frame): Promise<readonly Vehicle[]> {
     const s = this.#prepare(frame);
@@ -288,11 +268,7 @@ export class VehicleTracker {
     for (const v of this.#records.values()) {
       // Only vehicles that have stopped: a moving one never stays on a pixel long enough to be learnt.
       if (!v.confirmed || v.travelledPx < v.box.h / 2 || v.stationaryMs < HOLD_AFTER_MS) continue;
-      const x0 = Math.max(0, Math.floor(v.box.x / s.step));
-      const y0 = Math.max(0, Math.floor(v.box.y / s.step));
-      const x1 = Math.min(s.gw - 1, Math.ceil((v.box.x + v.box.w) / s.step));
-      const y1 = Math.min(s.gh - 1, Math.ceil((v.box.y + v.box.h) / s.step));
-      for (let gy = y0; gy <= y1; gy++) hold.fill(1, gy * s.gw + x0, gy * s.gw + x1 + 1);
+      markBox(hold, { step: s.step, width: s.gw, height: s.gh }, v.box);
     }
   }
 
@@ -411,8 +387,4 @@ function iouOf(a: Box, b: Box): number {
   if (w <= 0 || h <= 0) return 0;
   const i = w * h;
   return i / (a.w * a.h + b.w * b.h - i);
-}
-
-function inBox(p: Point, b: Box): boolean {
-  return p[0] >= b.x && p[0] < b.x + b.w && p[1] >= b.y && p[1] < b.y + b.h;
 }
