@@ -27,6 +27,38 @@ describe('counting plugin', () => {
     assert.ok(counts.every((c) => c.line === 'gate' && c.plugin === 'counting'));
   });
 
+  it('counts a vehicle first confirmed on the line, under the time it crossed, once it has been watched', async () => {
+    // A car appears 15 px above the line (as from behind a bus) and is confirmed on it, two frames later.
+    const [W, H] = [320, 180];
+    const lineY = 100;
+    const config = counting.configSchema.parse({ band: 3 / H, classifyForMs: 500 });
+    const got: { cls: string; direction: string; at?: number; emittedAt: number }[] = [];
+    let now = 0;
+    const plugin = await counting.create({
+      cameraId: 'gate', config, emit: () => {}, log: () => {},
+      geometry: { zones: {}, lines: { gate: { from: [0, lineY / H], to: [1, lineY / H] } } },
+      count: (c) => got.push({ ...c, emittedAt: now }),
+    });
+    const y = new Uint8Array(W * H);
+    const uv = new Uint8Array((W / 2) * (H / 2)).fill(128);
+    const frame = (i: number, carBottom?: number) => {
+      for (let k = 0; k < y.length; k++) y[k] = 90 + ((k * 2654435761) >>> 29);
+      if (carBottom !== undefined) for (let r = Math.max(0, carBottom - 30); r < Math.min(H, carBottom); r++) y.fill(210, r * W + 140, r * W + 180);
+      now = 1_000_000 + i * 100;
+      return { cameraId: 'gate', pts: i, capturedAt: now, seq: i, width: W, height: H, format: 'i420' as const, y, u: uv, v: uv, strideY: W, strideUV: W / 2 };
+    };
+    let i = 0;
+    for (; i < 30; i++) await plugin.onFrame(frame(i));
+    const crossedAt = frame(i + 2).capturedAt; // bottoms: line-15, line-7, line+1 (confirmed, in the band), line+9
+    for (let b = lineY - 15; b < H + 30; b += 8, i++) await plugin.onFrame(frame(i, b));
+    for (let k = 0; k < 20; k++, i++) await plugin.onFrame(frame(i));
+    assert.equal(got.length, 1, JSON.stringify(got));
+    assert.equal(got[0]!.direction, 'in');
+    assert.ok(Math.abs(got[0]!.at! - crossedAt) <= 100, `counted at ${got[0]!.at}, crossed at ${crossedAt}`);
+    assert.ok(got[0]!.emittedAt > got[0]!.at!, 'the class was settled after the crossing');
+    await plugin.close?.();
+  });
+
   it('refuses splitBy zones that are not configured, naming the path', async () => {
     const config = counting.configSchema.parse({ splitBy: ['lane9'] });
     await assert.rejects(

@@ -22,6 +22,8 @@ const configSchema = z.strictObject({
   }).describe('One counting line, by the name it has under `lines:` of the camera\'s plugin settings.')).default({}).describe('Per configured line: what its directions mean. Lines not listed count forward as in.'),
   band: z.number().min(0).max(0.2).default(0.015)
     .describe('Half-width of the hysteresis band around each line, as a share of the frame height: a vehicle must get this far past the line to count.'),
+  classifyForMs: z.number().int().min(0).max(60_000).default(4000)
+    .describe('How long after a crossing the vehicle is still watched to settle its class (ms); the count is stored then, or when the vehicle leaves, under the time it crossed.'),
   ...vehicleTrackingShape,
 });
 
@@ -35,6 +37,14 @@ export default definePlugin({
     const vehicles = new VehicleTracker({ config: cfg, zones: ctx.geometry.zones, where: `cameras.${ctx.cameraId}.plugins.counting.config` });
     let lines: { name: string; forward: 'in' | 'out'; detector: LineCrossingDetector }[] | undefined;
     let size = '';
+    // Crossings waiting for their class: a vehicle is classed by a vote over every frame it was seen
+    // whole, and the frames after the line (nearer, larger, or whole at last) often settle it.
+    const pending = new Map<number, { cls: string; crossings: { line: string; direction: 'in' | 'out'; at: number }[] }>();
+    const settle = (id: number): void => {
+      const p = pending.get(id);
+      pending.delete(id);
+      for (const c of p?.crossings ?? []) ctx.count({ ...c, cls: p!.cls });
+    };
     return {
       async onFrame(frame: Frame) {
         if (size !== `${frame.width}x${frame.height}`) {
@@ -43,20 +53,32 @@ export default definePlugin({
         }
         const live = await vehicles.update(frame);
         for (const v of live) {
+          const p = pending.get(v.id);
+          if (p) p.cls = v.cls;
           if (!v.confirmed || v.missed > 0) continue;
           for (const line of lines!) {
+            // A track is confirmed a few frames after it appears: start its line state from where it
+            // was first seen, or one confirmed on the line (or past it) is never counted.
+            if (!line.detector.has(v.id)) for (let i = 0; i < v.history.length - 1; i++) line.detector.update(v.id, v.history[i]!.foot);
             const crossing = line.detector.update(v.id, v.foot);
             if (!crossing) continue;
             const forward = crossing.direction === 'forward';
-            ctx.count({ line: line.name, cls: v.cls, direction: forward === (line.forward === 'in') ? 'in' : 'out', at: frame.capturedAt });
+            const entry = pending.get(v.id) ?? { cls: v.cls, crossings: [] };
+            entry.crossings.push({ line: line.name, direction: forward === (line.forward === 'in') ? 'in' : 'out', at: frame.capturedAt });
+            pending.set(v.id, entry);
           }
         }
-        for (const id of vehicles.removed) for (const line of lines!) line.detector.forget(id);
+        for (const [id, p] of pending) if (frame.capturedAt - p.crossings[0]!.at > cfg.classifyForMs) settle(id);
+        for (const id of vehicles.removed) {
+          settle(id);
+          for (const line of lines!) line.detector.forget(id);
+        }
         return live
           .filter((v) => v.confirmed)
           .map((v) => ({ label: v.cls, score: 1, trackId: v.id, box: [v.box.x / frame.width, v.box.y / frame.height, v.box.w / frame.width, v.box.h / frame.height] }));
       },
       close() {
+        for (const id of [...pending.keys()]) settle(id);
         vehicles.close();
       },
     };

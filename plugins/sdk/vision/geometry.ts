@@ -239,6 +239,11 @@ export class LineCrossingDetector {
     return { trackId, direction: side > 0 ? 'forward' : 'backward', at: [ax, ay], t };
   }
 
+  /** Whether `trackId` has been fed since it was last forgotten. */
+  has(trackId: number): boolean {
+    return this.#tracks.has(trackId);
+  }
+
   /** Drops a track's state (call when the tracker deletes the track). */
   forget(trackId: number): void {
     this.#tracks.delete(trackId);
