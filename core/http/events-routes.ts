@@ -59,11 +59,8 @@ export function buildEventRoutes(server: ServerLike): Route[] {
       pattern: '/api/events/:id',
       methods: {
         GET: (reply, _req, [id]) => {
-          const store = openStore(server, reply);
-          if (!store) return;
-          const event = EVENT_ID.test(id!) ? store.get(id!) : undefined;
-          if (event) reply.json(200, event);
-          else reply.error(404, `unknown event '${id}'`);
+          const found = findEvent(server, reply, id!);
+          if (found) reply.json(200, found.event);
         },
       },
     },
@@ -71,14 +68,9 @@ export function buildEventRoutes(server: ServerLike): Route[] {
       pattern: '/api/events/:id/snapshot.jpg',
       methods: {
         GET: (reply, _req, [id]) => {
-          const store = openStore(server, reply);
-          if (!store) return;
-          const event = EVENT_ID.test(id!) ? store.get(id!) : undefined;
-          if (!event) {
-            reply.error(404, `unknown event '${id}'`);
-            return;
-          }
-          const jpeg = event.hasSnapshot ? store.snapshot(id!) : undefined;
+          const found = findEvent(server, reply, id!);
+          if (!found) return;
+          const jpeg = found.event.hasSnapshot ? found.store.snapshot(id!) : undefined;
           if (!jpeg) {
             reply.error(404, `event '${id}' has no snapshot`);
             return;
@@ -97,15 +89,10 @@ export function buildEventRoutes(server: ServerLike): Route[] {
             reply.error(400, `evidence: expected <index>.jpg with a non-negative integer index, got '${file}'`);
             return;
           }
-          const store = openStore(server, reply);
-          if (!store) return;
-          const event = EVENT_ID.test(id!) ? store.get(id!) : undefined;
-          if (!event) {
-            reply.error(404, `unknown event '${id}'`);
-            return;
-          }
+          const found = findEvent(server, reply, id!);
+          if (!found) return;
           const index = Number(match[1]);
-          const jpeg = index < (event.evidence?.length ?? 0) ? store.evidence(id!, index) : undefined;
+          const jpeg = index < (found.event.evidence?.length ?? 0) ? found.store.evidence(id!, index) : undefined;
           if (!jpeg) {
             reply.error(404, `event '${id}' has no evidence image ${index}`);
             return;
@@ -148,6 +135,18 @@ function queryStore(store: EventStoreLike, q: EventQuery): EventPage {
     }
     throw err;
   }
+}
+
+/** The stored event `id` and its store, or undefined after answering 503 (store not open) or 404. */
+function findEvent(server: ServerLike, reply: Reply, id: string): { store: EventStoreLike; event: NonNullable<ReturnType<EventStoreLike['get']>> } | undefined {
+  const store = openStore(server, reply);
+  if (!store) return undefined;
+  const event = EVENT_ID.test(id) ? store.get(id) : undefined;
+  if (!event) {
+    reply.error(404, `unknown event '${id}'`);
+    return undefined;
+  }
+  return { store, event };
 }
 
 /** The event store, or undefined after answering 503 (the server opens it asynchronously at start). */
