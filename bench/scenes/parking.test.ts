@@ -173,6 +173,9 @@ describe('parking scenarios', () => {
     }
     const jam = byName.get('parking-jam')!;
     assert.deepEqual(jam.events.map((e) => e.type).sort(), ['congestion', 'congestion', 'congestion-cleared', 'congestion-cleared']);
+    // Decided on a windowS average, it is scored within that window (see parking.ts); stops within ±1 s.
+    assert.ok(jam.events.every((e) => e.toleranceS === c.windowS));
+    assert.ok(all.every((sc) => sc.events.every((e) => e.type !== 'illegal-stopping' || e.toleranceS === undefined)));
   });
 
   it('simulates queues at a closed stop bar from the lane traffic alone', () => {

@@ -22,4 +22,14 @@ describe('playing scenarios in process', () => {
     assert.deepEqual(s.missed.map((m) => m.type), ['b']);
     assert.deepEqual(scoreEvents([], [], ['a']).precision, 1, 'a quiet scene with no truth is perfect');
   });
+
+  it('scores an expected event within its own tolerance when it carries one', () => {
+    const ev = (type: string, timeS: number): PlayedEvent => ({ plugin: 'x', type, timeS });
+    const expected = [{ plugin: 'x', type: 'jam', timeS: 100, toleranceS: 10 }, { plugin: 'x', type: 'stop', timeS: 50 }];
+    const s = scoreEvents(expected, [ev('jam', 92), ev('stop', 52)], ['jam', 'stop']);
+    // The jam 8 s early is within its ±10 s; the stop 2 s late is outside the default ±1 s.
+    assert.deepEqual([s.tp, s.fp, s.fn], [1, 1, 1]);
+    assert.deepEqual(s.missed.map((m) => m.type), ['stop']);
+    assert.equal(scoreEvents(expected, [ev('jam', 111)], ['jam']).tp, 0);
+  });
 });

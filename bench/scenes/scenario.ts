@@ -29,6 +29,11 @@ export interface ExpectedEvent {
   timeS: number;
   /** The scene vehicle it is about, for diagnostics. */
   vehicleId?: number;
+  /**
+   * Scoring tolerance, ± seconds, when ±1 s is not meaningful: a state decided over a window (lane
+   * congestion from a windowS average) is only defined to within that window. Default: the scorer's.
+   */
+  toleranceS?: number;
 }
 
 /** A count the plugins must report over the whole scene. */

@@ -4,7 +4,7 @@ import { ConfigError } from '../../core/errors.js';
 import { prng } from '../../core/testing/prng.js';
 import { I420Canvas } from '../../bench/scenes/canvas.js';
 import { SCENE_EPOCH_MS, scoreEvents, type PlayedEvent } from '../../bench/scenes/play.js';
-import { jamScenario, kerbScenario, quietScenario, redQueueScenario, type ParkingScenario } from '../../bench/scenes/parking.js';
+import { driftScenario, jamScenario, kerbScenario, quietScenario, redQueueScenario, type ParkingScenario } from '../../bench/scenes/parking.js';
 import { renderFrame, type FrameTruth } from '../../bench/scenes/traffic.js';
 import { iou, VehicleTracker, type Detection, type Frame, type PluginEventInput } from '../sdk/index.js';
 import plugin from './index.js';
@@ -44,10 +44,10 @@ async function play(sc: ParkingScenario, untilS: number, alongside?: (f: Frame, 
   return out;
 }
 
-/** Precision and recall of the scored types over the played part (events due a second before the end at most). */
+/** Precision and recall of the scored types over the first `untilS` played (events due a second before that at most). */
 function score(sc: ParkingScenario, played: Played, untilS: number) {
   const expected = sc.events.filter((e) => e.timeS <= untilS - 1);
-  const got: PlayedEvent[] = played.events.map((e) => ({ plugin: 'parking', type: e.type, timeS: e.timeS }));
+  const got: PlayedEvent[] = played.events.filter((e) => e.timeS <= untilS).map((e) => ({ plugin: 'parking', type: e.type, timeS: e.timeS }));
   return scoreEvents(expected, got, sc.scoredTypes);
 }
 
@@ -140,17 +140,32 @@ describe('parking plugin', () => {
     assert.deepEqual(played.events.map((e) => `${e.type}@${e.timeS}`), []);
   });
 
+  const drift = driftScenario(FAST);
+  let driftPlayed: Promise<Played> | undefined;
+  const driftPlay = () => (driftPlayed ??= play(drift, 110));
+
+  it('catches a car parked behind a bus that pulls away, and a truck a passing bus hides as it stops, under a lighting drift', async () => {
+    const s = score(drift, await driftPlay(), 72);
+    assert.ok(s.tp >= 2 && s.precision >= 0.95 && s.recall >= 0.95, JSON.stringify(s));
+  });
+
+  it('catches a car stopping where a truck stood through a lighting drift', async () => {
+    const s = score(drift, await driftPlay(), 110);
+    assert.ok(s.precision >= 0.95 && s.recall >= 0.95, JSON.stringify(s));
+  });
+
   it('reports congestion in a jam, publishes lane occupancy, and exempts the vehicles standing in it', async () => {
     const sc = jamScenario(FAST);
-    const played = await play(sc, 112);
+    // Both lanes' onsets (the later near 115 s), not yet their clearing (after 135 s).
+    const played = await play(sc, 120);
     assert.deepEqual(played.events.filter((e) => e.type === 'illegal-stopping'), []);
     const jams = played.events.filter((e) => e.type === 'congestion');
-    const truth = sc.events.filter((e) => e.type === 'congestion');
-    assert.equal(jams.length, truth.length);
-    // A lane fills over tens of seconds: the onset is scored loosely (see bench/scenes/parking.ts).
-    for (const t of truth) assert.ok(jams.some((e) => Math.abs(e.timeS - t.timeS) <= 10), `congestion near ${t.timeS} s: ${jams.map((e) => e.timeS)}`);
+    // Each lane's onset within ±windowS of the truth's (see bench/scenes/parking.ts), nothing else.
+    const s = score(sc, played, 120);
+    assert.ok(s.tp >= 2 && s.precision >= 0.95 && s.recall >= 0.95, JSON.stringify(s));
     for (const e of jams) assert.ok((e.attributes!.occupancy as number) >= 0.6 && e.attributes!.durationS === 60, JSON.stringify(e.attributes));
-    const occ = played.frames.at(-1)!.detections.filter((d) => d.label.startsWith('occupancy:'));
+    // At 112 s, deep in the jam (the through lane starts to drain soon after).
+    const occ = played.frames[112 * FAST.fps]!.detections.filter((d) => d.label.startsWith('occupancy:'));
     assert.deepEqual(occ.map((d) => d.label), ['occupancy:through', 'occupancy:kerb']);
     assert.ok(occ.every((d) => d.score >= 0.6), JSON.stringify(occ));
   });

@@ -169,6 +169,21 @@ describe('BackgroundModel', () => {
     assert.ok(fixed.worst > 0.5, `without adaptation the ramp floods (${fixed.worst})`);
   });
 
+  it('lets held cells follow the lighting, so the spot a long stop uncovers is background again', () => {
+    const run = (hold: boolean) => {
+      const { model, mask, random } = warmed();
+      const car = { x: 50, y: 40, w: 40, h: 30 };
+      const held = new Uint8Array(W * H);
+      for (let y = car.y; y < car.y + car.h; y++) held.fill(1, y * W + car.x, y * W + car.x + car.w);
+      // A parked car under a held background while the light rises by 20 %, then it leaves.
+      for (let i = 1; i <= 120; i++) model.apply(render({ gain: 1 + Math.min(i, 80) * 0.0025, objects: [car] }, random), mask, -1, hold ? held : undefined);
+      model.apply(render({ gain: 1.2 }, random), mask, -1, hold ? held : undefined);
+      return share(mask, car, MASK_FOREGROUND, 'in');
+    };
+    const uncovered = run(true);
+    assert.ok(uncovered < 0.05, `the uncovered spot is ${(uncovered * 100).toFixed(1)} % foreground`);
+  });
+
   it('models a subsampled grid when step > 1', () => {
     const random = prng(2);
     const model = new BackgroundModel({ width: W, height: H, step: 3 });

@@ -342,6 +342,10 @@ export class BackgroundModel {
         }
         const held = hold !== undefined && hold[p] !== 0 && n > 0;
         if (held) {
+          // Held cells learn nothing from what covers them, but follow the lighting as unheld
+          // background does (mu += a·(G·mu − mu)); or the spot a long stop uncovers is a ghost.
+          const follow = 1 + (boosting ? boostAlpha : baseAlpha) * (gain - 1);
+          for (let mo = 0, i = p; mo < n; mo++, i += cells) mu[i] = mu[i]! * follow;
           alpha = 0;
           solo = 0;
         }
