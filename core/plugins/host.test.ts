@@ -71,7 +71,7 @@ after(async () => {
   await Promise.all(hosts.map((h) => h.close()));
 });
 
-describe('PluginHost', { timeout: 60_000 }, () => {
+describe('PluginHost', { timeout: 120_000 }, () => {
   it('a slow plugin does not delay a fast one on the same camera; the slow one skips', async (t) => {
     const host = newHost(t);
     const writer = newWriter(t);
@@ -93,6 +93,23 @@ describe('PluginHost', { timeout: 60_000 }, () => {
     assert.ok(slow.process.p50 >= 190, `slow process p50 ${slow.process.p50}`);
     assert.equal(fast.restarts + slow.restarts, 0);
     assert.ok(detections.some((d) => d.camera === 'cam1' && d.plugin === 'fast' && d.detections[0]?.label === '64x48'));
+  });
+
+  it('a stall of the main thread does not make a worker that answered look hung', async (t) => {
+    const host = newHost(t);
+    const writer = newWriter(t);
+    host.add('cam9', 'fast', {}, writer);
+    await waitUntil(() => statsOf(host, 'fast').processed >= 5, 15_000, 'fast running');
+    // The worker answers within ms, but its answer waits behind a 1.2 s stall (GC, a sync job) here,
+    // and the watchdog's timer comes due in the same turn as that answer.
+    for (let i = 0; i < 2; i++) {
+      const until = performance.now() + 1200;
+      while (performance.now() < until) { /* stall */ }
+      await sleep(200);
+    }
+    const fast = statsOf(host, 'fast');
+    assert.equal(fast.hangs, 0, fast.lastError);
+    assert.equal(fast.restarts, 0);
   });
 
   it('a hung plugin is terminated and restarted while the fast one keeps going', async (t) => {

@@ -66,6 +66,7 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
   readonly #opts: PluginHostOptions;
   readonly #runners = new Map<string, { runner: PluginRunner; unsubscribe: () => void }>();
   #watchdog: NodeJS.Timeout | undefined;
+  #lastCheck = performance.now();
   #closed = false;
 
   constructor(opts: PluginHostOptions) {
@@ -112,7 +113,10 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
     const offRing = source.on('ring', (ring) => runner.setRing(ring));
     const offFrame = source.on('frame', (ref) => runner.offer(ref));
     this.#runners.set(key, { runner, unsubscribe: () => (offRing(), offFrame()) });
-    this.#watchdog ??= setInterval(() => this.#checkHangs(), WATCHDOG_MS).unref();
+    if (!this.#watchdog) {
+      this.#lastCheck = performance.now();
+      this.#watchdog = setInterval(() => this.#checkHangs(), WATCHDOG_MS).unref();
+    }
   }
 
   /** Stops one camera × plugin, or every plugin of the camera when pluginName is omitted. */
@@ -151,6 +155,11 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
 
   #checkHangs(): void {
     const now = performance.now();
+    const late = now - this.#lastCheck > 2 * WATCHDOG_MS;
+    this.#lastCheck = now;
+    // A late tick means this thread was stalled (GC, a sync job): results the workers sent meanwhile
+    // are still queued behind this timer, so judge at the next tick, once they have been read.
+    if (late) return;
     for (const { runner } of this.#runners.values()) runner.checkHang(now);
   }
 }
