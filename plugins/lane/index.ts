@@ -49,7 +49,7 @@ export default definePlugin({
   name: 'lane',
   description: 'Lane discipline: wrong-way, wrong-lane, solid-line crossing, weaving and speeding events with evidence images.',
   configSchema,
-  defaults: { fps: 5, latencyBudgetMs: 30, input: { format: 'i420', width: 640, height: 360 } },
+  defaults: { fps: 5, latencyBudgetMs: 25, input: { format: 'i420', width: 640, height: 360 } },
   create(ctx) {
     const cfg = ctx.config;
     const where = `cameras.${ctx.cameraId}.plugins.lane.config`;

@@ -13,7 +13,7 @@
  * The background is held under moving tracked vehicles, as VehicleTracker does for the detector it
  * builds itself (it cannot for a source it is given).
  */
-import { BlobDetector, laneCuts, markBox, pointToPixels, type Box, type DetectionSource, type Frame, type GroundPlane, type ObjectDetection, type Point, type Vehicle } from '../sdk/index.js';
+import { BlobDetector, laneCuts, markBox, pointToPixels, VEHICLE_BLOBS, type Box, type DetectionSource, type Frame, type GroundPlane, type ObjectDetection, type Point, type Vehicle } from '../sdk/index.js';
 
 /**
  * Widest a single vehicle's box measures across its bottom, metres: a car's box takes in its side
@@ -24,7 +24,7 @@ const JOIN_WIDTH_M = 3.2;
 
 /** Blob detector with lane cuts, joined straddlers and a hold under moving vehicles; see the file comment. */
 export class LaneBlobSource implements DetectionSource {
-  readonly blobs = new BlobDetector({ minArea: 16, background: { step: 2 } });
+  readonly blobs = new BlobDetector(VEHICLE_BLOBS);
   readonly #travelled = new Map<number, number>();
   #size = '';
   #grid = { step: 2, width: 0, height: 0 };

@@ -65,7 +65,7 @@ export default definePlugin({
   name: 'parking',
   description: 'Vehicles stopping in no-stopping zones (queues exempt); lane occupancy and congestion.',
   configSchema,
-  defaults: { fps: 5, latencyBudgetMs: 60, input: { format: 'i420', width: 640, height: 360 } },
+  defaults: { fps: 5, latencyBudgetMs: 25, input: { format: 'i420', width: 640, height: 360 } },
   create(ctx) {
     return new Parking(ctx);
   },

@@ -34,7 +34,7 @@ export default definePlugin({
   description: 'Vehicles crossing the stop line on red and entering the junction; evidence frames before, at and after the line.',
   configSchema,
   // Tracking dominates (≈ 5-8 ms at 640x360); lamps cost microseconds; evidence copies are rare.
-  defaults: { fps: 10, latencyBudgetMs: 30, input: { format: 'i420', width: 640, height: 360 } },
+  defaults: { fps: 10, latencyBudgetMs: 25, input: { format: 'i420', width: 640, height: 360 } },
   create(ctx) {
     const cfg = ctx.config;
     const where = `cameras.${ctx.cameraId}.plugins.red-light.config`;

@@ -8,6 +8,9 @@
  *
  * Boxes are in pixels of the frame; on a subsampled grid (`step` > 1) a cell stands for a
  * step × step block, so boxes are scaled and clipped to the frame and areas are cells × step².
+ * Frames wider than `analysisWidth` are first averaged down by a whole factor f (scale.ts); a cell
+ * then stands for an (f·step)² block of the frame, which is the grid `gridFor` reports, so holds,
+ * cuts, boxes and areas stay in the frame's pixels.
  * Score: the fill ratio, component area / box area, in (0, 1]. A solid vehicle fills most of its
  * box (≈ 0.7–1); a ragged cluster of noise or a thin diagonal streak fills little, so the tracker's
  * high/low confidence split (ByteTrack) treats it as the low-confidence kind. Blobs carry no label.
@@ -17,6 +20,7 @@ import type { Frame } from '../types.js';
 import { BackgroundModel, type BackgroundModelOptions } from './background.js';
 import { ConnectedComponents } from './components.js';
 import { Morphology, type StructuringElement } from './morphology.js';
+import { analysisFactor, FrameScaler } from './scale.js';
 import type { Box, DetectionSource, ObjectDetection } from './types.js';
 
 /** Options of a BlobDetector; sizes are in frame pixels. */
@@ -44,6 +48,23 @@ export interface BlobDetectorOptions {
   maxAspect?: number;
   /** Frames to learn the background before reporting anything. Default 10. */
   warmupFrames?: number;
+  /** Frames wider than this many pixels are averaged down by a whole factor until they fit, before anything else. Default: no limit. */
+  analysisWidth?: number;
+}
+
+/**
+ * binary = 255 where the background mask says foreground (shadows and background 0). This and
+ * clearCuts are module functions rather than loops inside detect: V8 compiles a hot loop on entry
+ * (OSR) with the feedback it has so far, and detect's later code, not yet run when its first loop
+ * got hot, then deoptimised it on every frame.
+ */
+function foregroundOnly(mask: Uint8Array, binary: Uint8Array): void {
+  for (let i = 0; i < mask.length; i++) binary[i] = mask[i] === 255 ? 255 : 0;
+}
+
+/** Clears the cells of `binary` that `cuts` marks. */
+function clearCuts(binary: Uint8Array, cuts: Uint8Array): void {
+  for (let i = 0; i < binary.length; i++) if (cuts[i] !== 0) binary[i] = 0;
 }
 
 /** Sets to 1 the cells of a grid mask (see BlobDetector.gridFor) that a pixel box covers, clipped to the grid: e.g. a hold under a vehicle. */
@@ -60,6 +81,12 @@ export class BlobDetector implements DetectionSource {
   private readonly opts: Required<Omit<BlobDetectorOptions, 'background'>>;
   private readonly bgOptions: Omit<BackgroundModelOptions, 'width' | 'height'>;
   private state: {
+    width: number;
+    height: number;
+    /** Averages frames down to the analysis width; undefined when they fit. */
+    scaler: FrameScaler | undefined;
+    /** Frame pixels per mask cell, each way: the model's step × the scaler's factor. */
+    step: number;
     model: BackgroundModel;
     morph: Morphology;
     cc: ConnectedComponents;
@@ -84,6 +111,7 @@ export class BlobDetector implements DetectionSource {
       minAspect: opts.minAspect ?? 0,
       maxAspect: opts.maxAspect ?? Infinity,
       warmupFrames: opts.warmupFrames ?? 10,
+      analysisWidth: opts.analysisWidth ?? Infinity,
     };
   }
 
@@ -107,9 +135,9 @@ export class BlobDetector implements DetectionSource {
     this.opts.minArea = px;
   }
 
-  /** The mask grid for frames of this size: every `step`-th pixel, `width` × `height` cells. */
+  /** The mask grid for frames of this size: a cell per `step` × `step` frame pixels, `width` × `height` cells. */
   gridFor(width: number, height: number): { step: number; width: number; height: number } {
-    const step = Math.max(1, Math.floor(this.bgOptions.step ?? 1));
+    const step = Math.max(1, Math.floor(this.bgOptions.step ?? 1)) * analysisFactor(width, this.opts.analysisWidth);
     return { step, width: Math.ceil(width / step), height: Math.ceil(height / step) };
   }
 
@@ -133,18 +161,18 @@ export class BlobDetector implements DetectionSource {
     const s = this.prepare(frame);
     const o = this.opts;
     const hold = this.hold !== undefined && this.hold.length === s.mask.length ? this.hold : undefined;
-    s.model.apply(frame, s.mask, o.learningRate, hold);
+    s.model.apply(s.scaler ? s.scaler.scale(frame) : frame, s.mask, o.learningRate, hold);
     if (s.model.frameCount <= o.warmupFrames) return [];
     const { mask, binary, morph } = s;
-    for (let i = 0; i < mask.length; i++) binary[i] = mask[i] === 255 ? 255 : 0;
+    foregroundOnly(mask, binary);
     if (o.openRadius > 0) morph.open(binary, binary, o.openRadius, o.shape);
     if (o.closeRadius > 0) morph.close(binary, binary, o.closeRadius, o.shape);
     const cuts = this.cuts;
-    if (cuts !== undefined && cuts.length === binary.length) for (let i = 0; i < binary.length; i++) if (cuts[i] !== 0) binary[i] = 0;
+    if (cuts !== undefined && cuts.length === binary.length) clearCuts(binary, cuts);
     const count = s.cc.label(binary);
     const into = cuts !== undefined && cuts.length === binary.length ? this.rejoinAcrossCuts(s, count, cuts) : undefined;
 
-    const step = s.model.step;
+    const step = s.step;
     const cell = step * step;
     const { area, minX, minY, maxX, maxY } = s.cc;
     const out: ObjectDetection[] = [];
@@ -228,10 +256,16 @@ export class BlobDetector implements DetectionSource {
   /** The per-size state, built on the first frame and again when the size changes. */
   private prepare(frame: Frame) {
     const s = this.state;
-    if (s && s.model.width === frame.width && s.model.height === frame.height) return s;
-    const model = new BackgroundModel({ ...this.bgOptions, width: frame.width, height: frame.height });
+    if (s && s.width === frame.width && s.height === frame.height) return s;
+    const factor = analysisFactor(frame.width, this.opts.analysisWidth);
+    const scaler = factor > 1 ? new FrameScaler(frame.width, frame.height, factor) : undefined;
+    const model = new BackgroundModel({ ...this.bgOptions, width: scaler?.width ?? frame.width, height: scaler?.height ?? frame.height });
     const { maskWidth: mw, maskHeight: mh } = model;
     this.state = {
+      width: frame.width,
+      height: frame.height,
+      scaler,
+      step: model.step * factor,
       model,
       morph: new Morphology(mw, mh),
       cc: new ConnectedComponents(mw, mh),

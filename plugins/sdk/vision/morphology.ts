@@ -91,52 +91,32 @@ export class Morphology {
     this.vertical(this.b32, this.b, this.c32, this.c, r, erode);
     const a = this.a32;
     const c = this.c32;
-    if (erode) for (let i = 0; i < c.length; i++) c[i] = c[i]! & a[i]!;
-    else for (let i = 0; i < c.length; i++) c[i] = c[i]! | a[i]!;
-    dst.set(this.c.subarray(0, n));
-  }
-
-  /** The four-pixels-per-word path (width a multiple of 4). */
-  private applyWords(src: Uint8Array, dst: Uint8Array, r: number, shape: StructuringElement, erode: boolean): void {
-    const n = this.n;
-    this.a.set(src.subarray(0, n));
-    const a = this.a32;
-    for (let i = 0; i < a.length; i++) a[i] = binary(a[i]!);
-    if (shape === 'square') {
-      for (let k = 0; k < r; k++) this.horizontalWords(a, erode);
-      this.vertical(a, this.a, this.c32, this.c, r, erode);
-    } else {
-      this.b32.set(a);
-      for (let k = 0; k < r; k++) this.horizontalWords(a, erode);
-      this.vertical(this.b32, this.b, this.c32, this.c, r, erode);
-      const c = this.c32;
-      if (erode) for (let i = 0; i < c.length; i++) c[i] = c[i]! & a[i]!;
-      else for (let i = 0; i < c.length; i++) c[i] = c[i]! | a[i]!;
-    }
+    (erode ? andInto : orInto)(c, a, c.length);
     dst.set(this.c.subarray(0, n));
   }
 
   /**
-   * One radius-1 horizontal step in place on 0/255 words (little-endian: byte k is pixel 4j + k).
-   * The word shifted by one pixel takes its missing byte from the neighbouring word; past the row
-   * ends it takes the identity (255 for AND, 0 for OR), which is what clipping the window means.
+   * The four-pixels-per-word path (width a multiple of 4). The loops are small module functions, one
+   * per operation, rather than branches inside one method: V8 compiles a hot loop on entry (OSR) with
+   * the type feedback it has, and a method whose loop was compiled before its other branch ran
+   * deoptimised on that branch at every call (seen as 4 deopts a frame, for good).
    */
-  private horizontalWords(s: Uint32Array, erode: boolean): void {
+  private applyWords(src: Uint8Array, dst: Uint8Array, r: number, shape: StructuringElement, erode: boolean): void {
+    const n = this.n;
+    this.a.set(src.subarray(0, n));
+    const a = this.a32;
+    binariseWords(a);
     const w4 = this.width / 4;
-    const edge = erode ? 0xffffffff : 0;
-    for (let row = 0; row < s.length; row += w4) {
-      let prev = edge;
-      let cur = s[row]!;
-      const last = row + w4 - 1;
-      for (let j = row; j <= last; j++) {
-        const next = j < last ? s[j + 1]! : edge;
-        const left = (cur << 8) | (prev >>> 24);
-        const right = (cur >>> 8) | (next << 24);
-        s[j] = erode ? cur & left & right : cur | left | right;
-        prev = cur;
-        cur = next;
-      }
+    if (shape === 'square') {
+      for (let k = 0; k < r; k++) (erode ? erodeRowsWords : dilateRowsWords)(a, w4);
+      this.vertical(a, this.a, this.c32, this.c, r, erode);
+    } else {
+      this.b32.set(a);
+      for (let k = 0; k < r; k++) (erode ? erodeRowsWords : dilateRowsWords)(a, w4);
+      this.vertical(this.b32, this.b, this.c32, this.c, r, erode);
+      (erode ? andInto : orInto)(this.c32, a, this.c32.length);
     }
+    dst.set(this.c.subarray(0, n));
   }
 
   /** 1-D pass along rows: on when any (dilate) or every (erode) pixel of the clipped window is on. */
@@ -173,21 +153,80 @@ export class Morphology {
 
   /** 1-D pass along columns on a 0/255 plane: AND (erode) or OR (dilate) of the clipped 2r+1 rows. */
   private vertical(src32: Uint32Array, src: Uint8Array, dst32: Uint32Array, dst: Uint8Array, r: number, erode: boolean): void {
-    const h = this.height;
-    const wordRows = this.width % 4 === 0;
-    const w = wordRows ? this.width / 4 : this.width;
-    const s = wordRows ? src32 : src;
-    const d = wordRows ? dst32 : dst;
-    for (let y = 0; y < h; y++) {
-      const lo = y - r < 0 ? 0 : y - r;
-      const hi = y + r > h - 1 ? h - 1 : y + r;
-      const out = y * w;
-      for (let x = 0; x < w; x++) d[out + x] = s[lo * w + x]!;
-      for (let yy = lo + 1; yy <= hi; yy++) {
-        const row = yy * w;
-        if (erode) for (let x = 0; x < w; x++) d[out + x] = d[out + x]! & s[row + x]!;
-        else for (let x = 0; x < w; x++) d[out + x] = d[out + x]! | s[row + x]!;
-      }
+    if (this.width % 4 === 0) verticalPass(src32, dst32, this.width / 4, this.height, r, erode ? andRow : orRow);
+    else verticalPass(src, dst, this.width, this.height, r, erode ? andRow : orRow);
+  }
+}
+
+/** d[out + x] = d[out + x] OP s[row + x] for x in 0..w-1: one row of a vertical pass. */
+type RowOp = (d: Uint8Array | Uint32Array, out: number, s: Uint8Array | Uint32Array, row: number, w: number) => void;
+
+/** Each row of d: the AND or OR (`op`) of the clipped 2r+1 rows of s around it; rows are `w` elements. */
+function verticalPass(s: Uint8Array | Uint32Array, d: Uint8Array | Uint32Array, w: number, h: number, r: number, op: RowOp): void {
+  for (let y = 0; y < h; y++) {
+    const lo = y - r < 0 ? 0 : y - r;
+    const hi = y + r > h - 1 ? h - 1 : y + r;
+    copyRow(d, y * w, s, lo * w, w);
+    for (let yy = lo + 1; yy <= hi; yy++) op(d, y * w, s, yy * w, w);
+  }
+}
+
+function copyRow(d: Uint8Array | Uint32Array, out: number, s: Uint8Array | Uint32Array, row: number, w: number): void {
+  for (let x = 0; x < w; x++) d[out + x] = s[row + x]!;
+}
+
+function andRow(d: Uint8Array | Uint32Array, out: number, s: Uint8Array | Uint32Array, row: number, w: number): void {
+  for (let x = 0; x < w; x++) d[out + x] = d[out + x]! & s[row + x]!;
+}
+
+function orRow(d: Uint8Array | Uint32Array, out: number, s: Uint8Array | Uint32Array, row: number, w: number): void {
+  for (let x = 0; x < w; x++) d[out + x] = d[out + x]! | s[row + x]!;
+}
+
+function andInto(c: Uint32Array, a: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) c[i] = c[i]! & a[i]!;
+}
+
+function orInto(c: Uint32Array, a: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) c[i] = c[i]! | a[i]!;
+}
+
+/** Each 0/non-zero byte of the words made 0/255. */
+function binariseWords(a: Uint32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = binary(a[i]!);
+}
+
+/**
+ * One radius-1 horizontal erosion step in place on 0/255 words, rows of `w4` words (little-endian:
+ * byte k is pixel 4j + k). The word shifted by one pixel takes its missing byte from the
+ * neighbouring word; past the row ends it takes 255, AND's identity, which is what clipping the
+ * window means.
+ */
+function erodeRowsWords(s: Uint32Array, w4: number): void {
+  for (let row = 0; row < s.length; row += w4) {
+    let prev = 0xffffffff;
+    let cur = s[row]!;
+    const last = row + w4 - 1;
+    for (let j = row; j <= last; j++) {
+      const next = j < last ? s[j + 1]! : 0xffffffff;
+      s[j] = cur & ((cur << 8) | (prev >>> 24)) & ((cur >>> 8) | (next << 24));
+      prev = cur;
+      cur = next;
+    }
+  }
+}
+
+/** The dilation step of erodeRowsWords: OR, and 0 (OR's identity) past the row ends. */
+function dilateRowsWords(s: Uint32Array, w4: number): void {
+  for (let row = 0; row < s.length; row += w4) {
+    let prev = 0;
+    let cur = s[row]!;
+    const last = row + w4 - 1;
+    for (let j = row; j <= last; j++) {
+      const next = j < last ? s[j + 1]! : 0;
+      s[j] = cur | ((cur << 8) | (prev >>> 24)) | ((cur >>> 8) | (next << 24));
+      prev = cur;
+      cur = next;
     }
   }
 }

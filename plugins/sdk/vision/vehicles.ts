@@ -138,6 +138,13 @@ interface SizeState {
   gh: number;
 }
 
+/**
+ * The blob detector's settings for vehicles: background on a 2-pixel grid, frames wider than 640 px
+ * averaged down first (a car is still dozens of pixels at 640 wide, and the cost per frame stays
+ * that of 640×360 whatever the camera sends). minArea is set per frame size.
+ */
+export const VEHICLE_BLOBS = { minArea: 16, background: { step: 2 }, analysisWidth: 640 } as const;
+
 /** A vehicle standing this long gets the background held under it. */
 const HOLD_AFTER_MS = 1000;
 
@@ -165,7 +172,7 @@ export class VehicleTracker {
     if (opts.source) {
       this.source = opts.source;
     } else {
-      this.#blobs = new BlobDetector({ minArea: 16, background: { step: 2 } });
+      this.#blobs = new BlobDetector(VEHICLE_BLOBS);
       this.source = this.#blobs;
     }
   }
