@@ -61,7 +61,7 @@ describe('traffic plugins through the server', () => {
     notes.push(`played in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     for (const r of scoreOutcomes(outcomes)) notes.push(JSON.stringify(r));
     for (const o of outcomes) notes.push(`${o.scenario.name}: ${JSON.stringify(o.plugins)} clock ${JSON.stringify(o.clock)}`);
-  }, { timeout: 300_000 });
+  }, { timeout: 600_000 });
 
   it('plays every scene through one server', (t) => {
     for (const n of notes) t.diagnostic(n);
