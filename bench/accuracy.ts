@@ -18,8 +18,7 @@
  * camera-hour.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../config/load.js';
@@ -29,7 +28,7 @@ import { freePort } from './lib.js';
 import { eventRates, scoreEvents, type PlayedEvent } from './scenes/play.js';
 import { allScenarios } from './scenes/index.js';
 import type { Scenario } from './scenes/scenario.js';
-import { encodeScene } from './scenes/traffic.js';
+import { encodeScene, sceneFingerprint } from './scenes/traffic.js';
 
 /** What one scenario produced through the server. */
 export interface ScenarioOutcome {
@@ -84,14 +83,11 @@ export async function playThroughServer(scenarios: Scenario[], opts: { parallel?
     const files = new Map<string, string>();
     for (const s of scenarios) {
       // A cached clip is named by a fingerprint of its scene, so a changed scene renders anew.
-      const fingerprint = createHash('sha256').update(JSON.stringify(s.scene)).digest('hex').slice(0, 16);
-      const file = join(opts.cacheDir ?? dir, `${s.name}-${fingerprint}.h264`);
+      const file = join(opts.cacheDir ?? dir, `${s.name}-${sceneFingerprint(s.scene)}.h264`);
       files.set(s.name, file);
       if (opts.cacheDir && existsSync(file)) continue;
       log(`rendering ${s.name} (${s.scene.durationS} s)`);
-      await encodeScene(s.scene, `${file}.part`);
-      renameSync(`${file}.part`, file);
-      renameSync(`${file}.part.truth.json`, `${file}.truth.json`);
+      await encodeScene(s.scene, file);
     }
     const queue = [...scenarios];
     const outcomes = new Map<string, ScenarioOutcome>();

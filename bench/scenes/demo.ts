@@ -11,8 +11,7 @@
  * car driving the wrong way up the oncoming lane on green. Cross and oncoming traffic that would
  * drive through the added cars is left out. Three signal cycles, so the loop keeps the signal's rhythm.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COLOURS } from './canvas.js';
 import { gateScenario } from './counting.js';
@@ -21,7 +20,7 @@ import { stopsOf, vehicleBox } from './parking-sim.js';
 import { CONGESTION, congestionTruth, footOf, KERB, kerbTrip, PLUGIN_FPS as PARKING_FPS } from './parking.js';
 import { RED_LIGHT_SCENES, redLightPlugins, redLightScene, stopLineTruth } from './red-light.js';
 import { groundConfig, groundRect, imagePoint, lanePolygon, type ExpectedEvent, type Scenario } from './scenario.js';
-import { encodeScene, timeAtZ, Trip, VEHICLE_SIZES, vehiclePosition, type TrafficScene, type VehiclePlan } from './traffic.js';
+import { encodeScene, sceneFingerprint, timeAtZ, Trip, VEHICLE_SIZES, vehiclePosition, type TrafficScene, type VehiclePlan } from './traffic.js';
 
 /** The kerb strip's centre, X metres: where parking.ts's kerb lane lies, so its kerb trips fit. */
 export const KERB_X = 5.25;
@@ -187,12 +186,10 @@ export async function ensureDemoClips(dir: string, log: (s: string) => void = ()
   for (const [id, s] of Object.entries(demoScenarios())) {
     const file = join(dir, `${id}.h264`);
     out[id] = file;
-    const fingerprint = createHash('sha256').update(JSON.stringify(s.scene)).digest('hex');
+    const fingerprint = sceneFingerprint(s.scene);
     if (existsSync(file) && existsSync(`${file}.scene`) && readFileSync(`${file}.scene`, 'utf8') === fingerprint) continue;
     log(`demo: rendering ${id} (${s.scene.durationS} s of ${s.scene.camera.width}x${s.scene.camera.height}) into ${file}`);
-    await encodeScene(s.scene, `${file}.part`);
-    renameSync(`${file}.part`, file);
-    renameSync(`${file}.part.truth.json`, `${file}.truth.json`);
+    await encodeScene(s.scene, file);
     writeFileSync(`${file}.scene`, fingerprint);
   }
   return out;

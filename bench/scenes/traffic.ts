@@ -9,7 +9,8 @@
  * signal's phase at any time. The plugins and their benchmarks are scored against it.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import { ffmpegPath } from '../../core/ffmpeg.js';
 import { project, type PinholeCamera, type Vec3 } from './camera.js';
 import { prng } from '../../core/testing/prng.js';
@@ -358,14 +359,16 @@ export function referencePoints(scene: TrafficScene): { image: [number, number][
 
 /**
  * Renders the whole scene and encodes it to H.264 (Annex B, no B-frames, keyframe every 2 s) at
- * `file`, with the ground truth as JSON at `file + '.truth.json'`.
+ * `file`, with the ground truth as JSON at `file + '.truth.json'`. Both are written under `.part`
+ * names and renamed when whole, so an interrupted render leaves no clip that looks finished.
  */
 export async function encodeScene(scene: TrafficScene, file: string): Promise<{ frames: FrameTruth[]; crossings: CrossingTruth[] }> {
+  const part = `${file}.part`;
   const { width, height } = scene.camera;
   const ff = spawn(ffmpegPath(), [
     '-hide_banner', '-loglevel', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`,
     '-r', String(scene.fps), '-i', 'pipe:0', '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency',
-    '-pix_fmt', 'yuv420p', '-bf', '0', '-g', String(2 * scene.fps), '-b:v', '2M', '-f', 'h264', file,
+    '-pix_fmt', 'yuv420p', '-bf', '0', '-g', String(2 * scene.fps), '-b:v', '2M', '-f', 'h264', part,
   ], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   ff.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -384,8 +387,15 @@ export async function encodeScene(scene: TrafficScene, file: string): Promise<{ 
   ff.stdin.end();
   await done;
   const truth = { scene: scene.name, fps: scene.fps, frames, crossings: crossings(scene), reference: referencePoints(scene) };
-  writeFileSync(`${file}.truth.json`, JSON.stringify(truth));
+  writeFileSync(`${part}.truth.json`, JSON.stringify(truth));
+  renameSync(part, file);
+  renameSync(`${part}.truth.json`, `${file}.truth.json`);
   return truth;
+}
+
+/** A short hash of everything that decides a scene's frames: clips rendered from it are named or checked by it. */
+export function sceneFingerprint(scene: TrafficScene): string {
+  return createHash('sha256').update(JSON.stringify(scene)).digest('hex').slice(0, 16);
 }
 
 /** A gate camera: two lanes in, two out, mixed traffic, a counting line; known counts per class and direction. */
