@@ -25,15 +25,8 @@ const BAR_DECEL = 3.0;
 /** Waypoints are kept every KEEP-th step while moving (0.5 s; linear interpolation errs < 5 cm). */
 const KEEP = 5;
 
-/** A vehicle entering its lane at `enterS` (at the lane's start), wanting to drive at `speedKmh`. */
-export interface Arrival {
-  id: number;
-  cls: VehicleClass;
-  lane: number;
-  enterS: number;
-  speedKmh: number;
-  colour: Yuv;
-}
+/** A vehicle entering its lane at `enterS` (at the lane's start), wanting to drive at `speedKmh`: a plan whose path the simulation writes. */
+export type Arrival = Omit<VehiclePlan, 'path'>;
 
 /** A stop bar across `lanes` at Z = z (a stop line, or the head of a jam), closed while `closed(t)`. */
 export interface StopBar {
