@@ -66,11 +66,12 @@ export function downscalePlane(src: Uint8Array, width: number, height: number, s
  * and 2. An odd last column is done by bytes.
  */
 function halveWords(src: Uint8Array, stride: number, fullW: number, fullH: number, dw: number, dst: Uint8Array): void {
-  const words = new Uint32Array(src.buffer, src.byteOffset, Math.floor(src.length / 4));
+  const words = wordsOf(src.buffer);
+  const base = src.byteOffset >> 2;
   const stride4 = stride >> 2;
   const pairs = fullW >> 1;
   for (let y = 0; y < fullH; y++) {
-    let a = 2 * y * stride4;
+    let a = base + 2 * y * stride4;
     let b = a + stride4;
     let o = y * dw;
     for (let k = 0; k < pairs; k++, a++, b++, o += 2) {
@@ -85,6 +86,18 @@ function halveWords(src: Uint8Array, stride: number, fullW: number, fullH: numbe
       dst[o] = (src[i]! + src[i + 1]! + src[i + stride]! + src[i + stride + 1]! + 2) >> 2;
     }
   }
+}
+
+/** 32-bit views of the buffers frames arrive in (a camera's ring, a canvas), made once per buffer. */
+const wordViews = new WeakMap<ArrayBufferLike, Uint32Array>();
+
+function wordsOf(buffer: ArrayBufferLike): Uint32Array {
+  let words = wordViews.get(buffer);
+  if (!words) {
+    words = new Uint32Array(buffer, 0, buffer.byteLength >> 2);
+    wordViews.set(buffer, words);
+  }
+  return words;
 }
 
 /** Rounded mean of the part of block (x, y) inside the frame. */
