@@ -28,6 +28,7 @@ import { percentile } from './lib.js';
 import { loadPlugin, playInProcess } from './scenes/play.js';
 import { allScenarios } from './scenes/index.js';
 import type { Scenario } from './scenes/scenario.js';
+import { resizeScene } from './scenes/traffic.js';
 
 /** One plugin at one size. */
 export interface PluginTiming {
@@ -49,10 +50,9 @@ export interface PluginTiming {
 
 const SIZES = [[640, 360], [1280, 720]] as const;
 
-/** The scenario rendered at another size: the same camera with its focal length scaled. */
+/** The scenario rendered at another size: the same camera with its focal length and signal scaled. */
 export function resized(s: Scenario, width: number, height: number): Scenario {
-  const cam = s.scene.camera;
-  return { ...s, scene: { ...s.scene, camera: { ...cam, width, height, focalPx: (cam.focalPx * width) / cam.width } } };
+  return { ...s, scene: resizeScene(s.scene, width, height) };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

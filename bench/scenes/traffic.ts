@@ -393,6 +393,17 @@ export async function encodeScene(scene: TrafficScene, file: string): Promise<{ 
   return truth;
 }
 
+/**
+ * The same scene seen at another frame size: the focal length and the signal (drawn in pixels) scale
+ * with the width, so everything keeps its place relative to the frame and normalised zones still fit.
+ */
+export function resizeScene(scene: TrafficScene, width: number, height: number): TrafficScene {
+  const k = width / scene.camera.width;
+  const camera = { ...scene.camera, width, height, focalPx: scene.camera.focalPx * k };
+  const signal = scene.signal && { ...scene.signal, at: [scene.signal.at[0] * k, scene.signal.at[1] * (height / scene.camera.height)] as [number, number], radius: scene.signal.radius * k };
+  return { ...scene, camera, ...(signal ? { signal } : {}) };
+}
+
 /** A short hash of everything that decides a scene's frames: clips rendered from it are named or checked by it. */
 export function sceneFingerprint(scene: TrafficScene): string {
   return createHash('sha256').update(JSON.stringify(scene)).digest('hex').slice(0, 16);

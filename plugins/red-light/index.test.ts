@@ -4,7 +4,7 @@ import { ConfigError } from '../../core/errors.js';
 import { I420Canvas } from '../../bench/scenes/canvas.js';
 import { playInProcess, scoreEvents } from '../../bench/scenes/play.js';
 import { RED_LIGHT_SCENES, redLightScene, redLightScenario } from '../../bench/scenes/red-light.js';
-import { renderFrame } from '../../bench/scenes/traffic.js';
+import { renderFrame, resizeScene } from '../../bench/scenes/traffic.js';
 import { prng } from '../../core/testing/prng.js';
 import type { Frame, PluginEventInput } from '../sdk/index.js';
 import plugin from './index.js';
@@ -58,6 +58,16 @@ describe('red-light plugin', () => {
       assert.equal(e.attributes!.trackId, e.trackId);
       assert.ok(['motorbike', 'car', 'truck', 'bus'].includes(e.attributes!.cls as string));
     }
+  });
+
+  it('finds the same runners at 1280x720: lamps, lines and zones scale with the frame', async () => {
+    // The first 30 s hold two runners (1.2 s and 9 s into the first red) and one inside the grace time.
+    const hd = { ...runners, scene: resizeScene({ ...runners.scene, durationS: 30 }, 1280, 720) };
+    hd.events = runners.events.filter((e) => e.timeS < 29);
+    assert.equal(hd.events.length, 2);
+    const played = await playInProcess(hd);
+    const score = scoreEvents(hd.events, played.events, hd.scoredTypes);
+    assert.ok(score.precision === 1 && score.recall === 1, JSON.stringify({ ...score, got: played.events.map((e) => e.timeS), want: hd.events }));
   });
 
   it('stays quiet through dense obeying traffic, queues, cross traffic and vehicles stopping past the line', async () => {
