@@ -102,11 +102,11 @@ export class DecodeProcess {
     return this.#stopped;
   }
 
-  /** Writes one unit and remembers its timestamps; never blocks (the owner watches `backlog`). */
-  feed(unit: VideoUnit): void {
+  /** Writes one unit and remembers its pts and capture time (epoch ms); never blocks (the owner watches `backlog`). */
+  feed(unit: VideoUnit, capturedAt: number): void {
     if (this.#stopped) return;
     if (unit.keyframe) this.needKeyframe = false;
-    this.#queue.push(unit.pts, performance.timeOrigin + unit.receivedAt);
+    this.#queue.push(unit.pts, capturedAt);
     this.#child.stdin.write(unitToAnnexB(unit));
   }
 

@@ -86,7 +86,7 @@ before(() => {
   h264_640 = counterUnits({ width: 640, height: 360, frames: 50, gop: 25, first: 101 });
 });
 
-describe('Decoder', { timeout: 60_000 }, () => {
+describe('Decoder', { timeout: 180_000 }, () => {
   it('decodes every unit into the ring with its counter, pts and capture time, in order', async () => {
     const { stream, decoder, seen, rings } = setup('H264');
     const t0 = Date.now();
@@ -120,6 +120,21 @@ describe('Decoder', { timeout: 60_000 }, () => {
     await waitUntil(() => seen.length >= 10, 15_000, '10 frames');
     assert.equal(decoder.stats.late, 10);
     for (const f of seen) assert.ok(f.ageMs >= 3000, `capturedAt kept: ${f.ageMs} ms old`);
+  });
+
+  it('stamps frames with their pts on the camera clock, not with their jittery arrival', async () => {
+    const { stream, seen } = setup('H264', { format: 'gray' });
+    // Arrivals in order but bunched: up to 250 ms late, as from a starved publisher or network.
+    let arrived = performance.now() - 2000;
+    h264_320.slice(0, 40).forEach((u, k) => {
+      arrived = Math.max(arrived, performance.now() - 2000 + (k * FRAME_TICKS) / 90 + (k % 7) * 40);
+      stream.push({ ...u, receivedAt: arrived });
+    });
+    await waitUntil(() => seen.length >= 40, 15_000, '40 frames');
+    for (let k = 1; k < seen.length; k++) {
+      const want = (seen[k]!.pts - seen[k - 1]!.pts) / 90;
+      assert.ok(Math.abs(seen[k]!.capturedAt - seen[k - 1]!.capturedAt - want) < 1, `frame ${k}: ${seen[k]!.capturedAt - seen[k - 1]!.capturedAt} ms after the one before, pts say ${want}`);
+    }
   });
 
   it('keyframe-only mode decodes exactly the keyframes, each as soon as it arrives', async () => {

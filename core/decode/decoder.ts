@@ -11,7 +11,8 @@
  *   decoded frames by pts, counted as rateSkipped. keyframesOnly is where CPU is saved: only
  *   keyframes are fed, and ffmpeg runs with `-skip_frame nokey`.
  * - Timestamps: each output frame takes the smallest pending pts of the units fed (display
- *   order), and capturedAt = performance.timeOrigin + unit.receivedAt (epoch ms).
+ *   order), and capturedAt is that pts on the camera's clock mapped to epoch ms by CaptureClock
+ *   (arrival jitter removed: plugins measure speeds and dwell times from it).
  * - A keyframe whose SPS gives another size (or codec), or a source reconnect, replaces the
  *   process; a new ring is created (and emitted) when the output layout changes.
  * - ffmpeg exiting on its own is restarted with capped backoff; the cached GOP up to the last
@@ -29,6 +30,7 @@ import { RateWindow } from '../stream/rate-window.js';
 import type { Reader, ReaderSink } from '../stream/reader.js';
 import type { Stream } from '../stream/stream.js';
 import { findSps, sameBytes, videoInfoFromSps } from '../stream/video-info.js';
+import { CaptureClock } from './capture-clock.js';
 import { DecodeProcess } from './decode-process.js';
 import { FrameRing, type FrameRef, type FrameRingLayout, type PixelFormat } from './frame-ring.js';
 
@@ -88,6 +90,8 @@ export class Decoder extends Emitter<{ ring: [FrameRing]; frame: [FrameRef]; clo
   readonly #reader: Reader;
   readonly #backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
   readonly #fpsOut = new RateWindow(2000);
+  /** The camera's pts mapped to epoch ms without arrival jitter; survives ffmpeg restarts, reset on reconnect. */
+  readonly #clock = new CaptureClock();
   readonly #offStreamClose: () => void;
   #ring?: FrameRing;
   #proc?: DecodeProcess;
@@ -205,12 +209,18 @@ export class Decoder extends Emitter<{ ring: [FrameRing]; frame: [FrameRef]; clo
       this.#dropped++;
       return;
     }
-    proc.feed(unit);
+    proc.feed(unit, this.#captured(unit));
+  }
+
+  /** The unit's capture time in epoch ms, from its pts and its arrival. */
+  #captured(unit: VideoUnit): number {
+    return this.#clock.map(unit.pts, performance.timeOrigin + unit.receivedAt);
   }
 
   /** @internal the source reconnected: a new session may bring another size and another pts origin. */
   onTracks(_tracks: readonly Track[]): void {
     this.#stopProcess();
+    this.#clock.reset();
     this.#source = undefined;
     this.#lastUnit = undefined;
     this.#lastOutPts = undefined;
@@ -299,7 +309,7 @@ export class Decoder extends Emitter<{ ring: [FrameRing]; frame: [FrameRef]; clo
     const end = this.#lastUnit ? gop.indexOf(this.#lastUnit) : -1;
     for (let i = 0; i <= end; i++) {
       const u = gop[i]!;
-      if (u.kind === 'video' && (u.keyframe || !this.#opts.keyframesOnly)) proc.feed(u);
+      if (u.kind === 'video' && (u.keyframe || !this.#opts.keyframesOnly)) proc.feed(u, this.#captured(u));
     }
   }
 
