@@ -16,7 +16,7 @@ import { waitFor } from './testing/wait.js';
 
 interface EventJson { id: string; camera: string; plugin: string; type: string; hasSnapshot: boolean; attributes?: { luma: number } }
 
-describe('detection pipeline in the server', { timeout: 120_000 }, () => {
+describe('detection pipeline in the server', { timeout: 360_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamsight-pipeline-'));
   let server: Server;
   let base = '';

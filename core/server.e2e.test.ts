@@ -55,7 +55,7 @@ class Viewer {
   }
 }
 
-describe('server with a real RTSP camera', { timeout: 120_000 }, () => {
+describe('server with a real RTSP camera', { timeout: 360_000 }, () => {
   const camera = new GstCamera({ user: 'admin', password: PASSWORD, width: WIDTH, height: HEIGHT, fps: 15 });
   let server: Server;
   let base = '';
@@ -130,7 +130,7 @@ describe('server with a real RTSP camera', { timeout: 120_000 }, () => {
     const { stdout } = await promisify(execFile)('ffprobe', [
       '-v', 'error', '-rtsp_transport', 'tcp', '-show_streams', '-of', 'json',
       `rtsp://127.0.0.1:${server.addresses.rtspPort}/gate1`,
-    ], { timeout: 20_000 });
+    ], { timeout: 60_000 });
     const video = (JSON.parse(stdout) as { streams: Array<{ codec_name: string; width: number; height: number }> }).streams[0]!;
     assert.equal(video.codec_name, 'h264');
     assert.equal(video.width, WIDTH);

@@ -150,7 +150,7 @@ async function listedIds(base: string): Promise<Set<string>> {
   throw new Error('more than 100 pages of events');
 }
 
-test('no event acknowledged on /ws is lost when the server is SIGKILLed mid-stream', { timeout: 55_000 }, async (t) => {
+test('no event acknowledged on /ws is lost when the server is SIGKILLed mid-stream', { timeout: 165_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'streamsight-sigkill-'));
   const configPath = join(dir, 'streamsight.yaml');
   writeFileSync(configPath, CONFIG(join(dir, 'events')));

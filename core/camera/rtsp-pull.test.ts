@@ -10,7 +10,7 @@ import { FakeCamera, handshakeScript } from '../rtsp/testdata/fake-camera.js';
 import { RtspPullSource, type PullState, type RtspPullOptions } from './rtsp-pull.js';
 import { failOnUnhandledRejection, waitUntil } from '../testing/wait.js';
 
-const T = 20_000;
+const T = 60_000;
 /** sprop-parameter-sets of GStreamer's x264enc at 320x240 (baseline). */
 const SPROP_320x240 = 'Z0LAFdoFB+wFqDAwNSgAAAMACAAAAwD0eLF1,aM48gA==';
 
@@ -36,7 +36,7 @@ function pullOpts(url: string, o: Partial<RtspPullOptions> = {}): RtspPullOption
   return { url, transport: 'tcp', timeoutMs: 2000, backoff: { initialMs: 100, maxMs: 400 }, ...o };
 }
 
-describe('RtspPullSource with a GStreamer camera', { timeout: 90_000 }, () => {
+describe('RtspPullSource with a GStreamer camera', { timeout: 270_000 }, () => {
   const cam = new GstCamera({ width: 320, height: 240, fps: 15, audio: 'pcmu' });
   before(() => cam.start());
   after(() => cam.stop());
@@ -92,7 +92,7 @@ describe('RtspPullSource with a GStreamer camera', { timeout: 90_000 }, () => {
   });
 });
 
-describe('RtspPullSource against broken cameras', { timeout: 60_000 }, () => {
+describe('RtspPullSource against broken cameras', { timeout: 180_000 }, () => {
   it('a camera that stops sending after PLAY stalls, the source reconnects', { timeout: T }, async () => {
     const cam = new FakeCamera(handshakeScript({}));
     await cam.listen();

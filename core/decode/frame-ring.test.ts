@@ -212,7 +212,7 @@ describe('FrameRing across threads', () => {
     return { attempts, written: seq };
   }
 
-  it('4 readers pinning against a flat-out writer never see a torn frame, and drops are exact', { timeout: 60_000 }, async () => {
+  it('4 readers pinning against a flat-out writer never see a torn frame, and drops are exact', { timeout: 180_000 }, async () => {
     // 4 slots and 4 readers: readers can pin all three non-latest slots, so the writer sometimes drops.
     const ring = FrameRing.create({ slots: 4, width: 320, height: 240, format: 'i420' });
     const stop = new SharedArrayBuffer(4);
@@ -235,7 +235,7 @@ describe('FrameRing across threads', () => {
     );
   });
 
-  it('the probe does catch torn frames when readers skip the pin (control)', { timeout: 60_000 }, async () => {
+  it('the probe does catch torn frames when readers skip the pin (control)', { timeout: 180_000 }, async () => {
     const ring = FrameRing.create({ slots: 2, width: 320, height: 240, format: 'i420' });
     const stop = new SharedArrayBuffer(4);
     const reports = await startReaders(ring, stop, 2, true);

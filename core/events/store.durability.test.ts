@@ -14,7 +14,7 @@ import { EventStore } from './store.js';
 
 const WRITER = fileURLToPath(new URL('./testdata/writer.ts', import.meta.url));
 
-test('every id acknowledged before SIGKILL is present after reopening', { timeout: 60_000 }, async () => {
+test('every id acknowledged before SIGKILL is present after reopening', { timeout: 180_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamsight-events-durable-'));
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir], {

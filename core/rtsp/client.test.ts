@@ -15,7 +15,7 @@ import { failOnUnhandledRejection, waitUntil } from '../testing/wait.js';
 
 /** sprop-parameter-sets of GStreamer's x264enc at 320x240 (baseline), for the fake camera. */
 const SPROP_320x240 = 'Z0LAFdoFB+wFqDAwNSgAAAMACAAAAwD0eLF1,aM48gA==';
-const T = 20_000;
+const T = 60_000;
 
 failOnUnhandledRejection();
 
@@ -59,7 +59,7 @@ async function playAll(client: RtspClient, url: string, o: RtspClientOptions): P
   return tracks;
 }
 
-describe('RtspClient against a GStreamer RTSP camera', { timeout: 60_000 }, () => {
+describe('RtspClient against a GStreamer RTSP camera', { timeout: 180_000 }, () => {
   const cam = new GstCamera({ width: 320, height: 240, fps: 15, audio: 'pcma' });
   before(() => cam.start());
   after(() => cam.stop());
@@ -131,7 +131,7 @@ describe('RtspClient against a GStreamer RTSP camera', { timeout: 60_000 }, () =
   });
 });
 
-describe('RtspClient Digest auth against GStreamer', { timeout: 60_000 }, () => {
+describe('RtspClient Digest auth against GStreamer', { timeout: 180_000 }, () => {
   const cam = new GstCamera({ user: 'admin', password: 's3cret', transport: 'tcp' });
   before(() => cam.start());
   after(() => cam.stop());
@@ -180,7 +180,7 @@ describe('RtspClient Digest auth against GStreamer', { timeout: 60_000 }, () => 
   });
 });
 
-describe('RtspClient against broken cameras', { timeout: 60_000 }, () => {
+describe('RtspClient against broken cameras', { timeout: 180_000 }, () => {
   async function withFake(script: ConstructorParameters<typeof FakeCamera>[0], fn: (cam: FakeCamera) => Promise<void>) {
     const cam = new FakeCamera(script);
     await cam.listen();

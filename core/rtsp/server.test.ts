@@ -26,7 +26,7 @@ describe('RtspServer with ffmpeg', () => {
   });
 
   for (const transport of ['tcp', 'udp'] as const) {
-    it(`accepts an ffmpeg push over ${transport}: H.264 units with keyframes reach the Stream`, { timeout: 30_000 }, async () => {
+    it(`accepts an ffmpeg push over ${transport}: H.264 units with keyframes reach the Stream`, { timeout: 90_000 }, async () => {
       const path = `push-${transport}`;
       const pub = ffmpegPublish(url(path), transport);
       await waitUntil(() => resolver.streams.get(path)?.state === 'online', 10_000, 'publisher online');
@@ -55,7 +55,7 @@ describe('RtspServer with ffmpeg', () => {
     });
   }
 
-  it('carries H.265 video and AAC audio from a UDP push to a TCP reader', { timeout: 30_000 }, async () => {
+  it('carries H.265 video and AAC audio from a UDP push to a TCP reader', { timeout: 90_000 }, async () => {
     spawnTool(
       'ffmpeg',
       ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25',
@@ -88,7 +88,7 @@ describe('RtspServer with ffmpeg', () => {
     });
 
     for (const transport of ['tcp', 'udp'] as const) {
-      it(`ffprobe over ${transport} sees h264 640x360`, { timeout: 30_000 }, async () => {
+      it(`ffprobe over ${transport} sees h264 640x360`, { timeout: 90_000 }, async () => {
         const probe = spawnTool(
           'ffprobe',
           ['-rtsp_transport', transport, '-v', 'error', '-show_streams', '-of', 'json', url('live')],
@@ -104,7 +104,7 @@ describe('RtspServer with ffmpeg', () => {
       });
     }
 
-    it('serves five simultaneous readers (TCP and UDP) from one publisher', { timeout: 40_000 }, async () => {
+    it('serves five simultaneous readers (TCP and UDP) from one publisher', { timeout: 120_000 }, async () => {
       const stream = resolver.streams.get('live')!;
       let maxReaders = 0;
       const off = stream.on('readers', (n) => (maxReaders = Math.max(maxReaders, n)));

@@ -29,7 +29,7 @@ interface PlayerStats {
   height: number;
 }
 
-describe('streamsight-player in Chromium', { timeout: 90_000 }, () => {
+describe('streamsight-player in Chromium', { timeout: 270_000 }, () => {
   let server: Server;
   let browser: Browser;
   let page: Page;

@@ -58,7 +58,7 @@ async function playInPage(): Promise<InboundVideo> {
   return result;
 }
 
-describe('WHEP in Chromium', { timeout: 60_000 }, () => {
+describe('WHEP in Chromium', { timeout: 180_000 }, () => {
   let stream: Stream;
   let service: WhepService;
   let feeder: ReturnType<typeof feedLoop> | undefined;
