@@ -51,7 +51,7 @@ async function run(t: TestContext, config: Record<string, unknown>, snapshotEnco
 /** Luma of a decoded gray JPEG at (x, y) (jpeg-js gives RGBA; gray has R = G = B). */
 const lumaAt = (img: { width: number; data: Uint8Array }, x: number, y: number) => img.data[(y * img.width + x) * 4]!;
 
-describe('evidence images through the plugin host', { timeout: 60_000 }, () => {
+describe('evidence images through the plugin host', { timeout: 180_000 }, () => {
   it('stores each image as a JPEG of the frame size with the overlays drawn in', async (t) => {
     const { store, events } = await run(t, {});
     // Stored in emit order, after the evidence is encoded.

@@ -71,7 +71,7 @@ after(async () => {
   await Promise.all(hosts.map((h) => h.close()));
 });
 
-describe('PluginHost', { timeout: 120_000 }, () => {
+describe('PluginHost', { timeout: 360_000 }, () => {
   it('a slow plugin does not delay a fast one on the same camera; the slow one skips', async (t) => {
     const host = newHost(t);
     const writer = newWriter(t);
