@@ -24,6 +24,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ffmpegPath } from './ffmpeg.js';
 import { TestWebSocket } from './http/testdata/ws-client.js';
+import { PATIENCE } from './testing/wait.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin/streamsight.js');
@@ -163,7 +164,7 @@ test('no event acknowledged on /ws is lost when the server is SIGKILLed mid-stre
     ws = await TestWebSocket.open(first.httpPort);
     publisher = startPublisher(first.rtspPort);
     const acked: EventJson[] = [];
-    const deadline = Date.now() + 25_000;
+    const deadline = Date.now() + 25_000 * PATIENCE;
     for (let killed = false; !killed;) {
       let message: { type: string; event?: EventJson };
       try {
