@@ -13,7 +13,11 @@ export interface Frame {
   cameraId: string;
   /** Presentation timestamp of the source access unit (90 kHz clock for RTP sources). */
   pts: number;
-  /** Epoch ms (Date.now() domain) when the frame's access unit reached the server. */
+  /**
+   * Epoch ms (Date.now() domain) the frame was captured: its pts on the camera's clock, anchored to
+   * the least-delayed arrival at the server (core/decode/capture-clock.ts). Frames are exactly as
+   * far apart as the camera took them, whatever the network's jitter: measure speeds and dwell times on it.
+   */
   capturedAt: number;
   /** The ring's sequence number of this frame. */
   seq: number;
@@ -54,7 +58,7 @@ export interface FrameCopy {
   width: number;
   height: number;
   format: PixelFormat;
-  /** Epoch ms the source frame reached the server (Frame.capturedAt). */
+  /** Epoch ms the source frame was captured (Frame.capturedAt). */
   capturedAt: number;
   /** Presentation timestamp of the source frame (Frame.pts). */
   pts: number;
