@@ -5,12 +5,13 @@
  *   scene → H.264 file → ffmpeg -re → RTSP push → stream hub → decoder → frame ring → plugin workers
  *         → event store / count store → GET /api/events, GET /api/counts → scored here
  *
- * Scene time of an event: the pts of the frame it was raised on, from its first frame's. Its
- * startedAt is that frame's capture time, which the server takes from its access unit's arrival;
- * a reader on the camera's stream maps each arrival back to its pts, so a publisher that falls
- * behind under load and catches up in a burst does not shift the events (the largest such lag is
- * reported: the plugins still measure speeds and dwell times on arrival times). Events match the
- * truth one-to-one by type within ±1 s, or the expected event's own tolerance (scoreEvents).
+ * Scene time of an event: the pts of the frame it was raised on, from the first unit's. Its
+ * startedAt is that frame's capturedAt, and the camera's decoded frames (FrameRefs: pts and
+ * capturedAt) map it back to its pts. A reader on the camera's stream reports how far arrivals
+ * strayed from the scene clock (a publisher that falls behind under load and catches up in a
+ * burst); the server stamps frames on the pts clock, so that does not move speeds or dwell times.
+ * Events match the truth one-to-one by type within ±1 s, or the expected event's own tolerance
+ * (scoreEvents).
  *
  * Per plugin it prints event precision, recall and F1 over its violation scenarios, false alarms per
  * camera-hour over its violation-free scenarios, and for counting the count error per class.
@@ -46,7 +47,7 @@ interface ArrivalClock {
   first: { at: number; pts: number } | undefined;
   lateMs: number;
   earlyMs: number;
-  /** Scene seconds by capture time (epoch ms, as the server computes it from the arrival). */
+  /** Scene seconds by a decoded frame's capturedAt (epoch ms, FrameRef.capturedAt). */
   sceneS: Map<number, number>;
 }
 
@@ -128,18 +129,18 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
       name: 'accuracy-clock',
       write: (unit) => {
         if (unit.kind !== 'video') return;
-        // The very expression the decoder stamps frames with (core/decode), so startedAt matches exactly.
-        const capturedAt = performance.timeOrigin + unit.receivedAt;
         clock.first ??= { at: unit.receivedAt, pts: unit.pts };
-        clock.sceneS.set(capturedAt, (unit.pts - clock.first.pts) / 90_000);
-        // Arrival against the scene clock: the plugins see capture times, so a publisher that
-        // falls behind and catches up in a burst shifts and squeezes the scene's time.
+        // Arrival against the scene clock: how far a publisher that falls behind and catches up strays.
         const skew = unit.receivedAt - clock.first.at - (unit.pts - clock.first.pts) / 90;
         clock.lateMs = Math.max(clock.lateMs, skew);
         clock.earlyMs = Math.min(clock.earlyMs, skew);
       },
     }, { gop: false });
     await pluginsRunning(base, 120_000);
+    // Frames exist once plugins run; an event's startedAt is the capturedAt of the frame it was raised on.
+    server.cameras.get(s.name)!.frames!.on('frame', (ref) => {
+      if (clock.first) clock.sceneS.set(ref.capturedAt, (ref.pts - clock.first.pts) / 90_000);
+    });
     log(`playing ${s.name} into the server (${s.scene.durationS} s)`);
     await publish(file, s.scene.fps, `rtsp://127.0.0.1:${rtspPort}/${s.name}`);
     // Let the last frames through the decoder and the plugins, and the events reach the store.
@@ -160,7 +161,7 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
       }
       next = page.next;
     } while (next);
-    if (unmapped > 0) log(`${s.name}: ${unmapped} events on capture times no access unit had; timed by arrival instead`);
+    if (unmapped > 0) log(`${s.name}: ${unmapped} events on capture times no decoded frame had; timed from the first arrival instead`);
     const rows = (await (await fetch(`${base}/api/counts?camera=${s.name}&bucket=day&from=${Math.floor(t0) - 86_400_000}`)).json()) as { counts: { line: string; cls: string; direction: string; count: number }[] };
     const tally = new Map<string, { line: string; cls: string; direction: string; n: number }>();
     for (const r of rows.counts) {
