@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { countingPlugins } from './counting.js';
 import { gateScene } from './traffic.js';
 import { playInProcess, scoreEvents, type PlayedEvent } from './play.js';
 
@@ -9,6 +10,22 @@ describe('playing scenarios in process', () => {
     const r = await playInProcess({ name: 'p', plugin: 'brightness', scene, plugins: { brightness: { fps: 5 }, motion: { fps: 10 } }, scoredTypes: [], events: [] });
     assert.equal(r.msPerFrame.brightness!.length, 10, '5 fps over 2 s');
     assert.equal(r.msPerFrame.motion!.length, 20, '10 fps over 2 s');
+  });
+
+  it('plays the same frames prerendered, and a warm-up neither records nor changes what the timed run sees', async () => {
+    const scene = gateScene({ seed: 5, durationS: 12, width: 320, height: 180 });
+    const scenario = { name: 'p', plugin: 'counting', scene, plugins: countingPlugins(scene), scoredTypes: [], events: [] };
+    const plain = await playInProcess(scenario);
+    const prerendered = await playInProcess(scenario, { prerender: true });
+    const warmed = await playInProcess(scenario, { prerender: true, warmupS: 6 });
+    assert.ok(plain.counts.length >= 3, `${plain.counts.length} crossings counted in 12 s`);
+    assert.deepEqual(prerendered.counts, plain.counts);
+    assert.deepEqual(warmed.counts, plain.counts, 'the warm-up\'s counts are dropped, and the timed run starts fresh');
+    for (const r of [plain, prerendered, warmed]) {
+      assert.equal(r.msPerFrame.counting!.length, 12 * 10, 'only the timed run is timed: 10 fps over 12 s');
+      assert.equal(r.cpuMsPerFrame.counting!.length, r.msPerFrame.counting!.length);
+      assert.ok(r.cpuMsPerFrame.counting!.every((ms) => ms >= 0));
+    }
   });
 
   it('scores events one-to-one by type within the tolerance', () => {
