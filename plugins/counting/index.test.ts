@@ -59,6 +59,36 @@ describe('counting plugin', () => {
     await plugin.close?.();
   });
 
+  it('counts a vehicle that crossed the line out of sight, once, when it comes back as a new track', async () => {
+    // A car drives down the image (towards the camera) at 3 m/s and is hidden for 1.4 s, longer
+    // than the tracker keeps a lost track, while it crosses the line: overtaken by a truck in the
+    // next lane. 1 px = 0.1 m on the ground (a top-down plane is enough for positions and speeds).
+    const [W, H] = [320, 180];
+    const lineY = 100;
+    const ground = [[[0, 0], [-16, 18]], [[1, 0], [16, 18]], [[1, 1], [16, 0]], [[0, 1], [-16, 0]]].map(([image, g]) => ({ image, ground: g }));
+    const config = counting.configSchema.parse({ band: 3 / H, classifyForMs: 500, ground });
+    const got: { cls: string; direction: string; at?: number }[] = [];
+    const plugin = await counting.create({
+      cameraId: 'gate', config, emit: () => {}, log: () => {},
+      geometry: { zones: {}, lines: { gate: { from: [0, lineY / H], to: [1, lineY / H] } } },
+      count: (c) => got.push(c),
+    });
+    const y = new Uint8Array(W * H);
+    const uv = new Uint8Array((W / 2) * (H / 2)).fill(128);
+    const frame = (i: number, carBottom?: number) => {
+      for (let k = 0; k < y.length; k++) y[k] = 90 + ((k * 2654435761) >>> 29);
+      if (carBottom !== undefined) for (let r = Math.max(0, carBottom - 30); r < Math.min(H, carBottom); r++) y.fill(210, r * W + 140, r * W + 180);
+      return { cameraId: 'gate', pts: i, capturedAt: 1_000_000 + i * 100, seq: i, width: W, height: H, format: 'i420' as const, y, u: uv, v: uv, strideY: W, strideUV: W / 2 };
+    };
+    let i = 0;
+    for (; i < 30; i++) await plugin.onFrame(frame(i));
+    for (let b = 40; b < H + 30; b += 3, i++) await plugin.onFrame(frame(i, b > 85 && b <= 127 ? undefined : b));
+    for (let k = 0; k < 20; k++, i++) await plugin.onFrame(frame(i));
+    assert.equal(got.length, 1, JSON.stringify(got));
+    assert.equal(got[0]!.direction, 'in');
+    await plugin.close?.();
+  });
+
   it('refuses splitBy zones that are not configured, naming the path', async () => {
     const config = counting.configSchema.parse({ splitBy: ['lane9'] });
     await assert.rejects(

@@ -14,7 +14,8 @@
  * vehicles side by side are counted as two.
  */
 import { z } from 'zod';
-import { definePlugin, LineCrossingDetector, pointToPixels, VehicleTracker, vehicleTrackingShape, type Frame, type Point } from '../sdk/index.js';
+import { definePlugin, LineCrossingDetector, pointToPixels, VehicleTracker, vehicleTrackingShape, type Frame, type Point, type Vehicle } from '../sdk/index.js';
+import { OcclusionStitcher } from './stitch.js';
 
 const configSchema = z.strictObject({
   lines: z.record(z.string(), z.strictObject({
@@ -40,6 +41,9 @@ export default definePlugin({
     // Crossings waiting for their class: a vehicle is classed by a vote over every frame it was seen
     // whole, and the frames after the line (nearer, larger, or whole at last) often settle it.
     const pending = new Map<number, { cls: string; crossings: { line: string; direction: 'in' | 'out'; at: number }[] }>();
+    // Last frame's vehicles, for where a removed one was last seen; tracks started after a vehicle hid.
+    let seen = new Map<number, Vehicle>();
+    const stitcher = new OcclusionStitcher();
     const settle = (id: number): void => {
       const p = pending.get(id);
       pending.delete(id);
@@ -56,23 +60,33 @@ export default definePlugin({
           const p = pending.get(v.id);
           if (p) p.cls = v.cls;
           if (!v.confirmed || v.missed > 0) continue;
+          // A track is confirmed a few frames after it appears: its line state starts from where it was
+          // first seen, or one confirmed on the line (or past it) is never counted; and from where the
+          // vehicle it continues was last seen, when it comes out from behind another (stitch.ts).
+          const fresh = !lines!.some((l) => l.detector.has(v.id));
+          const first = v.history[0]!;
+          const hidden = fresh && first.ground ? stitcher.takeOver(first.t, first.ground) : undefined;
           for (const line of lines!) {
-            // A track is confirmed a few frames after it appears: start its line state from where it
-            // was first seen, or one confirmed on the line (or past it) is never counted.
-            if (!line.detector.has(v.id)) for (let i = 0; i < v.history.length - 1; i++) line.detector.update(v.id, v.history[i]!.foot);
-            const crossing = line.detector.update(v.id, v.foot);
-            if (!crossing) continue;
-            const forward = crossing.direction === 'forward';
-            const entry = pending.get(v.id) ?? { cls: v.cls, crossings: [] };
-            entry.crossings.push({ line: line.name, direction: forward === (line.forward === 'in') ? 'in' : 'out', at: frame.capturedAt });
-            pending.set(v.id, entry);
+            const path = line.detector.has(v.id) ? [{ t: frame.capturedAt, foot: v.foot }] : [...(hidden ? [hidden] : []), ...v.history];
+            for (const at of path) {
+              const crossing = line.detector.update(v.id, at.foot);
+              if (!crossing) continue;
+              const forward = crossing.direction === 'forward';
+              const entry = pending.get(v.id) ?? { cls: v.cls, crossings: [] };
+              entry.crossings.push({ line: line.name, direction: forward === (line.forward === 'in') ? 'in' : 'out', at: at.t });
+              pending.set(v.id, entry);
+            }
           }
         }
         for (const [id, p] of pending) if (frame.capturedAt - p.crossings[0]!.at > cfg.classifyForMs) settle(id);
         for (const id of vehicles.removed) {
+          const v = seen.get(id);
+          const last = v?.history.at(-1);
+          if (v?.confirmed && v.velocity && last?.ground) stitcher.ended({ id, t: last.t, foot: last.foot, ground: last.ground, velocity: v.velocity });
           settle(id);
           for (const line of lines!) line.detector.forget(id);
         }
+        seen = new Map(live.map((v) => [v.id, v]));
         return live
           .filter((v) => v.confirmed)
           .map((v) => ({ label: v.cls, score: 1, trackId: v.id, box: [v.box.x / frame.width, v.box.y / frame.height, v.box.w / frame.width, v.box.h / frame.height] }));

@@ -19,6 +19,7 @@ import { BlobDetector, markBox } from './blobs.js';
 import { calibrateRoadCamera, type RoadCamera } from './calibration.js';
 import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
 import { GroundPlane, groundVelocity } from './homography.js';
+import { ownTop } from './profile.js';
 import { Tracker, type Track } from './tracker.js';
 import type { Box, DetectionSource } from './types.js';
 
@@ -222,7 +223,10 @@ export class VehicleTracker {
     if (cam && v.ground && t.missed === 0 && whole) {
       const moving = v.velocity && Math.hypot(v.velocity.vx, v.velocity.vz) > 1;
       const heading: [number, number] = moving ? [v.velocity!.vx, v.velocity!.vz] : [0, 1];
-      const fit = fitVehicleClass(cam, v.ground, heading, b, this.#opts.config.classes, s.width, s.height);
+      // A blob can carry the tops of farther vehicles above its own roof (profile.ts); a detector's boxes are its own.
+      const fg = this.#blobs?.foreground;
+      const own = fg ? ownTop(fg, { step: s.step, width: s.gw, height: s.gh }, b) : b;
+      const fit = fitVehicleClass(cam, v.ground, heading, own, this.#opts.config.classes, s.width, s.height);
       // A box that fits a prototype closely is a clean view; one merged with the vehicle behind, or
       // cut by an occluder, fits every prototype poorly and gets little say.
       const weight = fit.iou >= 0.9 ? 1 : fit.iou >= 0.75 ? 0.05 : 0.001;

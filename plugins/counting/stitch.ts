@@ -1,0 +1,75 @@
+/**
+ * Vehicles that vanish behind another and come back as a new track. A motorbike overtaken by a truck
+ * in the next lane is hidden for longer than the tracker keeps a lost track, and when it shows again
+ * it has a new id: if it crossed the line meanwhile, neither track is ever seen crossing it.
+ *
+ * Tracks that ended while moving are kept for a few seconds with their last observed ground position
+ * and velocity; a new track that starts where one of them would be by now (along its path within
+ * what a constant speed can be off by, across it within half a lane) takes over from it, and the
+ * counting plugin replays the old track's last position into the new track's line state so that a
+ * crossing made out of sight is counted once, under the new track.
+ */
+import type { Point } from '../sdk/index.js';
+
+/** Where a track that ended was last seen. */
+export interface EndedTrack {
+  id: number;
+  /** Time of its last detection, ms. */
+  t: number;
+  /** Its foot at that time, pixels. */
+  foot: Point;
+  ground: [number, number];
+  /** Ground velocity, m/s. */
+  velocity: { vx: number; vz: number };
+}
+
+/** A vehicle slower than this (m/s) is not carried: a stopped one that vanished is not hidden by traffic. */
+const MIN_SPEED = 1;
+/** Across its path, a hidden vehicle stays within this many metres of where it was heading (half a lane). */
+const ACROSS_M = 1.5;
+/** Along its path: this many metres, plus this share of the distance it drove out of sight. */
+const ALONG_M = 2;
+const ALONG_SHARE = 0.25;
+
+/** Ended tracks waiting to be taken over, for `keepMs` after they were last seen. */
+export class OcclusionStitcher {
+  readonly #ended: EndedTrack[] = [];
+
+  constructor(readonly keepMs = 3000) {}
+
+  /** Keeps a track that has just ended, if it was moving. */
+  ended(track: EndedTrack): void {
+    if (Math.hypot(track.velocity.vx, track.velocity.vz) < MIN_SPEED) return;
+    this.#ended.push(track);
+  }
+
+  /**
+   * The ended track (removed from the list) that a new track first seen at `ground` at time `t` (ms)
+   * continues, or undefined: the nearest one within the bounds of the file comment.
+   */
+  takeOver(t: number, ground: [number, number]): EndedTrack | undefined {
+    let best = -1;
+    let bestD = Infinity;
+    for (let i = this.#ended.length - 1; i >= 0; i--) {
+      const e = this.#ended[i]!;
+      const dt = (t - e.t) / 1000;
+      if (t - e.t > this.keepMs) {
+        this.#ended.splice(i, 1);
+        continue;
+      }
+      if (dt <= 0) continue;
+      const speed = Math.hypot(e.velocity.vx, e.velocity.vz);
+      const ax = e.velocity.vx / speed;
+      const az = e.velocity.vz / speed;
+      // Offset of the new track from where the old one would be now, along and across its path.
+      const dx = ground[0] - (e.ground[0] + e.velocity.vx * dt);
+      const dz = ground[1] - (e.ground[1] + e.velocity.vz * dt);
+      const along = Math.abs(dx * ax + dz * az);
+      const across = Math.abs(dx * az - dz * ax);
+      if (across > ACROSS_M || along > ALONG_M + ALONG_SHARE * speed * dt) continue;
+      const d = Math.hypot(dx, dz);
+      if (d < bestD) [best, bestD] = [i, d];
+    }
+    return best < 0 ? undefined : this.#ended.splice(best, 1)[0];
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * A blob's own vehicle when a farther vehicle pokes above it. Seen from a pole down the road, the
+ * vehicle behind a truck (or the one ahead of a truck driving away) shows above the truck's roof, and
+ * the lane next to it can show there too: the blob is the truck plus a narrower cap, and its box
+ * grows to a bus's. The silhouette of one box-shaped vehicle is convex, so its width per image row
+ * changes smoothly from its top down (a long roof seen at an angle widens gradually); a cap of other
+ * vehicles is narrower than the roof edge it stands on, and the width steps up where that roof begins.
+ *
+ * `ownTop` finds that step in the foreground rows of a box and returns the box without the cap; a box
+ * whose width has no such step comes back as it was.
+ */
+import type { Box } from './types.js';
+
+/** A grid mask's cell size and dimensions (BlobDetector.gridFor). */
+export interface MaskGrid {
+  step: number;
+  width: number;
+  height: number;
+}
+
+/** The body starts at a row at least this share of the widest row... */
+const BODY_MIN = 0.5;
+/** ...with every row above it at most this share of it. */
+const CAP_MAX = 0.65;
+/** The cap is at least this many rows and at most this share of the box's rows. */
+const CAP_MIN_ROWS = 2;
+const CAP_MAX_SHARE = 0.6;
+
+/** Foreground cells per row, reused between calls. */
+let counts = new Int32Array(256);
+
+/**
+ * `box` (pixels) with its top moved down to where the vehicle's own roof begins when the rows above
+ * are a narrower cap (see the file comment); `fg` is the foreground on `grid`, non-zero = foreground.
+ */
+export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box): Box {
+  const { step, width: gw, height: gh } = grid;
+  const x0 = Math.max(0, Math.floor(box.x / step));
+  const x1 = Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1);
+  const y0 = Math.max(0, Math.floor(box.y / step));
+  const y1 = Math.min(gh - 1, Math.ceil((box.y + box.h) / step) - 1);
+  const rows = y1 - y0 + 1;
+  if (rows < 2 * CAP_MIN_ROWS + 2 || x1 < x0) return box;
+  if (counts.length < rows) counts = new Int32Array(2 * rows);
+  let widest = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = (y0 + r) * gw;
+    let n = 0;
+    for (let x = x0; x <= x1; x++) if (fg[row + x] !== 0) n++;
+    counts[r] = n;
+    if (n > widest) widest = n;
+  }
+  // The lowest row of the upper part that is body-wide while everything above it is narrow next to
+  // the rows it starts: the roof's first row (a gradual widening never steps up this much). The roof
+  // edge can take a row or two to reach its width, so the rows it starts are the next three.
+  let top = 0;
+  let above = counts[0]!;
+  const last = Math.min(Math.floor(rows * CAP_MAX_SHARE), rows - 3);
+  for (let r = 1; r <= last; r++) {
+    const n = counts[r]!;
+    const body = Math.max(n, counts[r + 1]!, counts[r + 2]!);
+    if (r >= CAP_MIN_ROWS && n > above && n >= BODY_MIN * widest && above <= CAP_MAX * body) top = r;
+    if (n > above) above = n;
+  }
+  if (top === 0) return box;
+  const y = (y0 + top) * step;
+  return { x: box.x, y, w: box.w, h: box.y + box.h - y };
+}
