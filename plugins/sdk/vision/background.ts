@@ -87,6 +87,12 @@ const TILES = 4;
 const GAIN_SCALE = 256;
 const GAIN_BINS = 1024;
 const GAIN_SAMPLE = 8;
+/** Slots of BackgroundModel's per-frame statistics. */
+const FOREGROUND = 0;
+const SHADOW = 1;
+const RATE = 2;
+const GAIN = 3;
+const TILES_CHANGED = 4;
 
 /** A per-pixel Gaussian-mixture background model producing foreground / shadow masks. */
 export class BackgroundModel {
@@ -143,7 +149,13 @@ export class BackgroundModel {
 
   private frames = 0;
   private boostLeft = 0;
-  private stats = { foreground: 0, shadow: 0, rate: 0, gain: 1, tiles: 0 };
+  /**
+   * The last frame's statistics, by the slot constants above. A typed array, not an object literal:
+   * the second model built in a process got a literal whose map V8 had since changed (its fields
+   * came to hold doubles), and storing it discarded the optimised pixel loop: a frame interpreted,
+   * then 70-160 ms of CPU recompiling it (seen in bench plugins as a spike on an early frame).
+   */
+  private readonly stats = Float64Array.of(0, 0, 0, 1, 0);
 
   constructor(opts: BackgroundModelOptions) {
     const { width, height } = opts;
@@ -197,17 +209,17 @@ export class BackgroundModel {
 
   /** Share of the last mask's cells that were foreground (255). */
   get foregroundFraction(): number {
-    return this.stats.foreground;
+    return this.stats[FOREGROUND]!;
   }
 
   /** Share of the last mask's cells that were shadow (127). */
   get shadowFraction(): number {
-    return this.stats.shadow;
+    return this.stats[SHADOW]!;
   }
 
   /** Learning rate the last `apply` used (for cells the lighting explains, when raised). */
   get learningRate(): number {
-    return this.stats.rate;
+    return this.stats[RATE]!;
   }
 
   /** True while the rate is raised after a lighting change. */
@@ -217,7 +229,7 @@ export class BackgroundModel {
 
   /** Global gain G of the last frame against the background (1 = unchanged lighting). */
   get lightingGainLevel(): number {
-    return this.stats.gain;
+    return this.stats[GAIN]!;
   }
 
   /** Frames seen so far. */
@@ -231,7 +243,8 @@ export class BackgroundModel {
     this.frames = 0;
     this.boostLeft = 0;
     this.chromaReady = false;
-    this.stats = { foreground: 0, shadow: 0, rate: 0, gain: 1, tiles: 0 };
+    this.stats.fill(0);
+    this.stats[GAIN] = 1;
   }
 
   /**
@@ -269,15 +282,16 @@ export class BackgroundModel {
     let median = gainSamples >> 1;
     let bin = 0;
     while (bin < GAIN_BINS - 1 && median >= this.gainHist[bin]!) median -= this.gainHist[bin++]!;
-    this.stats.gain = gainSamples > 0 ? (bin + 0.5) / GAIN_SCALE : 1;
-    this.stats.foreground = fg / cells;
-    this.stats.shadow = sh / cells;
-    this.stats.rate = boostAlpha;
-    this.stats.tiles = tiles / (TILES * TILES);
+    const stats = this.stats;
+    stats[GAIN] = gainSamples > 0 ? (bin + 0.5) / GAIN_SCALE : 1;
+    stats[FOREGROUND] = fg / cells;
+    stats[SHADOW] = sh / cells;
+    stats[RATE] = boostAlpha;
+    stats[TILES_CHANGED] = tiles / (TILES * TILES);
     // Either sign holds the raised rate for the next lightingFrames frames.
     if (this.adapt && this.frames > 1) {
-      const jump = this.stats.tiles >= this.lightingTileShare;
-      const ramp = Math.abs(this.stats.gain - 1) >= this.lightingGain;
+      const jump = stats[TILES_CHANGED]! >= this.lightingTileShare;
+      const ramp = Math.abs(stats[GAIN]! - 1) >= this.lightingGain;
       if (jump || ramp) this.boostLeft = this.lightingFrames;
     }
   }
@@ -291,7 +305,7 @@ export class BackgroundModel {
     const gw = this.maskWidth;
     const gh = this.maskHeight;
     const boosting = boostAlpha >= 0;
-    const gain = this.stats.gain;
+    const gain = this.stats[GAIN]!;
     const ct = this.ct;
     const { k, tb, tg, bgRatio, varMin, varMax, wt, mu, va, cells, used, bgChroma, tileCol, tileChanged, gainHist } = this;
     const shadows = this.detectShadows;
