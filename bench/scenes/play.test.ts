@@ -17,10 +17,14 @@ describe('playing scenarios in process', () => {
     const scenario = { name: 'p', plugin: 'counting', scene, plugins: countingPlugins(scene), scoredTypes: [], events: [] };
     const plain = await playInProcess(scenario);
     const prerendered = await playInProcess(scenario, { prerender: true });
-    const warmed = await playInProcess(scenario, { prerender: true, warmupS: 6 });
+    const warmed = await playInProcess(scenario, { prerender: true, warmupS: 6, runs: 2 });
     assert.ok(plain.counts.length >= 3, `${plain.counts.length} crossings counted in 12 s`);
     assert.deepEqual(prerendered.counts, plain.counts);
-    assert.deepEqual(warmed.counts, plain.counts, 'the warm-up\'s counts are dropped, and the timed run starts fresh');
+    assert.deepEqual(warmed.counts, plain.counts, 'the warm-up\'s and the second run\'s counts are dropped, and each run starts fresh');
+    const first = warmed.cpuMsPerFrame.counting!;
+    assert.equal(warmed.minCpuMsPerFrame.counting!.length, first.length);
+    assert.ok(warmed.minCpuMsPerFrame.counting!.every((ms, i) => ms <= first[i]!), 'the lowest over the runs');
+    assert.ok(warmed.minCpuMsPerFrame.counting!.some((ms, i) => ms < first[i]!), 'the second run timed too');
     for (const r of [plain, prerendered, warmed]) {
       assert.equal(r.msPerFrame.counting!.length, 12 * 10, 'only the timed run is timed: 10 fps over 12 s');
       assert.equal(r.cpuMsPerFrame.counting!.length, r.msPerFrame.counting!.length);

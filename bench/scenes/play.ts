@@ -44,6 +44,11 @@ export interface PlayResult {
   msPerFrame: Record<string, number[]>;
   /** The same frames' CPU time, ms: the process's user + system time (GC and JIT threads included), blind to time the OS gave other processes. */
   cpuMsPerFrame: Record<string, number[]>;
+  /**
+   * With `runs` > 1: each frame's lowest CPU time over the runs. A frame the code makes slow is slow
+   * in every run; a VM's steal (which inflates process CPU time too) and one-off GC or JIT work are not.
+   */
+  minCpuMsPerFrame: Record<string, number[]>;
 }
 
 /** Loads a built-in plugin's definition by name. */
@@ -69,13 +74,18 @@ export interface PlayOptions {
    * worker that has run a while would be. Default 0.
    */
   warmupS?: number;
+  /**
+   * Plays the timed run this many times, each through fresh instances on the same frames (with
+   * `prerender`); events, counts and msPerFrame come from the first, minCpuMsPerFrame from all. Default 1.
+   */
+  runs?: number;
 }
 
 /** Renders the scenario and runs its plugins over it; see the file comment. */
 export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}): Promise<PlayResult> {
   const { scene } = scenario;
   const { width, height } = scene.camera;
-  const result: PlayResult = { events: [], counts: [], msPerFrame: {}, cpuMsPerFrame: {} };
+  const result: PlayResult = { events: [], counts: [], msPerFrame: {}, cpuMsPerFrame: {}, minCpuMsPerFrame: {} };
   let nowS = 0;
   const rates = new Map<string, number>();
   for (const [name, p] of Object.entries(scenario.plugins)) rates.set(name, p.fps ?? (await loadPlugin(name)).defaults.fps);
@@ -106,8 +116,10 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
         log: () => {},
       });
       running.push({ name, fps: rates.get(name)!, instance });
-      result.msPerFrame[name] = [];
-      result.cpuMsPerFrame[name] = [];
+      if (record) {
+        result.msPerFrame[name] = [];
+        result.cpuMsPerFrame[name] = [];
+      }
     }
     return running;
   };
@@ -130,8 +142,8 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
     const c = process.cpuUsage();
     return (c.user + c.system) / 1000;
   };
-  /** Plays the first `frames` frames of the scene into `running` (closing them after), timing each onFrame when `record`. */
-  const play = async (running: { name: string; fps: number; instance: PluginInstance }[], frames: number, record: boolean) => {
+  /** Plays the first `frames` frames of the scene into `running` (closing them after), timing each onFrame into `cpu` (by plugin) when given. */
+  const play = async (running: { name: string; fps: number; instance: PluginInstance }[], frames: number, cpu?: Record<string, number[]>) => {
     const rand = prng(scene.seed);
     try {
       for (let i = 0; i < frames; i++) {
@@ -150,17 +162,26 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
           const c0 = cpuMs();
           const t0 = performance.now();
           await r.instance.onFrame(frame);
-          if (!record) continue;
-          result.msPerFrame[r.name]!.push(performance.now() - t0);
-          result.cpuMsPerFrame[r.name]!.push(cpuMs() - c0);
+          if (!cpu) continue;
+          cpu[r.name]!.push(cpuMs() - c0);
+          if (cpu === result.cpuMsPerFrame) result.msPerFrame[r.name]!.push(performance.now() - t0);
         }
       }
     } finally {
       for (const r of running) r.instance.close?.();
     }
   };
-  if (opts.warmupS) await play(await start(false), Math.min(total, Math.round(opts.warmupS * scene.fps)), false);
-  await play(await start(true), total, true);
+  if (opts.warmupS) await play(await start(false), Math.min(total, Math.round(opts.warmupS * scene.fps)));
+  await play(await start(true), total, result.cpuMsPerFrame);
+  for (const [name, cpu] of Object.entries(result.cpuMsPerFrame)) result.minCpuMsPerFrame[name] = [...cpu];
+  for (let run = 1; run < (opts.runs ?? 1); run++) {
+    const again: Record<string, number[]> = Object.fromEntries(Object.keys(result.cpuMsPerFrame).map((name) => [name, []]));
+    await play(await start(false), total, again);
+    for (const [name, cpu] of Object.entries(again)) {
+      const min = result.minCpuMsPerFrame[name]!;
+      for (let i = 0; i < min.length; i++) min[i] = Math.min(min[i]!, cpu[i]!);
+    }
+  }
   return result;
 }
 
