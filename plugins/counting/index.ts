@@ -40,7 +40,10 @@ export default definePlugin({
     let size = '';
     // Crossings waiting for their class: a vehicle is classed by a vote over every frame it was seen
     // whole, and the frames after the line (nearer, larger, or whole at last) often settle it.
+    // A track that moves on to another vehicle (Vehicle.identity) settles what it crossed as the
+    // vehicle it was, and starts over on the lines as the one it now holds.
     const pending = new Map<number, { cls: string; crossings: { line: string; direction: 'in' | 'out'; at: number }[] }>();
+    const identities = new Map<number, number>();
     // Last frame's vehicles, for where a removed one was last seen; tracks started after a vehicle hid.
     let seen = new Map<number, Vehicle>();
     const stitcher = new OcclusionStitcher();
@@ -57,6 +60,12 @@ export default definePlugin({
         }
         const live = await vehicles.update(frame);
         for (const v of live) {
+          const identity = v.identity ?? 0;
+          if ((identities.get(v.id) ?? 0) !== identity) {
+            identities.set(v.id, identity);
+            settle(v.id);
+            for (const line of lines!) line.detector.forget(v.id);
+          }
           const p = pending.get(v.id);
           if (p) p.cls = v.cls;
           if (!v.confirmed || v.missed > 0) continue;
@@ -65,7 +74,7 @@ export default definePlugin({
           // vehicle it continues was last seen, when it comes out from behind another (stitch.ts).
           const fresh = !lines!.some((l) => l.detector.has(v.id));
           const first = v.history[0]!;
-          const hidden = fresh && first.ground ? stitcher.takeOver(first.t, first.ground) : undefined;
+          const hidden = fresh && !v.identity && first.ground ? stitcher.takeOver(first.t, first.ground) : undefined;
           for (const line of lines!) {
             const path = line.detector.has(v.id) ? [{ t: frame.capturedAt, foot: v.foot }] : [...(hidden ? [hidden] : []), ...v.history];
             for (const at of path) {
@@ -84,6 +93,7 @@ export default definePlugin({
           const last = v?.history.at(-1);
           if (v?.confirmed && v.velocity && last?.ground) stitcher.ended({ id, t: last.t, foot: last.foot, ground: last.ground, velocity: v.velocity });
           settle(id);
+          identities.delete(id);
           for (const line of lines!) line.detector.forget(id);
         }
         seen = new Map(live.map((v) => [v.id, v]));

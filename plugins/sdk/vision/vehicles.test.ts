@@ -65,6 +65,38 @@ describe('VehicleTracker', () => {
   });
 });
 
+describe('VehicleTracker identity', () => {
+  it('restarts a track that moves on to the vehicle behind (its foot jumps back), and not one that drives on', async () => {
+    // A blob of a car with the one 10 m behind it merged above: the box's top is the follower's roof,
+    // its foot the leader's; at 1.5 s the leader is gone and the foot jumps back to the follower's.
+    const scene = gateScene({ seed: 1, durationS: 4 });
+    const config = shape.parse({ ground: groundConfig(scene), splitBy: [] });
+    const plane = GroundPlane.fromReferencePoints(config.ground!.map((r) => ({ image: [r.image[0] * 640, r.image[1] * 360] as [number, number], ground: r.ground })));
+    const x = scene.road.laneCentres[1]!;
+    let i = 0;
+    const source = {
+      detect() {
+        const lead = 30 - i; // 10 m/s towards the camera at 10 fps
+        const foot = plane.groundToImage([x, i < 15 ? lead : lead + 10])!;
+        const top = plane.groundToImage([x, lead + 15])![1] - 30;
+        return [{ box: { x: foot[0] - 20, y: top, w: 40, h: foot[1] - top }, score: 0.8 }];
+      },
+    };
+    const vt = new VehicleTracker({ config, zones: {}, where: 'test', source });
+    const seen: Vehicle[] = [];
+    const blank = new Uint8Array(640 * 360);
+    for (; i < 25; i++) {
+      const live = await vt.update({ cameraId: 't', pts: i, capturedAt: 1e12 + i * 100, seq: i, width: 640, height: 360, format: 'i420', y: blank, u: blank, v: blank, strideY: 640, strideUV: 320 });
+      assert.equal(live.length, 1, `one track at frame ${i}`);
+      seen.push({ ...live[0]!, history: [...live[0]!.history] });
+    }
+    assert.equal(seen[14]!.identity ?? 0, 0, 'the same vehicle while it drives on');
+    assert.equal(seen[15]!.identity, 1, 'a new vehicle once the foot jumps 10 m back');
+    assert.equal(seen[15]!.history.length, 1, 'its history starts at the jump');
+    assert.equal(seen[24]!.identity, 1, 'and it stays that vehicle');
+  });
+});
+
 describe('fitVehicleClass', () => {
   it('names the class whose 3-D box explains the image box, in every lane', () => {
     const cam = base.camera;

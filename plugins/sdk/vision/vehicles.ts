@@ -90,6 +90,11 @@ export interface Vehicle {
   readonly missed: number;
   /** How long it has stayed within `stillRadius` of one spot, ms. */
   readonly stationaryMs: number;
+  /**
+   * Bumped each time the track is found to have moved on to another vehicle (its foot jumped back
+   * against its travel): its history and class vote restart from there. Absent is 0.
+   */
+  readonly identity?: number;
 }
 
 /** How a VehicleTracker is built. */
@@ -122,6 +127,7 @@ class VehicleRecord implements Vehicle {
   anchor: { at: Point | [number, number]; since: number } | undefined;
   /** Largest distance from its first foot position, pixels: a ghost never moves. */
   travelledPx = 0;
+  identity = 0;
   /** Class votes (weighted by fit) from the frames where it was seen whole. */
   readonly votes = new Map<string, number>();
   constructor(readonly id: number) {}
@@ -151,6 +157,28 @@ const HOLD_AFTER_MS = 1000;
 
 /** History kept per vehicle: 10 s at 10 fps. */
 const HISTORY = 100;
+
+/**
+ * A moving vehicle's foot that lands this many metres behind where its speed would put it has not
+ * reversed: the blob it was (merged with the vehicle behind, or the nearer one of a pair side by
+ * side) lost the vehicle it followed, which left the frame or the merge, and the track now holds the
+ * one behind. Vehicles in a queue are at least a car's length apart, foot to foot.
+ */
+const SWITCH_BACK_M = 4;
+
+/**
+ * Whether a track whose last match was `last`, moving at `velocity` (m/s), now stands at `ground` at
+ * `t` (ms) so far behind where it should be that it follows another vehicle (SWITCH_BACK_M).
+ */
+export function switchedVehicle(last: { t: number; ground?: [number, number] } | undefined, velocity: { vx: number; vz: number } | undefined, t: number, ground: [number, number] | undefined): boolean {
+  if (!last?.ground || !velocity || !ground) return false;
+  const speed = Math.hypot(velocity.vx, velocity.vz);
+  if (speed < 1) return false;
+  const dt = (t - last.t) / 1000;
+  // Offset from the predicted position, along the direction of travel: negative is behind.
+  const along = ((ground[0] - last.ground[0] - velocity.vx * dt) * velocity.vx + (ground[1] - last.ground[1] - velocity.vz * dt) * velocity.vz) / speed;
+  return along < -SWITCH_BACK_M;
+}
 
 /** Tracks vehicles on the road; one per camera × plugin, fed every frame the plugin receives. */
 export class VehicleTracker {
@@ -253,6 +281,11 @@ export class VehicleTracker {
     const g = plane?.imageToGround(v.foot);
     v.ground = g ? [g[0], g[1]] : undefined;
     if (t.missed === 0) {
+      if (switchedVehicle(v.history.at(-1), v.velocity, t.lastSeenMs, v.ground)) {
+        v.identity++;
+        v.history = [];
+        v.votes.clear();
+      }
       v.history.push({ t: t.lastSeenMs, foot: v.foot, ground: v.ground });
       if (v.history.length > HISTORY) v.history.splice(0, v.history.length - HISTORY);
       const first = v.history[0]!.foot;
