@@ -116,13 +116,24 @@ describe('PluginHost', { timeout: 360_000 }, () => {
     const host = newHost(t);
     const writer = newWriter(t);
     host.add('cam2', 'fast', {}, writer);
-    host.add('cam2', 'hang', { latencyBudgetMs: 50 }, writer);
+    // Hangs on its second frame: the first, a setup, may take as long as a start (below).
+    host.add('cam2', 'hang', { latencyBudgetMs: 50, config: { afterFrames: 1 } }, writer);
     await waitUntil(() => statsOf(host, 'hang').hangs >= 1 && statsOf(host, 'hang').restarts >= 1, 15_000, 'hang restart');
     await assertKeepsUp(host, writer, 'fast', 2000);
     await waitUntil(() => statsOf(host, 'hang').hangs >= 2, 15_000, 'the restarted worker to hang and be terminated again');
     assert.equal(statsOf(host, 'fast').restarts, 0);
     assert.match(statsOf(host, 'hang').lastError ?? '', /hung/);
     await assertNoPinsLeft(host, writer);
+  });
+
+  it('gives a worker\'s first frame (its setup: lane cuts, calibration) the start time limit, not the hang limit', async (t) => {
+    const host = newHost(t);
+    const writer = newWriter(t);
+    // Budget 50 ms: the hang limit is 1 s. A first frame of 1.8 s on a starved machine is a setup, not a hang.
+    host.add('cam8', 'slow', { latencyBudgetMs: 50, config: { ms: 5, firstMs: 1800 } }, writer);
+    await waitUntil(() => statsOf(host, 'slow').processed >= 10, 10_000, '10 frames after the slow first one');
+    assert.equal(statsOf(host, 'slow').hangs, 0, statsOf(host, 'slow').lastError);
+    assert.equal(statsOf(host, 'slow').restarts, 0);
   });
 
   for (const mode of ['throw', 'exit'] as const) {

@@ -10,6 +10,11 @@
  * the FrameRef and unpins on the result or once the worker is dead. A worker killed mid-frame
  * (terminate() on a hang, process.exit) runs no finally block, so a pin it held itself would leak and
  * take a ring slot away from the decoder for good.
+ *
+ * Hang limit: 4 × the latency budget, at least 1 s, except for a worker's first frame (after a start
+ * or a new ring), which builds a plugin's per-size state (lane cuts, calibration) and may take as
+ * long as a start: on a starved machine that frame alone can pass 1 s, and killing it would only
+ * start the same setup over, for ever.
  */
 import type { Worker } from 'node:worker_threads';
 import { Backoff } from '../camera/backoff.js';
@@ -143,7 +148,9 @@ export class PluginRunner {
 
   #nextDue = -Infinity;
   #waiting: { ref: FrameRef; receivedAt: number } | undefined;
-  #inFlight: { ref: FrameRef; ring: FrameRing; receivedAt: number; sentAt: number } | undefined;
+  #inFlight: { ref: FrameRef; ring: FrameRing; receivedAt: number; sentAt: number; setup: boolean } | undefined;
+  /** The next frame sent is the worker's first on its ring (see the hang limit in the file comment). */
+  #setupNext = true;
 
   readonly #e2e = new LatencyHistogram();
   readonly #queue = new LatencyHistogram();
@@ -187,6 +194,7 @@ export class PluginRunner {
   setRing(ring: FrameRing): void {
     this.#ring = ring;
     this.#waiting = undefined;
+    this.#setupNext = true;
     this.#post({ type: 'ring', sab: ring.sab });
   }
 
@@ -211,9 +219,10 @@ export class PluginRunner {
 
   /** Terminates the worker if it has held a frame (or its start) longer than the hang limit. */
   checkHang(now: number): void {
-    if (this.#state === 'running' && this.#inFlight && now - this.#inFlight.sentAt > this.#hangMs) {
+    const limit = this.#inFlight?.setup ? Math.max(this.#hangMs, this.#deps.startTimeoutMs) : this.#hangMs;
+    if (this.#state === 'running' && this.#inFlight && now - this.#inFlight.sentAt > limit) {
       this.#hangs++;
-      this.#kill(`hung: no result for ${Math.round(now - this.#inFlight.sentAt)} ms (limit ${this.#hangMs} ms)`);
+      this.#kill(`hung: no result for ${Math.round(now - this.#inFlight.sentAt)} ms (limit ${limit} ms)`);
     } else if (this.#state === 'starting' && now - this.#stateSince > this.#deps.startTimeoutMs) {
       this.#hangs++;
       this.#kill(`did not start within ${this.#deps.startTimeoutMs} ms`);
@@ -276,6 +285,7 @@ export class PluginRunner {
     if (this.#state === 'closed') return;
     const gen = ++this.#generation;
     this.#setState('starting');
+    this.#setupNext = true;
     const w = startWorker(WORKER_URL, { name: `plugin:${this.plugin}:${this.camera}` });
     this.#worker = w;
     w.on('message', (m: FromWorker) => {
@@ -338,7 +348,8 @@ export class PluginRunner {
       this.#stale++;
       return false;
     }
-    this.#inFlight = { ref, ring, receivedAt, sentAt: now };
+    this.#inFlight = { ref, ring, receivedAt, sentAt: now, setup: this.#setupNext };
+    this.#setupNext = false;
     this.#queue.record(now - receivedAt);
     this.#post({ type: 'frame', ref });
     return true;
