@@ -89,6 +89,34 @@ describe('counting plugin', () => {
     await plugin.close?.();
   });
 
+  it('counts nothing for a vehicle whose foot jitters back and forth over the line, and once when it then drives on', async () => {
+    // A blob's bottom edge jumps by a few pixels from frame to frame (a piece joins it and drops off);
+    // on the line it crosses forward, back and forward again: one vehicle, one crossing.
+    const [W, H] = [320, 180];
+    const lineY = 100;
+    const config = counting.configSchema.parse({ band: 3 / H, classifyForMs: 2000 });
+    const got: { cls: string; direction: string }[] = [];
+    const plugin = await counting.create({
+      cameraId: 'gate', config, emit: () => {}, log: () => {},
+      geometry: { zones: {}, lines: { gate: { from: [0, lineY / H], to: [1, lineY / H] } } },
+      count: (c) => got.push(c),
+    });
+    const y = new Uint8Array(W * H);
+    const uv = new Uint8Array((W / 2) * (H / 2)).fill(128);
+    const frame = (i: number, carBottom?: number) => {
+      for (let k = 0; k < y.length; k++) y[k] = 90 + ((k * 2654435761) >>> 29);
+      if (carBottom !== undefined) for (let r = Math.max(0, carBottom - 30); r < Math.min(H, carBottom); r++) y.fill(210, r * W + 140, r * W + 180);
+      return { cameraId: 'gate', pts: i, capturedAt: 1_000_000 + i * 100, seq: i, width: W, height: H, format: 'i420' as const, y, u: uv, v: uv, strideY: W, strideUV: W / 2 };
+    };
+    let i = 0;
+    for (; i < 30; i++) await plugin.onFrame(frame(i));
+    const bottoms = [80, 84, 88, 92, 108, 92, 108, 92, 93, 94, 95, 96, 97, 98, 110, 118, 126, 134, 142, 150, 158, 166, 174, 182, 190, 198, 206];
+    for (const b of bottoms) await plugin.onFrame(frame(i++, b));
+    for (let k = 0; k < 30; k++, i++) await plugin.onFrame(frame(i));
+    assert.deepEqual(got.map((c) => c.direction), ['in'], JSON.stringify(got));
+    await plugin.close?.();
+  });
+
   it('refuses splitBy zones that are not configured, naming the path', async () => {
     const config = counting.configSchema.parse({ splitBy: ['lane9'] });
     await assert.rejects(

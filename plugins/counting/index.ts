@@ -35,7 +35,9 @@ export default definePlugin({
   defaults: { fps: 10, latencyBudgetMs: 25, input: { format: 'i420', width: 640, height: 360 } },
   create(ctx) {
     const cfg = ctx.config;
-    const vehicles = new VehicleTracker({ config: cfg, zones: ctx.geometry.zones, where: `cameras.${ctx.cameraId}.plugins.counting.config` });
+    // Counting splits leaning slices off vehicles of the next lane (measured on the gate scenes); parking,
+    // whose vehicles stand for minutes across lane lines, keeps whole pieces (its tests regress otherwise).
+    const vehicles = new VehicleTracker({ config: cfg, zones: ctx.geometry.zones, where: `cameras.${ctx.cameraId}.plugins.counting.config`, splitSlices: true });
     let lines: { name: string; forward: 'in' | 'out'; detector: LineCrossingDetector }[] | undefined;
     let size = '';
     // Crossings waiting for their class: a vehicle is classed by a vote over every frame it was seen
@@ -81,9 +83,16 @@ export default definePlugin({
               const crossing = line.detector.update(v.id, at.foot);
               if (!crossing) continue;
               const forward = crossing.direction === 'forward';
+              const direction = forward === (line.forward === 'in') ? 'in' : 'out';
               const entry = pending.get(v.id) ?? { cls: v.cls, crossings: [] };
-              entry.crossings.push({ line: line.name, direction: forward === (line.forward === 'in') ? 'in' : 'out', at: at.t });
-              pending.set(v.id, entry);
+              // Vehicles do not back over a counting line: a track that crosses back before its count
+              // is stored had its foot jitter across the line (its blob grew and shrank), so the two cancel.
+              let last = entry.crossings.length - 1;
+              while (last >= 0 && entry.crossings[last]!.line !== line.name) last--;
+              if (last >= 0 && entry.crossings[last]!.direction !== direction) entry.crossings.splice(last, 1);
+              else entry.crossings.push({ line: line.name, direction, at: at.t });
+              if (entry.crossings.length > 0) pending.set(v.id, entry);
+              else pending.delete(v.id);
             }
           }
         }

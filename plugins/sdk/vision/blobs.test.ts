@@ -111,6 +111,51 @@ describe('BlobDetector', () => {
     assert.ok(near(found[0]!.box, car, 2), JSON.stringify(found[0]!.box));
   });
 
+  it('folds the slice of a vehicle leaning over a lane cut back into it, and not a vehicle of the next lane that touches the cut', () => {
+    // The lane line runs down to the left (x = 200 - y/2), as the left line of a lane seen from a
+    // pole; a truck in the right lane leans over it with its upper left side.
+    const lane = (x: number, y: number, step: number) => Math.abs(x - (200 - y / 2)) < step; // two cells wide, as laneCuts draws it
+    const truck = { x: 150, y: 40, w: 60, h: 100 };
+    const bus = { x: 80, y: 20, w: 90, h: 80 }; // in the left lane, its near right corner at the line
+    const detect = (objects: Box[]) => {
+      const d = warmed({}, W, H, 150);
+      const grid = d.gridFor(W, H);
+      const cuts = new Uint8Array(grid.width * grid.height);
+      for (let gy = 0; gy < grid.height; gy++) for (let gx = 0; gx < grid.width; gx++) cuts[gy * grid.width + gx] = lane(gx * grid.step, gy * grid.step, grid.step) ? 1 : 0;
+      d.cuts = cuts;
+      d.splitSlices = true;
+      return boxes(d.detect(render(150, objects)));
+    };
+    const alone = detect([truck]);
+    assert.equal(alone.length, 1, JSON.stringify(alone));
+    assert.ok(near(alone[0]!, truck, 4), JSON.stringify(alone));
+    // Side by side, the bus and the truck's slice are one piece standing on its own bottom edge, left
+    // of the line: two vehicles, the truck's box from the line rightwards (bug: the bus was folded into it).
+    const pair = detect([truck, bus]).sort((a, b) => a.y + a.h - (b.y + b.h));
+    assert.equal(pair.length, 2, JSON.stringify(pair));
+    assert.ok(Math.abs(pair[0]!.y + pair[0]!.h - (bus.y + bus.h)) <= 4 && pair[0]!.x <= bus.x + 4, `bus ${JSON.stringify(pair)}`);
+    assert.ok(Math.abs(pair[1]!.y + pair[1]!.h - (truck.y + truck.h)) <= 4 && pair[1]!.x + pair[1]!.w >= truck.x + truck.w - 4, `truck ${JSON.stringify(pair)}`);
+  });
+
+  it('gives the slice of a leaning vehicle that pokes below the bottom of a vehicle in the next lane back to its own vehicle', () => {
+    const lane = (x: number, y: number, step: number) => Math.abs(x - (200 - y / 2)) < step;
+    const truck = { x: 150, y: 40, w: 60, h: 100 }; // leans left over the line down to y = 100
+    const bus = { x: 80, y: 20, w: 90, h: 56 }; // its bottom edge 24 rows above the tip of the lean
+    const d = warmed({}, W, H, 150);
+    const grid = d.gridFor(W, H);
+    const cuts = new Uint8Array(grid.width * grid.height);
+    for (let gy = 0; gy < grid.height; gy++) for (let gx = 0; gx < grid.width; gx++) cuts[gy * grid.width + gx] = lane(gx * grid.step, gy * grid.step, grid.step) ? 1 : 0;
+    d.cuts = cuts;
+    d.splitSlices = true;
+    // The bus with the lean above its bottom edge is one piece that cannot be split; the lean below
+    // it tapers to the line and goes back to the truck (bug: the whole piece, bus included, was
+    // folded into the truck, or left standing on the tip of the lean).
+    const pair = boxes(d.detect(render(150, [truck, bus]))).sort((a, b) => a.y + a.h - (b.y + b.h));
+    assert.equal(pair.length, 2, JSON.stringify(pair));
+    assert.ok(Math.abs(pair[0]!.y + pair[0]!.h - (bus.y + bus.h)) <= 4 && pair[0]!.x <= bus.x + 4, `bus ${JSON.stringify(pair)}`);
+    assert.ok(Math.abs(pair[1]!.y + pair[1]!.h - (truck.y + truck.h)) <= 4 && pair[1]!.x <= truck.x + 4 && pair[1]!.x + pair[1]!.w >= truck.x + truck.w - 4, `truck ${JSON.stringify(pair)}`);
+  });
+
   it('reports nothing while warming up and starts over when the frame size changes', () => {
     const d = new BlobDetector({ warmupFrames: 5 });
     const car = { x: 20, y: 20, w: 40, h: 30 };

@@ -62,6 +62,16 @@ function foregroundOnly(mask: Uint8Array, binary: Uint8Array): void {
   for (let i = 0; i < mask.length; i++) binary[i] = mask[i] === 255 ? 255 : 0;
 }
 
+/**
+ * A piece standing on a lane cut has a bottom edge of its own where its width (cells per row) grows
+ * by at least this share of its widest row within two rows, going up: a leaning slice widens
+ * gradually from its tip at the cut (rejoinAcrossCuts).
+ */
+const OWN_BOTTOM_JUMP = 0.25;
+
+/** Foreground cells per row of one piece (rejoinAcrossCuts), reused between calls. */
+let rowWidth = new Int32Array(256);
+
 /** Clears the cells of `binary` that `cuts` marks. */
 function clearCuts(binary: Uint8Array, cuts: Uint8Array): void {
   for (let i = 0; i < binary.length; i++) if (cuts[i] !== 0) binary[i] = 0;
@@ -125,6 +135,13 @@ export class BlobDetector implements DetectionSource {
    * boundaries between lanes, so that vehicles side by side in two lanes are never one blob.
    */
   cuts: Uint8Array | undefined;
+
+  /**
+   * Whether a piece standing on a cut keeps its own box when it has a bottom edge of its own (a
+   * vehicle of the next lane that a leaning slice touches), handing only the slice below that edge to
+   * the vehicle it leans from (rejoinAcrossCuts). Off: every such piece is folded whole.
+   */
+  splitSlices = false;
 
   /** Smallest blob in pixels (the minArea option), changeable when the frame size becomes known. */
   get minArea(): number {
@@ -208,6 +225,32 @@ export class BlobDetector implements DetectionSource {
     const gh = cc.height;
     const labels = cc.labels;
     const R = 3;
+    // A slice tapers to a point at the cut. When its piece widens abruptly higher up, that is the
+    // bottom edge of a vehicle in the slice's lane that the slice touches: only the rows below it
+    // are the slice. A piece whose lowest rows are that wide already has its own bottom (the slice
+    // does not reach below it); at the frame's bottom edge the vehicle's bottom is out of view.
+    const splits: { l: number; target: number; row: number }[] = [];
+    const ownBottom = (l: number): number => {
+      const top = cc.minY[l]!;
+      const bottom = cc.maxY[l]!;
+      const rows = bottom - top + 1;
+      if (rowWidth.length < rows) rowWidth = new Int32Array(2 * rows);
+      let widest = 0;
+      for (let gy = top; gy <= bottom; gy++) {
+        let n = 0;
+        for (let gx = cc.minX[l]!; gx <= cc.maxX[l]!; gx++) if (labels[gy * gw + gx] === l) n++;
+        rowWidth[gy - top] = n;
+        if (n > widest) widest = n;
+      }
+      const below = (gy: number) => (gy <= bottom ? rowWidth[gy - top]! : bottom === gh - 1 ? rowWidth[rows - 1]! : 0);
+      for (let gy = bottom; gy > top; gy--) {
+        if (rowWidth[gy - top]! - Math.max(below(gy + 1), below(gy + 2)) < OWN_BOTTOM_JUMP * widest) continue;
+        // Below that edge, a slice narrows to its tip at the cut; a vehicle's own lower body does not
+        // (a vehicle standing at the cut, a bit of the next lane's foreground under it): whole.
+        return gy >= bottom - 1 || 2 * rowWidth[rows - 1]! <= below(gy + 1) ? gy : -1;
+      }
+      return -1;
+    };
     for (let l = 1; l <= count; l++) {
       const row = cc.maxY[l]!;
       let target = 0;
@@ -227,7 +270,14 @@ export class BlobDetector implements DetectionSource {
         }
         if (cut && other !== 0) target = other;
       }
-      if (target !== 0) into[l] = target;
+      if (target === 0) continue;
+      const edge = this.splitSlices ? ownBottom(l) : -1;
+      // The vehicle a slice leans from stands nearer the camera than the one whose bottom edge the
+      // slice pokes below, so it is the taller in the image; a shorter piece across the cut is a bit
+      // of this piece's own vehicle (one parked across the lane line), and the two are one.
+      const nearer = cc.maxY[target]! - cc.minY[target]! >= edge - cc.minY[l]!;
+      if (edge < 0 || (edge < cc.maxY[l]! - 1 && !nearer)) into[l] = target;
+      else if (edge < cc.maxY[l]! - 1) splits.push({ l, target, row: edge });
     }
     // Resolve chains, then fold each slice's box and area into its root.
     const root = (l: number) => {
@@ -244,6 +294,34 @@ export class BlobDetector implements DetectionSource {
       cc.minY[r] = Math.min(cc.minY[r]!, cc.minY[l]!);
       cc.maxX[r] = Math.max(cc.maxX[r]!, cc.maxX[l]!);
       cc.maxY[r] = Math.max(cc.maxY[r]!, cc.maxY[l]!);
+    }
+    // The slice under a piece's own bottom edge goes to the vehicle it leans from.
+    for (const { l, target, row } of splits) {
+      const r = into[target]!;
+      let x0 = gw, x1 = -1, n = 0;
+      let k0 = gw, k1 = -1;
+      for (let gy = cc.minY[l]!; gy <= cc.maxY[l]!; gy++) {
+        for (let gx = cc.minX[l]!; gx <= cc.maxX[l]!; gx++) {
+          if (labels[gy * gw + gx] !== l) continue;
+          if (gy > row) {
+            n++;
+            if (gx < x0) x0 = gx;
+            if (gx > x1) x1 = gx;
+          } else {
+            if (gx < k0) k0 = gx;
+            if (gx > k1) k1 = gx;
+          }
+        }
+      }
+      cc.area[r] = cc.area[r]! + n;
+      cc.minX[r] = Math.min(cc.minX[r]!, x0);
+      cc.maxX[r] = Math.max(cc.maxX[r]!, x1);
+      cc.minY[r] = Math.min(cc.minY[r]!, row + 1);
+      cc.maxY[r] = Math.max(cc.maxY[r]!, cc.maxY[l]!);
+      cc.area[l] = cc.area[l]! - n;
+      cc.minX[l] = k0;
+      cc.maxX[l] = k1;
+      cc.maxY[l] = row;
     }
     return into;
   }

@@ -106,6 +106,8 @@ export interface VehicleTrackerOptions {
   where: string;
   /** Detections come from here; default a BlobDetector (background on a 2-pixel grid). */
   source?: DetectionSource;
+  /** Hand a leaning vehicle's slice that pokes below a vehicle of the next lane back to it, not the whole piece (BlobDetector.splitSlices). Default false. */
+  splitSlices?: boolean;
   /** Standing within this many metres (pixels / 20 of the frame height without a ground plane) is standing still. Default 1. */
   stillRadiusM?: number;
 }
@@ -202,6 +204,7 @@ export class VehicleTracker {
       this.source = opts.source;
     } else {
       this.#blobs = new BlobDetector(VEHICLE_BLOBS);
+      this.#blobs.splitSlices = opts.splitSlices ?? false;
       this.source = this.#blobs;
     }
   }
