@@ -2,7 +2,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gateScenario } from '../../bench/scenes/counting.js';
 import { playInProcess } from '../../bench/scenes/play.js';
+import type { Frame } from '../sdk/index.js';
 import counting from './index.js';
+
+/** The road of carFrames: 320×180 px, its counting line at y = LINE_Y. */
+const [W, H] = [320, 180];
+const LINE_Y = 100;
+
+/** Frame i (10 fps) of that road, with a bright 40×30 px car whose bottom edge is at row `carBottom` when given; one buffer, redrawn per frame. */
+function carFrames(): (i: number, carBottom?: number) => Frame {
+  const y = new Uint8Array(W * H);
+  const uv = new Uint8Array((W / 2) * (H / 2)).fill(128);
+  return (i, carBottom) => {
+    for (let k = 0; k < y.length; k++) y[k] = 90 + ((k * 2654435761) >>> 29);
+    if (carBottom !== undefined) for (let r = Math.max(0, carBottom - 30); r < Math.min(H, carBottom); r++) y.fill(210, r * W + 140, r * W + 180);
+    return { cameraId: 'gate', pts: i, capturedAt: 1_000_000 + i * 100, seq: i, width: W, height: H, format: 'i420', y, u: uv, v: uv, strideY: W, strideUV: W / 2 };
+  };
+}
 
 describe('counting plugin', () => {
   it('counts the vehicles crossing the gate line once each, by direction and class', async (t) => {
@@ -29,28 +45,24 @@ describe('counting plugin', () => {
 
   it('counts a vehicle first confirmed on the line, under the time it crossed, once it has been watched', async () => {
     // A car appears 15 px above the line (as from behind a bus) and is confirmed on it, two frames later.
-    const [W, H] = [320, 180];
-    const lineY = 100;
     const config = counting.configSchema.parse({ band: 3 / H, classifyForMs: 500 });
     const got: { cls: string; direction: string; at?: number; emittedAt: number }[] = [];
     let now = 0;
     const plugin = await counting.create({
       cameraId: 'gate', config, emit: () => {}, log: () => {},
-      geometry: { zones: {}, lines: { gate: { from: [0, lineY / H], to: [1, lineY / H] } } },
+      geometry: { zones: {}, lines: { gate: { from: [0, LINE_Y / H], to: [1, LINE_Y / H] } } },
       count: (c) => got.push({ ...c, emittedAt: now }),
     });
-    const y = new Uint8Array(W * H);
-    const uv = new Uint8Array((W / 2) * (H / 2)).fill(128);
+    const draw = carFrames();
     const frame = (i: number, carBottom?: number) => {
-      for (let k = 0; k < y.length; k++) y[k] = 90 + ((k * 2654435761) >>> 29);
-      if (carBottom !== undefined) for (let r = Math.max(0, carBottom - 30); r < Math.min(H, carBottom); r++) y.fill(210, r * W + 140, r * W + 180);
-      now = 1_000_000 + i * 100;
-      return { cameraId: 'gate', pts: i, capturedAt: now, seq: i, width: W, height: H, format: 'i420' as const, y, u: uv, v: uv, strideY: W, strideUV: W / 2 };
+      const f = draw(i, carBottom);
+      now = f.capturedAt;
+      return f;
     };
     let i = 0;
     for (; i < 30; i++) await plugin.onFrame(frame(i));
     const crossedAt = frame(i + 2).capturedAt; // bottoms: line-15, line-7, line+1 (confirmed, in the band), line+9
-    for (let b = lineY - 15; b < H + 30; b += 8, i++) await plugin.onFrame(frame(i, b));
+    for (let b = LINE_Y - 15; b < H + 30; b += 8, i++) await plugin.onFrame(frame(i, b));
     for (let k = 0; k < 20; k++, i++) await plugin.onFrame(frame(i));
     assert.equal(got.length, 1, JSON.stringify(got));
     assert.equal(got[0]!.direction, 'in');
@@ -63,23 +75,15 @@ describe('counting plugin', () => {
     // A car drives down the image (towards the camera) at 3 m/s and is hidden for 1.4 s, longer
     // than the tracker keeps a lost track, while it crosses the line: overtaken by a truck in the
     // next lane. 1 px = 0.1 m on the ground (a top-down plane is enough for positions and speeds).
-    const [W, H] = [320, 180];
-    const lineY = 100;
     const ground = [[[0, 0], [-16, 18]], [[1, 0], [16, 18]], [[1, 1], [16, 0]], [[0, 1], [-16, 0]]].map(([image, g]) => ({ image, ground: g }));
     const config = counting.configSchema.parse({ band: 3 / H, classifyForMs: 500, ground });
     const got: { cls: string; direction: string; at?: number }[] = [];
     const plugin = await counting.create({
       cameraId: 'gate', config, emit: () => {}, log: () => {},
-      geometry: { zones: {}, lines: { gate: { from: [0, lineY / H], to: [1, lineY / H] } } },
+      geometry: { zones: {}, lines: { gate: { from: [0, LINE_Y / H], to: [1, LINE_Y / H] } } },
       count: (c) => got.push(c),
     });
-    const y = new Uint8Array(W * H);
-    const uv = new Uint8Array((W / 2) * (H / 2)).fill(128);
-    const frame = (i: number, carBottom?: number) => {
-      for (let k = 0; k < y.length; k++) y[k] = 90 + ((k * 2654435761) >>> 29);
-      if (carBottom !== undefined) for (let r = Math.max(0, carBottom - 30); r < Math.min(H, carBottom); r++) y.fill(210, r * W + 140, r * W + 180);
-      return { cameraId: 'gate', pts: i, capturedAt: 1_000_000 + i * 100, seq: i, width: W, height: H, format: 'i420' as const, y, u: uv, v: uv, strideY: W, strideUV: W / 2 };
-    };
+    const frame = carFrames();
     let i = 0;
     for (; i < 30; i++) await plugin.onFrame(frame(i));
     for (let b = 40; b < H + 30; b += 3, i++) await plugin.onFrame(frame(i, b > 85 && b <= 127 ? undefined : b));
@@ -92,22 +96,14 @@ describe('counting plugin', () => {
   it('counts nothing for a vehicle whose foot jitters back and forth over the line, and once when it then drives on', async () => {
     // A blob's bottom edge jumps by a few pixels from frame to frame (a piece joins it and drops off);
     // on the line it crosses forward, back and forward again: one vehicle, one crossing.
-    const [W, H] = [320, 180];
-    const lineY = 100;
     const config = counting.configSchema.parse({ band: 3 / H, classifyForMs: 2000 });
     const got: { cls: string; direction: string }[] = [];
     const plugin = await counting.create({
       cameraId: 'gate', config, emit: () => {}, log: () => {},
-      geometry: { zones: {}, lines: { gate: { from: [0, lineY / H], to: [1, lineY / H] } } },
+      geometry: { zones: {}, lines: { gate: { from: [0, LINE_Y / H], to: [1, LINE_Y / H] } } },
       count: (c) => got.push(c),
     });
-    const y = new Uint8Array(W * H);
-    const uv = new Uint8Array((W / 2) * (H / 2)).fill(128);
-    const frame = (i: number, carBottom?: number) => {
-      for (let k = 0; k < y.length; k++) y[k] = 90 + ((k * 2654435761) >>> 29);
-      if (carBottom !== undefined) for (let r = Math.max(0, carBottom - 30); r < Math.min(H, carBottom); r++) y.fill(210, r * W + 140, r * W + 180);
-      return { cameraId: 'gate', pts: i, capturedAt: 1_000_000 + i * 100, seq: i, width: W, height: H, format: 'i420' as const, y, u: uv, v: uv, strideY: W, strideUV: W / 2 };
-    };
+    const frame = carFrames();
     let i = 0;
     for (; i < 30; i++) await plugin.onFrame(frame(i));
     const bottoms = [80, 84, 88, 92, 108, 92, 108, 92, 93, 94, 95, 96, 97, 98, 110, 118, 126, 134, 142, 150, 158, 166, 174, 182, 190, 198, 206];

@@ -111,21 +111,25 @@ describe('BlobDetector', () => {
     assert.ok(near(found[0]!.box, car, 2), JSON.stringify(found[0]!.box));
   });
 
+  /**
+   * A warmed detector that splits slices, with a lane cut along a line that runs down to the left
+   * (x = 200 - y/2), as the left line of a lane seen from a pole, two cells wide as laneCuts draws it.
+   */
+  const laneCutDetector = (): BlobDetector => {
+    const d = warmed({}, W, H, 150);
+    const grid = d.gridFor(W, H);
+    const cuts = new Uint8Array(grid.width * grid.height);
+    for (let gy = 0; gy < grid.height; gy++) for (let gx = 0; gx < grid.width; gx++) cuts[gy * grid.width + gx] = Math.abs(gx * grid.step - (200 - (gy * grid.step) / 2)) < grid.step ? 1 : 0;
+    d.cuts = cuts;
+    d.splitSlices = true;
+    return d;
+  };
+
   it('folds the slice of a vehicle leaning over a lane cut back into it, and not a vehicle of the next lane that touches the cut', () => {
-    // The lane line runs down to the left (x = 200 - y/2), as the left line of a lane seen from a
-    // pole; a truck in the right lane leans over it with its upper left side.
-    const lane = (x: number, y: number, step: number) => Math.abs(x - (200 - y / 2)) < step; // two cells wide, as laneCuts draws it
+    // A truck in the lane right of the cut leans over it with its upper left side.
     const truck = { x: 150, y: 40, w: 60, h: 100 };
     const bus = { x: 80, y: 20, w: 90, h: 80 }; // in the left lane, its near right corner at the line
-    const detect = (objects: Box[]) => {
-      const d = warmed({}, W, H, 150);
-      const grid = d.gridFor(W, H);
-      const cuts = new Uint8Array(grid.width * grid.height);
-      for (let gy = 0; gy < grid.height; gy++) for (let gx = 0; gx < grid.width; gx++) cuts[gy * grid.width + gx] = lane(gx * grid.step, gy * grid.step, grid.step) ? 1 : 0;
-      d.cuts = cuts;
-      d.splitSlices = true;
-      return boxes(d.detect(render(150, objects)));
-    };
+    const detect = (objects: Box[]) => boxes(laneCutDetector().detect(render(150, objects)));
     const alone = detect([truck]);
     assert.equal(alone.length, 1, JSON.stringify(alone));
     assert.ok(near(alone[0]!, truck, 4), JSON.stringify(alone));
@@ -138,15 +142,9 @@ describe('BlobDetector', () => {
   });
 
   it('gives the slice of a leaning vehicle that pokes below the bottom of a vehicle in the next lane back to its own vehicle', () => {
-    const lane = (x: number, y: number, step: number) => Math.abs(x - (200 - y / 2)) < step;
     const truck = { x: 150, y: 40, w: 60, h: 100 }; // leans left over the line down to y = 100
     const bus = { x: 80, y: 20, w: 90, h: 56 }; // its bottom edge 24 rows above the tip of the lean
-    const d = warmed({}, W, H, 150);
-    const grid = d.gridFor(W, H);
-    const cuts = new Uint8Array(grid.width * grid.height);
-    for (let gy = 0; gy < grid.height; gy++) for (let gx = 0; gx < grid.width; gx++) cuts[gy * grid.width + gx] = lane(gx * grid.step, gy * grid.step, grid.step) ? 1 : 0;
-    d.cuts = cuts;
-    d.splitSlices = true;
+    const d = laneCutDetector();
     // The bus with the lean above its bottom edge is one piece that cannot be split; the lean below
     // it tapers to the line and goes back to the truck (bug: the whole piece, bus included, was
     // folded into the truck, or left standing on the tip of the lean).
