@@ -14,7 +14,7 @@
  * vehicles side by side are counted as two.
  */
 import { z } from 'zod';
-import { definePlugin, LineCrossingDetector, pointToPixels, VehicleTracker, vehicleTrackingShape, type Frame, type Point, type Vehicle } from '../sdk/index.js';
+import { definePlugin, LineCrossingDetector, pointToPixels, VehicleTracker, vehicleTrackingShape, type Frame, type Point } from '../sdk/index.js';
 import { OcclusionStitcher } from './stitch.js';
 
 const configSchema = z.strictObject({
@@ -46,8 +46,7 @@ export default definePlugin({
     // vehicle it was, and starts over on the lines as the one it now holds.
     const pending = new Map<number, { cls: string; crossings: { line: string; direction: 'in' | 'out'; at: number }[] }>();
     const identities = new Map<number, number>();
-    // Last frame's vehicles, for where a removed one was last seen; tracks started after a vehicle hid.
-    let seen = new Map<number, Vehicle>();
+    // Vehicles that hid behind another, for the tracks that start where they would be by now.
     const stitcher = new OcclusionStitcher();
     const settle = (id: number): void => {
       const p = pending.get(id);
@@ -97,15 +96,15 @@ export default definePlugin({
           }
         }
         for (const [id, p] of pending) if (frame.capturedAt - p.crossings[0]!.at > cfg.classifyForMs) settle(id);
+        for (const v of vehicles.removedVehicles) {
+          const last = v.history.at(-1);
+          if (v.confirmed && v.velocity && last?.ground) stitcher.ended({ id: v.id, t: last.t, foot: last.foot, ground: last.ground, velocity: v.velocity });
+        }
         for (const id of vehicles.removed) {
-          const v = seen.get(id);
-          const last = v?.history.at(-1);
-          if (v?.confirmed && v.velocity && last?.ground) stitcher.ended({ id, t: last.t, foot: last.foot, ground: last.ground, velocity: v.velocity });
           settle(id);
           identities.delete(id);
           for (const line of lines!) line.detector.forget(id);
         }
-        seen = new Map(live.map((v) => [v.id, v]));
         return live
           .filter((v) => v.confirmed)
           .map((v) => ({ label: v.cls, score: 1, trackId: v.id, box: [v.box.x / frame.width, v.box.y / frame.height, v.box.w / frame.width, v.box.h / frame.height] }));

@@ -190,6 +190,7 @@ export class VehicleTracker {
   readonly #opts: VehicleTrackerOptions;
   readonly #records = new Map<number, VehicleRecord>();
   #removed: number[] = [];
+  #removedVehicles: Vehicle[] = [];
   #size: SizeState | undefined;
 
   constructor(opts: VehicleTrackerOptions) {
@@ -219,6 +220,11 @@ export class VehicleTracker {
     return this.#removed;
   }
 
+  /** The vehicles dropped by the last update, as they were last seen. */
+  get removedVehicles(): readonly Vehicle[] {
+    return this.#removedVehicles;
+  }
+
   /** Ground position (metres) of an image point (pixels), or undefined (no plane, above the horizon). */
   toGround(p: Point): [number, number] | undefined {
     const g = this.#size?.plane?.imageToGround(p);
@@ -232,7 +238,12 @@ export class VehicleTracker {
     const detections = await this.source.detect(frame);
     const tracks = this.tracker.update(detections, frame.capturedAt);
     this.#removed = this.tracker.removed.map((t) => t.id);
-    for (const id of this.#removed) this.#records.delete(id);
+    this.#removedVehicles = [];
+    for (const id of this.#removed) {
+      const v = this.#records.get(id);
+      if (v) this.#removedVehicles.push(v);
+      this.#records.delete(id);
+    }
     const out: Vehicle[] = [];
     for (const t of tracks) {
       if (t.state === 'lost' && t.missed > 0 && t.hits < this.tracker.options.minHits) continue;
