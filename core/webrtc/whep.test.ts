@@ -12,7 +12,7 @@ import type { RtpPacket } from '../../codecs/rtp/packet.js';
 import { ProtocolError, UnsupportedError } from '../errors.js';
 import { setLogLevel } from '../log.js';
 import { Stream } from '../stream/index.js';
-import { PATIENCE } from '../testing/wait.js';
+import { waitUntil } from '../testing/wait.js';
 import { FRAME_TICKS, feedLoop, testVideoUnits, videoTrack } from './testdata/h264-units.js';
 import { TestWhepClient } from './testdata/whep-client.js';
 import { WhepService } from './whep.js';
@@ -21,14 +21,8 @@ setLogLevel('warn');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `cond` every 10 ms for at most `ms` × PATIENCE (a hang guard, see core/testing/wait.ts). */
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = performance.now() + ms * PATIENCE;
-  while (!cond()) {
-    if (performance.now() > end) assert.fail(`timed out after ${ms * PATIENCE} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** Polls `cond` every 10 ms for at most `ms` × PATIENCE (waitUntil at the pace of RTP). */
+const until = (cond: () => boolean, ms: number, what: string): Promise<void> => waitUntil(cond, ms, what, 10);
 
 function depacketize(packets: readonly RtpPacket[]): VideoUnit[] {
   const d = new H264Depacketizer();
