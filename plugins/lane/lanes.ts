@@ -17,6 +17,11 @@ export interface Lane {
   dir: [number, number];
   /** Unit ground vector across the lane, the same sense for every lane of the road (for weaving). */
   lateral: [number, number];
+  /**
+   * The polygon's extent along `lateral` on the ground, metres: the lane's strip across the road, which
+   * places a vehicle beyond the ends of the polygons (see laneAcross).
+   */
+  band: [number, number];
   /** Classes allowed; undefined allows every class. */
   allowed?: ReadonlySet<string>;
   limitKmh?: number;
@@ -37,7 +42,7 @@ export function buildLanes(cfg: LaneConfig, zones: Record<string, Point[]>, plan
       throw new ConfigError('direction points must lie on the road below the horizon and at least 0.5 m apart on the ground', `${where}.lanes.${name}.direction`);
     }
     const dir: [number, number] = [(b[0] - a[0]) / len, (b[1] - a[1]) / len];
-    lanes.push({ name, polygon, dir, lateral: [0, 0], allowed: lane.allowedClasses && new Set(lane.allowedClasses), limitKmh: lane.speedLimitKmh });
+    lanes.push({ name, polygon, dir, lateral: [0, 0], band: [0, 0], allowed: lane.allowedClasses && new Set(lane.allowedClasses), limitKmh: lane.speedLimitKmh });
   }
   // One sideways sense for the whole road: lanes of opposite directions flip their left and right.
   const ref = lanes[0]!.dir;
@@ -45,7 +50,28 @@ export function buildLanes(cfg: LaneConfig, zones: Record<string, Point[]>, plan
     const s = l.dir[0] * ref[0] + l.dir[1] * ref[1] >= 0 ? 1 : -1;
     l.lateral = [-l.dir[1] * s, l.dir[0] * s];
   }
+  const [lx, lz] = lanes[0]!.lateral;
+  for (const l of lanes) {
+    // Corners above the horizon have no ground point; a polygon with none has an empty band.
+    const across = l.polygon.flatMap((p) => {
+      const g = plane.imageToGround(p);
+      return g ? [g[0] * lx + g[1] * lz] : [];
+    });
+    l.band = [Math.min(...across), Math.max(...across)];
+  }
   return lanes;
+}
+
+/**
+ * Index of the first lane whose strip across the road (`band`) holds ground point `g`, or -1: where a
+ * vehicle drives beyond the ends of the lane polygons, on a road that runs straight past them.
+ */
+export function laneAcross(lanes: readonly Lane[], g: readonly number[]): number {
+  if (lanes.length === 0) return -1;
+  const [lx, lz] = lanes[0]!.lateral;
+  const x = g[0]! * lx + g[1]! * lz;
+  for (let i = 0; i < lanes.length; i++) if (x >= lanes[i]!.band[0] && x <= lanes[i]!.band[1]) return i;
+  return -1;
 }
 
 /** Index of the first lane whose polygon holds the normalised point, or -1. */

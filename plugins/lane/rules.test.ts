@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GroundPlane, type Point } from '../sdk/index.js';
 import { configSchema, type LaneConfig } from './config.js';
-import { buildLanes, laneIndexAt, TrackLog, type Lane } from './lanes.js';
+import { buildLanes, laneAcross, laneIndexAt, TrackLog, type Lane } from './lanes.js';
 import { SolidLineRule, WeavingRule } from './motion.js';
 import { SpeedingRule, WrongLaneRule, WrongWayRule, type Finding, type LaneRule } from './rules.js';
 
@@ -58,6 +58,20 @@ describe('lane rules', () => {
     // Up its own lane, then out into the 'down' lane to overtake: not wrong way.
     const overtake = (t: number): [number, number] => [t < 2 ? 1.75 : Math.max(-1.75, 1.75 - 3.5 * (t - 2)), 20 + 10 * t];
     assert.equal(drive(new WrongWayRule(config.wrongWay), overtake, 6), undefined);
+    // Already out in the 'up' lane when it comes into the zones (from Z 110, beyond them): its last
+    // update before was in the 'down' strip, going with that traffic, so it is overtaking too.
+    const pulledOut = (t: number): [number, number] => { const z = 110 - 10 * t; return [z > 100 ? -1.75 : 1.2, z]; };
+    assert.equal(drive(new WrongWayRule(config.wrongWay), pulledOut, 6), undefined);
+    // Coming into the 'up' lane the same way from its own strip is wrong way.
+    assert.equal(drive(new WrongWayRule(config.wrongWay), straight(1.75, 110, -36), 6)?.f.attributes.lane, 'up');
+  });
+
+  it('lane strips: beyond the polygons a ground point is placed by its position across the road', () => {
+    assert.deepEqual(lanes.map((l) => l.band.map((x) => Math.round(Math.abs(x) * 10) / 10).sort((a, b) => a - b)), [[0, 7], [0, 3.5], [3.5, 7]]);
+    assert.equal(laneAcross(lanes, [-1.75, 130]), 0);
+    assert.equal(laneAcross(lanes, [1.75, -20]), 1);
+    assert.equal(laneAcross(lanes, [5, 300]), 2);
+    assert.equal(laneAcross(lanes, [12, 50]), -1, 'off the road');
   });
 
   it('wrong lane: a class the lane does not allow for minSeconds and minMetres, by majority of recent classes', () => {

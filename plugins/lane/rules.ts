@@ -7,7 +7,7 @@
  */
 import type { Severity } from '../sdk/index.js';
 import type { LaneConfig } from './config.js';
-import { metres, type Lane, type TrackLog } from './lanes.js';
+import { laneAcross, metres, type Lane, type TrackLog } from './lanes.js';
 
 /** What a rule found about one vehicle. */
 export interface Finding {
@@ -50,14 +50,19 @@ export class WrongWayRule implements LaneRule {
       [st.overtaking, st.withTrafficAt] = [false, s.t];
       return undefined;
     }
-    if (!v) return undefined;
     const lane = lanes[s.lane]!;
     const min = this.cfg.minSpeedKmh / 3.6;
     const prev = log.samples[log.samples.length - 2];
-    if (prev && prev.lane >= 0 && prev.lane !== s.lane) {
-      const old = lanes[prev.lane]!;
-      if (dot(old.dir, lane.dir) < 0 && dot(v, old.dir) > min) st.overtaking = true;
+    // Where it came from: its lane, or beyond the lane polygons the lane strip it drove in (a vehicle
+    // that pulled out to overtake before it came into the zones, with no update in its own lane).
+    const from = !prev ? -1 : prev.lane >= 0 ? prev.lane : laneAcross(lanes, prev.g);
+    if (prev && from >= 0 && from !== s.lane && dot(lanes[from]!.dir, lane.dir) < 0) {
+      // The step itself says which way it went: a new track has no velocity yet.
+      const dt = (s.t - prev.t) / 1000;
+      const step = [(s.g[0] - prev.g[0]) / dt, (s.g[1] - prev.g[1]) / dt];
+      if (dot(v ?? step, lanes[from]!.dir) > min) st.overtaking = true;
     }
+    if (!v) return undefined;
     const along = dot(v, lane.dir);
     if (along > min || st.overtaking) {
       if (along > min) st.overtaking = false;
