@@ -6,10 +6,11 @@ import { gateScene, renderFrame, Trip, VEHICLE_SIZES, type TrafficScene, type Ve
 import { groundConfig, lanePolygon } from '../../../bench/scenes/scenario.js';
 import { project } from '../../../bench/scenes/camera.js';
 import { prng } from '../../../core/testing/prng.js';
-import type { Frame } from '../types.js';
+import type { Frame, Point } from '../types.js';
 import { calibrateRoadCamera } from './calibration.js';
 import { GroundPlane } from './homography.js';
-import { DEFAULT_VEHICLE_CLASSES, fitVehicleClass, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
+import { DEFAULT_VEHICLE_CLASSES, fitVehicleClass, laneCuts, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
+import { pointInPolygon, pointToPixels } from './geometry.js';
 
 const shape = z.strictObject(vehicleTrackingShape);
 
@@ -116,5 +117,37 @@ describe('fitVehicleClass', () => {
         assert.equal(fit.cls, cls, `${cls} in the lane at ${x} m: ${fit.cls} (IoU ${fit.iou.toFixed(2)})`);
       }
     }
+  });
+});
+
+describe('laneCuts', () => {
+  it('marks exactly the cells where two lanes meet, as a polygon test per cell centre would', () => {
+    // The reference: each cell takes the first lane holding its centre; cuts on both sides of every change.
+    const reference = (lanes: Point[][], step: number, gw: number, gh: number) => {
+      const region = new Uint8Array(gw * gh);
+      for (let i = 0; i < gw * gh; i++) region[i] = lanes.findIndex((p) => pointInPolygon([(i % gw) * step + step / 2, Math.floor(i / gw) * step + step / 2], p)) + 1;
+      const cuts = new Uint8Array(gw * gh);
+      for (let i = 0; i < gw * gh; i++) {
+        for (const j of [(i % gw) + 1 < gw ? i + 1 : -1, i + gw < gw * gh ? i + gw : -1]) {
+          if (j >= 0 && region[i] && region[j] && region[i] !== region[j]) cuts[i] = cuts[j] = 1;
+        }
+      }
+      return cuts;
+    };
+    const rand = prng(7);
+    // A gate scene's four lanes, then random quads and pentagons that overlap and leave the frame.
+    const scene = gateScene({ seed: 3, durationS: 10 });
+    const cases: Point[][][] = [scene.road.laneCentres.map((_, i) => lanePolygon(scene, i, scene.road.nearZ, scene.road.farZ).map((p) => pointToPixels(p, 640, 360)))];
+    for (let c = 0; c < 20; c++) {
+      cases.push(Array.from({ length: 2 + (c % 3) }, () => Array.from({ length: 4 + (c % 2) }, (): Point => [rand() * 760 - 60, rand() * 440 - 40])));
+    }
+    let marked = 0;
+    for (const lanes of cases) {
+      const got = laneCuts(lanes, { step: 2, width: 320, height: 180 })!;
+      assert.deepEqual(got, reference(lanes, 2, 320, 180));
+      marked += got.reduce((a, b) => a + b, 0);
+    }
+    assert.ok(marked > 1000, `${marked} cut cells in all`);
+    assert.equal(laneCuts(cases[0]!.slice(0, 1), { step: 2, width: 320, height: 180 }), undefined, 'one lane has no borders');
   });
 });

@@ -17,7 +17,7 @@ import { ConfigError } from '../../../core/errors.js';
 import type { Frame, Point } from '../types.js';
 import { BlobDetector, markBox } from './blobs.js';
 import { calibrateRoadCamera, type RoadCamera } from './calibration.js';
-import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
+import { bottomCentre, pointToPixels } from './geometry.js';
 import { GroundPlane, groundVelocity } from './homography.js';
 import { ownTop } from './profile.js';
 import { Tracker, type Track } from './tracker.js';
@@ -358,12 +358,27 @@ export class VehicleTracker {
 export function laneCuts(lanes: Point[][], grid: { step: number; width: number; height: number }): Uint8Array | undefined {
   if (lanes.length < 2) return undefined;
   const { step, width: gw, height: gh } = grid;
+  // Each cell takes the first lane holding its centre (pointInPolygon's even-odd rule), filled a row
+  // at a time between the polygon's edge crossings: one pass per row, not a polygon test per cell.
   const region = new Uint8Array(gw * gh);
+  const xs: number[] = [];
   for (let gy = 0; gy < gh; gy++) {
-    for (let gx = 0; gx < gw; gx++) {
-      const p: Point = [gx * step + step / 2, gy * step + step / 2];
-      const k = lanes.findIndex((poly) => pointInPolygon(p, poly));
-      region[gy * gw + gx] = k + 1;
+    const y = gy * step + step / 2;
+    for (let k = 0; k < lanes.length; k++) {
+      const poly = lanes[k]!;
+      xs.length = 0;
+      for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+        const [xi, yi] = poly[i]!;
+        const [xj, yj] = poly[j]!;
+        if (yi > y !== yj > y) xs.push(xj + ((y - yj) * (xi - xj)) / (yi - yj));
+      }
+      xs.sort((a, b) => a - b);
+      // Inside from one crossing (included) to the next (excluded): cell centres gx * step + step / 2 there.
+      for (let m = 0; m + 1 < xs.length; m += 2) {
+        const from = Math.max(0, Math.ceil((xs[m]! - step / 2) / step));
+        const to = Math.min(gw - 1, Math.ceil((xs[m + 1]! - step / 2) / step) - 1);
+        for (let gx = from; gx <= to; gx++) if (region[gy * gw + gx] === 0) region[gy * gw + gx] = k + 1;
+      }
     }
   }
   const cuts = new Uint8Array(gw * gh);
@@ -372,11 +387,11 @@ export function laneCuts(lanes: Point[][], grid: { step: number; width: number; 
       const i = gy * gw + gx;
       const a = region[i]!;
       if (a === 0) continue;
-      for (const j of [gx + 1 < gw ? i + 1 : -1, gy + 1 < gh ? i + gw : -1]) {
-        if (j < 0) continue;
-        const b = region[j]!;
-        if (b !== 0 && b !== a) cuts[i] = cuts[j] = 1;
-      }
+      // The right and lower neighbours (each border is seen once from its upper-left side).
+      const right = gx + 1 < gw ? region[i + 1]! : 0;
+      if (right !== 0 && right !== a) cuts[i] = cuts[i + 1] = 1;
+      const below = gy + 1 < gh ? region[i + gw]! : 0;
+      if (below !== 0 && below !== a) cuts[i] = cuts[i + gw] = 1;
     }
   }
   return cuts;
