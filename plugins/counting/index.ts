@@ -35,9 +35,10 @@ export default definePlugin({
   defaults: { fps: 10, latencyBudgetMs: 25, input: { format: 'i420', width: 640, height: 360 } },
   create(ctx) {
     const cfg = ctx.config;
-    // Counting splits leaning slices off vehicles of the next lane (measured on the gate scenes); parking,
-    // whose vehicles stand for minutes across lane lines, keeps whole pieces (its tests regress otherwise).
-    const vehicles = new VehicleTracker({ config: cfg, zones: ctx.geometry.zones, where: `cameras.${ctx.cameraId}.plugins.counting.config`, splitSlices: true });
+    // Counting splits leaning slices off vehicles of the next lane, and counts a motorbike or car that
+    // shows above a bus's roof on its own (both measured on the gate scenes); parking, whose vehicles
+    // stand for minutes across lane lines, keeps whole pieces (its tests regress otherwise).
+    const vehicles = new VehicleTracker({ config: cfg, zones: ctx.geometry.zones, where: `cameras.${ctx.cameraId}.plugins.counting.config`, splitSlices: true, splitCaps: true });
     let lines: { name: string; forward: 'in' | 'out'; detector: LineCrossingDetector }[] | undefined;
     let size = '';
     // Crossings waiting for their class: a vehicle is classed by a vote over every frame it was seen

@@ -154,6 +154,30 @@ describe('BlobDetector', () => {
     assert.ok(Math.abs(pair[1]!.y + pair[1]!.h - (truck.y + truck.h)) <= 4 && pair[1]!.x <= truck.x + 4 && pair[1]!.x + pair[1]!.w >= truck.x + truck.w - 4, `truck ${JSON.stringify(pair)}`);
   });
 
+  it('reports a motorbike standing on a bus roof as its own box with splitCaps, and not a flat strip or the top half of one vehicle', () => {
+    const bus = { x: 100, y: 100, w: 120, h: 110 };
+    const detect = (objects: Box[], splitCaps: boolean) => {
+      const d = warmed();
+      d.splitCaps = splitCaps;
+      return boxes(d.detect(render(30, objects))).sort((a, b) => a.y - b.y);
+    };
+    // A motorbike of the next lane, farther away, shows above the bus's roof corner: the blob is both.
+    const bike = { x: 190, y: 60, w: 20, h: 40 };
+    const merged = detect([bike, bus], false);
+    assert.equal(merged.length, 1, `one blob without splitCaps: ${JSON.stringify(merged)}`);
+    const split = detect([bike, bus], true);
+    assert.equal(split.length, 2, JSON.stringify(split));
+    assert.ok(near(split[0]!, bike, 4), `the motorbike ${JSON.stringify(split)}`);
+    assert.ok(near(split[1]!, bus, 4), `the bus ${JSON.stringify(split)}`);
+    // A flat strip over the roof (a windscreen edge, a roof rack) is not a vehicle: one box.
+    const strip = { x: 130, y: 88, w: 60, h: 12 };
+    assert.equal(detect([strip, bus], true).length, 1);
+    // A narrow top as tall as the part under it is one vehicle's upper half (a slice cut by a lane line).
+    const tall = { x: 190, y: 10, w: 24, h: 90 };
+    const short = { x: 100, y: 100, w: 120, h: 60 };
+    assert.equal(detect([tall, short], true).length, 1);
+  });
+
   it('reports nothing while warming up and starts over when the frame size changes', () => {
     const d = new BlobDetector({ warmupFrames: 5 });
     const car = { x: 20, y: 20, w: 40, h: 30 };

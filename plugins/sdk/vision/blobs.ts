@@ -20,6 +20,7 @@ import type { Frame } from '../types.js';
 import { BackgroundModel, type BackgroundModelOptions } from './background.js';
 import { ConnectedComponents } from './components.js';
 import { Morphology, type StructuringElement } from './morphology.js';
+import { capOf, ownTop } from './profile.js';
 import { analysisFactor, FrameScaler } from './scale.js';
 import type { Box, DetectionSource, ObjectDetection } from './types.js';
 
@@ -68,6 +69,15 @@ function foregroundOnly(mask: Uint8Array, binary: Uint8Array): void {
  * gradually from its tip at the cut (rejoinAcrossCuts).
  */
 const OWN_BOTTOM_JUMP = 0.25;
+
+/**
+ * A cap (splitCaps) is reported on its own only when it is at most this share of the body's height
+ * (higher, it is the upper part of a vehicle cut by a lane line, whose slice narrows upwards) and at
+ * least this share of its own width high (a flat strip is the roof edge or windscreen of a vehicle,
+ * not a vehicle). Measured on the gate scenes: without the two, caps added false cars.
+ */
+const CAP_BODY_HEIGHT = 0.5;
+const CAP_MIN_ASPECT = 0.5;
 
 /** Foreground cells per row of one piece (rejoinAcrossCuts), reused between calls. */
 let rowWidth = new Int32Array(256);
@@ -143,6 +153,13 @@ export class BlobDetector implements DetectionSource {
    */
   splitSlices = false;
 
+  /**
+   * Whether a blob whose top is a narrower cap over a vehicle's roof (profile.ts: a farther vehicle
+   * showing above a nearer one, or beside its roof in the next lane) is reported as two boxes, the
+   * body and the cap, rather than one box that holds both. Off: one box.
+   */
+  splitCaps = false;
+
   /** Smallest blob in pixels (the minArea option), changeable when the frame size becomes known. */
   get minArea(): number {
     return this.opts.minArea;
@@ -191,6 +208,7 @@ export class BlobDetector implements DetectionSource {
 
     const step = s.step;
     const cell = step * step;
+    const grid = { step, width: s.cc.width, height: s.cc.height };
     const { area, minX, minY, maxX, maxY } = s.cc;
     const out: ObjectDetection[] = [];
     for (let l = 1; l <= count; l++) {
@@ -205,7 +223,14 @@ export class BlobDetector implements DetectionSource {
       const aspect = w / h;
       if (aspect < o.minAspect || aspect > o.maxAspect) continue;
       const cells = (maxX[l]! - minX[l]! + 1) * (maxY[l]! - minY[l]! + 1);
-      out.push({ box: { x, y, w, h }, score: area[l]! / cells });
+      const box = { x, y, w, h };
+      const body = this.splitCaps ? ownTop(binary, grid, box) : box;
+      const cap = body.y > y ? capOf(binary, grid, box, body.y) : undefined;
+      if (cap && cap.cells * cell >= o.minArea && cap.box.h <= CAP_BODY_HEIGHT * body.h && cap.box.h >= CAP_MIN_ASPECT * cap.box.w) {
+        out.push({ box: body, score: area[l]! / cells }, { box: cap.box, score: cap.fill });
+      } else {
+        out.push({ box, score: area[l]! / cells });
+      }
     }
     return out;
   }

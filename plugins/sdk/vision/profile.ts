@@ -66,3 +66,31 @@ export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box): Box {
   const y = (y0 + top) * step;
   return { x: box.x, y, w: box.w, h: box.y + box.h - y };
 }
+
+/**
+ * The cap that `ownTop` cut off `box` (pixels), as a box of its own: the foreground cells of `fg` in
+ * the rows above `bodyTop` (pixels) and within the box's columns, with `fill` its cells' share of
+ * that box and `cells` their number. Undefined when those rows hold no foreground.
+ */
+export function capOf(fg: Uint8Array, grid: MaskGrid, box: Box, bodyTop: number): { box: Box; fill: number; cells: number } | undefined {
+  const { step, width: gw, height: gh } = grid;
+  const x0 = Math.max(0, Math.floor(box.x / step));
+  const x1 = Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1);
+  const y0 = Math.max(0, Math.floor(box.y / step));
+  const y1 = Math.min(gh - 1, Math.floor(bodyTop / step) - 1);
+  let cx0 = gw, cx1 = -1, cy0 = gh, cy1 = -1, n = 0;
+  for (let y = y0; y <= y1; y++) {
+    const row = y * gw;
+    for (let x = x0; x <= x1; x++) {
+      if (fg[row + x] === 0) continue;
+      n++;
+      if (x < cx0) cx0 = x;
+      if (x > cx1) cx1 = x;
+      if (y < cy0) cy0 = y;
+      if (y > cy1) cy1 = y;
+    }
+  }
+  if (n === 0) return undefined;
+  const cells = (cx1 - cx0 + 1) * (cy1 - cy0 + 1);
+  return { box: { x: cx0 * step, y: cy0 * step, w: (cx1 - cx0 + 1) * step, h: (cy1 - cy0 + 1) * step }, fill: n / cells, cells: n };
+}

@@ -42,6 +42,16 @@ describe('Tracker', () => {
     assert.ok(Math.abs(tracks[0]!.velocity.y - 20) < 6, `vy ${tracks[0]!.velocity.y} ≈ 20 px/s`);
   });
 
+  it('reports the matched detection as it was detected beside the filtered box, which lags a change of size', () => {
+    const tracker = new Tracker();
+    for (let f = 0; f < 10; f++) tracker.update([det(100, 100, 80, 60)], f * 100);
+    // The blob shrinks to a third of its width at once (a merged pair comes apart).
+    const shrunk = det(100, 100, 26, 60);
+    const [t] = tracker.update([shrunk], 1000);
+    assert.deepEqual(t!.detected, shrunk.box);
+    assert.ok(t!.box.w > 30, `the filtered box still lags: ${t!.box.w}`);
+  });
+
   it('keeps the ids of two objects whose paths cross (motion prediction resolves the swap)', () => {
     // A goes right, B goes left, 100 px/s each at 5 fps (20 px a frame), 6 px apart vertically:
     // they overlap for several frames around t = 1500 ms.

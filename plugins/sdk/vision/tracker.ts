@@ -57,6 +57,8 @@ export interface Track {
   readonly missed: number;
   /** Score of the last matched detection. */
   readonly score: number;
+  /** Box of the last matched detection, as detected (the filtered `box` lags a change of size). */
+  readonly detected: Box;
   /** Majority vote over the matched detections' labels (ties: the most recent); undefined if none had one. */
   readonly label: string | undefined;
   readonly firstSeenMs: number;
@@ -115,6 +117,7 @@ class TrackRecord implements Track {
   age = 1;
   missed = 0;
   score = 0;
+  detected: Box;
   label: string | undefined = undefined;
   lastSeenMs: number;
   history: TrackPoint[] = [];
@@ -127,6 +130,7 @@ class TrackRecord implements Track {
     readonly firstSeenMs: number,
   ) {
     this.box = kf.box();
+    this.detected = this.box;
     this.lastSeenMs = firstSeenMs;
   }
 }
@@ -261,6 +265,7 @@ export class Tracker {
     t.missed = 0;
     t.hits++;
     t.score = d.score;
+    t.detected = d.box;
     t.lastSeenMs = timeMs;
     t.state = t.hits >= this.options.minHits ? 'confirmed' : 'tentative';
     t.box = t.kf.box();

@@ -9,7 +9,7 @@ import { prng } from '../../../core/testing/prng.js';
 import type { Frame, Point } from '../types.js';
 import { calibrateRoadCamera } from './calibration.js';
 import { GroundPlane } from './homography.js';
-import { DEFAULT_VEHICLE_CLASSES, fitVehicleClass, laneCuts, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
+import { DEFAULT_VEHICLE_CLASSES, fitVehicleClass, groundAxis, laneCuts, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
 import { pointInPolygon, pointToPixels } from './geometry.js';
 
 const shape = z.strictObject(vehicleTrackingShape);
@@ -117,6 +117,21 @@ describe('fitVehicleClass', () => {
         assert.equal(fit.cls, cls, `${cls} in the lane at ${x} m: ${fit.cls} (IoU ${fit.iou.toFixed(2)})`);
       }
     }
+  });
+});
+
+describe('groundAxis', () => {
+  it('gives each lane of the gate scene its direction along the road on the ground', () => {
+    const cam = base.camera;
+    const plane = GroundPlane.fromReferencePoints(groundConfig(base).map((r) => ({ image: [r.image[0] * cam.width, r.image[1] * cam.height], ground: r.ground })));
+    base.road.laneCentres.forEach((_, i) => {
+      const polygon = lanePolygon(base, i, base.road.nearZ, base.road.farZ).map((p) => pointToPixels(p, cam.width, cam.height));
+      const axis = groundAxis(plane, polygon)!;
+      // The road runs along z: the axis is (0, ±1) within half a degree.
+      assert.ok(Math.abs(axis[0]) < 0.01 && Math.abs(Math.abs(axis[1]) - 1) < 1e-4, `lane ${i}: ${axis}`);
+    });
+    // A polygon reaching above the horizon has no ground axis.
+    assert.equal(groundAxis(plane, [[0, -10 * cam.height], [cam.width, -10 * cam.height], [cam.width, cam.height], [0, cam.height]]), undefined);
   });
 });
 

@@ -17,7 +17,7 @@ import { ConfigError } from '../../../core/errors.js';
 import type { Frame, Point } from '../types.js';
 import { BlobDetector, markBox } from './blobs.js';
 import { calibrateRoadCamera, type RoadCamera } from './calibration.js';
-import { bottomCentre, pointToPixels } from './geometry.js';
+import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
 import { GroundPlane, groundVelocity } from './homography.js';
 import { ownTop } from './profile.js';
 import { Tracker, type Track } from './tracker.js';
@@ -108,6 +108,8 @@ export interface VehicleTrackerOptions {
   source?: DetectionSource;
   /** Hand a leaning vehicle's slice that pokes below a vehicle of the next lane back to it, not the whole piece (BlobDetector.splitSlices). Default false. */
   splitSlices?: boolean;
+  /** Report the narrower cap over a vehicle's roof as a vehicle of its own (BlobDetector.splitCaps). Default false. */
+  splitCaps?: boolean;
   /** Standing within this many metres (pixels / 20 of the frame height without a ground plane) is standing still. Default 1. */
   stillRadiusM?: number;
 }
@@ -142,6 +144,8 @@ interface SizeState {
   plane?: GroundPlane;
   camera?: RoadCamera;
   hold?: Uint8Array;
+  /** The `splitBy` lanes in pixels, each with its long axis on the ground (with a plane). */
+  lanes: { polygon: Point[]; axis: [number, number] }[];
   step: number;
   gw: number;
   gh: number;
@@ -206,6 +210,7 @@ export class VehicleTracker {
     } else {
       this.#blobs = new BlobDetector(VEHICLE_BLOBS);
       this.#blobs.splitSlices = opts.splitSlices ?? false;
+      this.#blobs.splitCaps = opts.splitCaps ?? false;
       this.source = this.#blobs;
     }
   }
@@ -260,7 +265,7 @@ export class VehicleTracker {
   /** Majority vote of the fitted class over the frames where the vehicle was seen whole and matched. */
   #sizeClass(v: VehicleRecord, t: Track, s: SizeState): string {
     const cam = s.camera;
-    const b = t.box;
+    const b = t.detected;
     const whole = b.x > 1 && b.y > 1 && b.x + b.w < s.width - 1 && b.y + b.h < s.height - 1;
     if (cam && v.ground && t.missed === 0 && whole) {
       const moving = v.velocity && Math.hypot(v.velocity.vx, v.velocity.vz) > 1;
@@ -268,7 +273,14 @@ export class VehicleTracker {
       // A blob can carry the tops of farther vehicles above its own roof (profile.ts); a detector's boxes are its own.
       const fg = this.#blobs?.foreground;
       const own = fg ? ownTop(fg, { step: s.step, width: s.gw, height: s.gh }, b) : b;
-      const fit = fitVehicleClass(cam, v.ground, heading, own, this.#opts.config.classes, s.width, s.height);
+      let fit = fitVehicleClass(cam, v.ground, heading, own, this.#opts.config.classes, s.width, s.height);
+      // The last second's velocity is off after a merge or a split moved the box: the lane it drives
+      // in is a second opinion on its heading.
+      const lane = moving ? s.lanes.find((l) => pointInPolygon(v.foot, l.polygon)) : undefined;
+      if (lane) {
+        const along = fitVehicleClass(cam, v.ground, lane.axis, own, this.#opts.config.classes, s.width, s.height);
+        if (along.iou > fit.iou) fit = along;
+      }
       // A box that fits a prototype closely is a clean view; one merged with the vehicle behind, or
       // cut by an occluder, fits every prototype poorly and gets little say.
       const weight = fit.iou >= 0.9 ? 1 : fit.iou >= 0.75 ? 0.05 : 0.001;
@@ -344,7 +356,11 @@ export class VehicleTracker {
       blobs.cuts = laneCuts(this.#opts.config.splitBy.map((n) => this.#opts.zones[n]!.map((p) => pointToPixels(p, width, height))), grid);
     }
     const camera = plane ? calibrateRoadCamera(plane, width, height) : undefined;
-    const next = { width, height, plane, camera, step: grid.step, gw: grid.width, gh: grid.height, hold: blobs ? new Uint8Array(grid.width * grid.height) : undefined };
+    const lanes = plane ? cfg.splitBy.map((n) => this.#opts.zones[n]!.map((p) => pointToPixels(p, width, height))).flatMap((polygon) => {
+      const axis = groundAxis(plane, polygon);
+      return axis ? [{ polygon, axis }] : [];
+    }) : [];
+    const next = { width, height, plane, camera, lanes, step: grid.step, gw: grid.width, gh: grid.height, hold: blobs ? new Uint8Array(grid.width * grid.height) : undefined };
     if (blobs) {
       blobs.minArea = Math.max(16, cfg.minArea * width * height);
       blobs.hold = next.hold;
@@ -395,6 +411,30 @@ export function laneCuts(lanes: Point[][], grid: { step: number; width: number; 
     }
   }
   return cuts;
+}
+
+/**
+ * The long axis on the ground of an image polygon (a lane): the principal direction of its corners
+ * on the plane. Undefined when a corner lies above the horizon.
+ */
+export function groundAxis(plane: GroundPlane, polygon: readonly Point[]): [number, number] | undefined {
+  const pts: [number, number][] = [];
+  for (const p of polygon) {
+    const g = plane.imageToGround(p);
+    if (!g) return undefined;
+    pts.push([g[0], g[1]]);
+  }
+  const n = pts.length;
+  const mx = pts.reduce((a, p) => a + p[0], 0) / n;
+  const mz = pts.reduce((a, p) => a + p[1], 0) / n;
+  let sxx = 0, sxz = 0, szz = 0;
+  for (const [x, z] of pts) {
+    sxx += (x - mx) ** 2;
+    sxz += (x - mx) * (z - mz);
+    szz += (z - mz) ** 2;
+  }
+  const angle = 0.5 * Math.atan2(2 * sxz, sxx - szz);
+  return [Math.cos(angle), Math.sin(angle)];
 }
 
 /**
