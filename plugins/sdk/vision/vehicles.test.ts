@@ -9,7 +9,8 @@ import { prng } from '../../../core/testing/prng.js';
 import type { Frame, Point } from '../types.js';
 import { calibrateRoadCamera } from './calibration.js';
 import { GroundPlane } from './homography.js';
-import { DEFAULT_VEHICLE_CLASSES, fitVehicleClass, groundAxis, laneCuts, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
+import { fitVehicleClass, groundAxis, laneCuts } from './road.js';
+import { DEFAULT_VEHICLE_CLASSES, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
 import { pointInPolygon, pointToPixels } from './geometry.js';
 
 const shape = z.strictObject(vehicleTrackingShape);
