@@ -9,7 +9,7 @@
  * counting plugin replays the old track's last position into the new track's line state so that a
  * crossing made out of sight is counted once, under the new track.
  */
-import type { Point } from '../sdk/index.js';
+import { courseOffset, type Point } from '../sdk/index.js';
 
 /** Where a track that ended was last seen. */
 export interface EndedTrack {
@@ -59,15 +59,10 @@ export class OcclusionStitcher {
       }
       if (dt <= 0) continue;
       const speed = Math.hypot(e.velocity.vx, e.velocity.vz);
-      const ax = e.velocity.vx / speed;
-      const az = e.velocity.vz / speed;
       // Offset of the new track from where the old one would be now, along and across its path.
-      const dx = ground[0] - (e.ground[0] + e.velocity.vx * dt);
-      const dz = ground[1] - (e.ground[1] + e.velocity.vz * dt);
-      const along = Math.abs(dx * ax + dz * az);
-      const across = Math.abs(dx * az - dz * ax);
-      if (across > ACROSS_M || along > ALONG_M + ALONG_SHARE * speed * dt) continue;
-      const d = Math.hypot(dx, dz);
+      const { along, across } = courseOffset(e.ground, e.velocity, dt, ground)!;
+      if (Math.abs(across) > ACROSS_M || Math.abs(along) > ALONG_M + ALONG_SHARE * speed * dt) continue;
+      const d = Math.hypot(along, across);
       if (d < bestD) [best, bestD] = [i, d];
     }
     return best < 0 ? undefined : this.#ended.splice(best, 1)[0];

@@ -1,12 +1,13 @@
 /**
  * Road geometry for the vehicle tracker: where lanes meet on the blob grid (laneCuts), a lane's
  * direction on the ground (groundAxis), and the class whose 3-D box explains an image box
- * (fitVehicleClass).
+ * (fitVehicleClass), and how far a vehicle stands from where its speed would have taken it (courseOffset).
  */
 import type { Point } from '../types.js';
 import type { RoadCamera } from './calibration.js';
 import type { GroundPlane } from './homography.js';
 import type { Box } from './types.js';
+import { iou } from './tracker.js';
 import type { VehicleClassSize } from './vehicles.js';
 
 /** Grid cells on the shared border of two lanes (both sides marked, so 8-connected blobs cannot leak through). */
@@ -114,7 +115,7 @@ export function fitVehicleClass(cam: RoadCamera, foot: [number, number], heading
         }
       }
       if (!ok) continue;
-      const score = iouOf(clip, clipBox({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, width, height));
+      const score = iou(clip, clipBox({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, width, height));
       if (score > best.iou) best = { cls: c.cls, iou: score };
     }
   }
@@ -133,10 +134,17 @@ function clipBox(b: Box, width: number, height: number): Box {
   return { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
 }
 
-function iouOf(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const i = w * h;
-  return i / (a.w * a.h + b.w * b.h - i);
+/**
+ * How far `at` (ground, metres) lies from where a vehicle last at `from`, moving at `velocity` (m/s),
+ * would be `dtS` seconds later: `along` its direction of travel (negative is behind) and `across` it
+ * (its sign tells the side). Undefined when the velocity is zero.
+ */
+export function courseOffset(from: readonly number[], velocity: { vx: number; vz: number }, dtS: number, at: readonly number[]): { along: number; across: number } | undefined {
+  const speed = Math.hypot(velocity.vx, velocity.vz);
+  if (speed === 0) return undefined;
+  const ax = velocity.vx / speed;
+  const az = velocity.vz / speed;
+  const dx = at[0]! - (from[0]! + velocity.vx * dtS);
+  const dz = at[1]! - (from[1]! + velocity.vz * dtS);
+  return { along: dx * ax + dz * az, across: dx * az - dz * ax };
 }

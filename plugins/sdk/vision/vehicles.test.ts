@@ -9,7 +9,7 @@ import { prng } from '../../../core/testing/prng.js';
 import type { Frame, Point } from '../types.js';
 import { calibrateRoadCamera } from './calibration.js';
 import { GroundPlane } from './homography.js';
-import { fitVehicleClass, groundAxis, laneCuts } from './road.js';
+import { courseOffset, fitVehicleClass, groundAxis, laneCuts } from './road.js';
 import { DEFAULT_VEHICLE_CLASSES, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
 import { pointInPolygon, pointToPixels } from './geometry.js';
 
@@ -133,6 +133,16 @@ describe('groundAxis', () => {
     });
     // A polygon reaching above the horizon has no ground axis.
     assert.equal(groundAxis(plane, [[0, -10 * cam.height], [cam.width, -10 * cam.height], [cam.width, cam.height], [0, cam.height]]), undefined);
+  });
+});
+
+describe('courseOffset', () => {
+  it('measures where a vehicle stands against where its speed would have taken it, along and across its travel', () => {
+    // From (1, 2) at 10 m/s along +z, 0.5 s later it should be at (1, 7).
+    const off = courseOffset([1, 2], { vx: 0, vz: 10 }, 0.5, [2, 3])!;
+    assert.ok(Math.abs(off.along + 4) < 1e-12, `4 m behind: ${off.along}`);
+    assert.ok(Math.abs(Math.abs(off.across) - 1) < 1e-12, `1 m aside: ${off.across}`);
+    assert.equal(courseOffset([0, 0], { vx: 0, vz: 0 }, 1, [1, 1]), undefined);
   });
 });
 

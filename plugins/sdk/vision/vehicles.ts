@@ -20,7 +20,7 @@ import { calibrateRoadCamera, type RoadCamera } from './calibration.js';
 import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
 import { GroundPlane, groundVelocity } from './homography.js';
 import { ownTop } from './profile.js';
-import { fitVehicleClass, groundAxis, laneCuts } from './road.js';
+import { courseOffset, fitVehicleClass, groundAxis, laneCuts } from './road.js';
 import { Tracker, type Track } from './tracker.js';
 import type { Box, DetectionSource } from './types.js';
 
@@ -179,12 +179,8 @@ const SWITCH_BACK_M = 4;
  */
 export function switchedVehicle(last: { t: number; ground?: [number, number] } | undefined, velocity: { vx: number; vz: number } | undefined, t: number, ground: [number, number] | undefined): boolean {
   if (!last?.ground || !velocity || !ground) return false;
-  const speed = Math.hypot(velocity.vx, velocity.vz);
-  if (speed < 1) return false;
-  const dt = (t - last.t) / 1000;
-  // Offset from the predicted position, along the direction of travel: negative is behind.
-  const along = ((ground[0] - last.ground[0] - velocity.vx * dt) * velocity.vx + (ground[1] - last.ground[1] - velocity.vz * dt) * velocity.vz) / speed;
-  return along < -SWITCH_BACK_M;
+  if (Math.hypot(velocity.vx, velocity.vz) < 1) return false;
+  return courseOffset(last.ground, velocity, (t - last.t) / 1000, ground)!.along < -SWITCH_BACK_M;
 }
 
 /** Tracks vehicles on the road; one per camera × plugin, fed every frame the plugin receives. */
@@ -353,11 +349,10 @@ export class VehicleTracker {
       : undefined;
     const blobs = this.#blobs;
     const grid = blobs?.gridFor(width, height) ?? { step: 2, width: Math.ceil(width / 2), height: Math.ceil(height / 2) };
-    if (blobs) {
-      blobs.cuts = laneCuts(this.#opts.config.splitBy.map((n) => this.#opts.zones[n]!.map((p) => pointToPixels(p, width, height))), grid);
-    }
+    const splitBy = cfg.splitBy.map((n) => this.#opts.zones[n]!.map((p) => pointToPixels(p, width, height)));
+    if (blobs) blobs.cuts = laneCuts(splitBy, grid);
     const camera = plane ? calibrateRoadCamera(plane, width, height) : undefined;
-    const lanes = plane ? cfg.splitBy.map((n) => this.#opts.zones[n]!.map((p) => pointToPixels(p, width, height))).flatMap((polygon) => {
+    const lanes = plane ? splitBy.flatMap((polygon) => {
       const axis = groundAxis(plane, polygon);
       return axis ? [{ polygon, axis }] : [];
     }) : [];
