@@ -65,7 +65,9 @@ export interface PluginAccuracy {
   falseAlarmsPerCameraHour: number;
   quietHours: number;
   /** counting: |counted − true| / true per class, over all its scenarios. */
-  countError?: Record<string, { counted: number; truth: number; error: number }>;
+  countError?: Record<string, CountError>;
+  /** The same over the held-out scenarios only (named `held-out-…`: not used while tuning). */
+  countErrorHeldOut?: Record<string, CountError>;
   /** The same per event type: matches on its violation scenes, and raised on its violation-free ones. */
   byType: Record<string, { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; quietEvents: number }>;
 }
@@ -178,6 +180,25 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
   }
 }
 
+/** Counted and true vehicles of one class, and the count error |counted − true| / true. */
+export interface CountError {
+  counted: number;
+  truth: number;
+  error: number;
+}
+
+/** Adds a scenario's true and counted vehicles per class to `into`. */
+function addCounts(into: Map<string, { counted: number; truth: number }>, o: ScenarioOutcome): Map<string, { counted: number; truth: number }> {
+  const entry = (cls: string) => into.get(cls) ?? into.set(cls, { counted: 0, truth: 0 }).get(cls)!;
+  for (const c of o.scenario.counts ?? []) entry(c.cls).truth += c.n;
+  for (const c of o.counts) entry(c.cls).counted += c.n;
+  return into;
+}
+
+function countErrors(counts: Map<string, { counted: number; truth: number }>): Record<string, CountError> {
+  return Object.fromEntries([...counts].map(([cls, c]) => [cls, { ...c, error: c.truth > 0 ? Math.abs(c.counted - c.truth) / c.truth : c.counted }]));
+}
+
 /** Scores outcomes per plugin (see the file comment). */
 export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
   const byPlugin = new Map<string, ScenarioOutcome[]>();
@@ -186,6 +207,7 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
   for (const [plugin, list] of byPlugin) {
     let tp = 0, fp = 0, fn = 0, quietEvents = 0, quietHours = 0;
     const counts = new Map<string, { counted: number; truth: number }>();
+    const heldOut = new Map<string, { counted: number; truth: number }>();
     const types = new Map<string, { tp: number; fp: number; fn: number; quietEvents: number }>();
     const typeOf = (t: string) => types.get(t) ?? types.set(t, { tp: 0, fp: 0, fn: 0, quietEvents: 0 }).get(t)!;
     for (const o of list) {
@@ -206,17 +228,9 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
           [acc.tp, acc.fp, acc.fn] = [acc.tp + one.tp, acc.fp + one.fp, acc.fn + one.fn];
         }
       }
-      for (const c of s.counts ?? []) {
-        const e = counts.get(c.cls) ?? { counted: 0, truth: 0 };
-        e.truth += c.n;
-        counts.set(c.cls, e);
-      }
       if (s.counts) {
-        for (const c of o.counts) {
-          const e = counts.get(c.cls) ?? { counted: 0, truth: 0 };
-          e.counted += c.n;
-          counts.set(c.cls, e);
-        }
+        addCounts(counts, o);
+        if (s.name.startsWith('held-out-')) addCounts(heldOut, o);
       }
     }
     const acc: PluginAccuracy = {
@@ -225,9 +239,8 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
       quietHours,
       byType: Object.fromEntries([...types].map(([t, c]) => [t, { ...eventRates(c.tp, c.fp, c.fn), quietEvents: c.quietEvents }])),
     };
-    if (counts.size > 0) {
-      acc.countError = Object.fromEntries([...counts].map(([cls, c]) => [cls, { ...c, error: c.truth > 0 ? Math.abs(c.counted - c.truth) / c.truth : c.counted }]));
-    }
+    if (counts.size > 0) acc.countError = countErrors(counts);
+    if (heldOut.size > 0) acc.countErrorHeldOut = countErrors(heldOut);
     out.push(acc);
   }
   return out;
@@ -279,7 +292,8 @@ async function main(argv: string[]): Promise<void> {
   const results = scoreOutcomes(outcomes);
   const perScenario = outcomes.map((o) => {
     const sc = scoreEvents(o.scenario.events, o.events.filter((e) => e.plugin === o.scenario.plugin), o.scenario.scoredTypes);
-    return { name: o.scenario.name, plugin: o.scenario.plugin, durationS: o.scenario.scene.durationS, expected: sc.tp + sc.fn, tp: sc.tp, fp: sc.fp, fn: sc.fn, raised: o.events.length, clock: o.clock, plugins: o.plugins };
+    const counts = o.scenario.counts ? countErrors(addCounts(new Map(), o)) : undefined;
+    return { name: o.scenario.name, plugin: o.scenario.plugin, durationS: o.scenario.scene.durationS, expected: sc.tp + sc.fn, tp: sc.tp, fp: sc.fp, fn: sc.fn, raised: o.events.length, counts, clock: o.clock, plugins: o.plugins };
   });
   if (json) {
     console.log(JSON.stringify({ results, scenarios: perScenario }, null, 2));
@@ -290,7 +304,7 @@ async function main(argv: string[]): Promise<void> {
   console.log('scenario                  secs  tp  fp  fn   processed skipped restarts  arrival lag/lead ms');
   for (const r of perScenario) {
     const p = r.plugins.find((x) => x.plugin === r.plugin);
-    console.log(`${r.name.padEnd(24)} ${String(r.durationS).padStart(5)} ${String(r.tp).padStart(3)} ${String(r.fp).padStart(3)} ${String(r.fn).padStart(3)}   ${String(p?.processed ?? '-').padStart(9)} ${String(p?.skipped ?? '-').padStart(7)} ${String(p?.restarts ?? '-').padStart(8)}  ${r.clock.lateMs.toFixed(0).padStart(8)} / ${r.clock.earlyMs.toFixed(0)}`);
+    console.log(`${r.name.padEnd(24)} ${String(r.durationS).padStart(5)} ${String(r.tp).padStart(3)} ${String(r.fp).padStart(3)} ${String(r.fn).padStart(3)}   ${String(p?.processed ?? '-').padStart(9)} ${String(p?.skipped ?? '-').padStart(7)} ${String(p?.restarts ?? '-').padStart(8)}  ${r.clock.lateMs.toFixed(0).padStart(8)} / ${r.clock.earlyMs.toFixed(0)}${r.counts ? `  counted − true: ${Object.entries(r.counts).map(([cls, c]) => `${cls} ${c.counted - c.truth >= 0 ? '+' : ''}${c.counted - c.truth}`).join(', ')}` : ''}`);
   }
   console.log('\nplugin / type      scenarios   tp   fp   fn  precision  recall     F1   false alarms/cam-h (quiet h)');
   for (const r of results) {
@@ -300,7 +314,11 @@ async function main(argv: string[]): Promise<void> {
       const perHour = r.quietHours > 0 ? (t.quietEvents / r.quietHours).toFixed(1) : '-';
       console.log(`  ${type.padEnd(18)} ${''.padStart(7)} ${String(t.tp).padStart(4)} ${String(t.fp).padStart(4)} ${String(t.fn).padStart(4)} ${pct(t.precision).padStart(10)} ${pct(t.recall).padStart(7)} ${pct(t.f1).padStart(6)}   ${perHour.padStart(6)}`);
     }
-    for (const [cls, c] of Object.entries(r.countError ?? {})) console.log(`    ${cls.padEnd(10)} counted ${String(c.counted).padStart(4)}  true ${String(c.truth).padStart(4)}  error ${pct(c.error)}`);
+    for (const [cls, c] of Object.entries(r.countError ?? {})) {
+      const h = r.countErrorHeldOut?.[cls];
+      const held = h ? `   held out: counted ${String(h.counted).padStart(4)}  true ${String(h.truth).padStart(4)}  error ${pct(h.error)}` : '';
+      console.log(`    ${cls.padEnd(10)} counted ${String(c.counted).padStart(4)}  true ${String(c.truth).padStart(4)}  error ${pct(c.error)}${held}`);
+    }
   }
 }
 

@@ -16,13 +16,12 @@
  * next) onto the spot of a driven track it was hiding continues that one from then on.
  *
  * Hold: the background model must not learn the cells under a driven, confirmed vehicle, or a car
- * standing still is absorbed within seconds. VehicleTracker holds its own driven tracks, but only
- * once they have stood still for a second (early in a stream, when the learning rate is high, a car
- * braking to a stop is half absorbed by then) and never a continued track, which is new to it (so
- * it is absorbed, lost, picked up again, ...). HoldStopped hands the detector this mask instead:
- * driven tracks from the start, continued tracks, and any track on a stop site (a parked car picked
- * up again after a long occlusion); a driven track that stands still without a site is let go, as
- * it is most likely a departed vehicle's track left on the background it uncovered.
+ * standing still is absorbed within seconds. VehicleTracker holds its own driven tracks, but never
+ * a continued track, which is new to it and has not driven (so it is absorbed, lost, picked up
+ * again, ...). HoldStopped hands the detector this mask instead: driven tracks, continued tracks,
+ * and any track on a stop site (a parked car picked up again after a long occlusion); a driven track
+ * that stands still without a site is let go, as it is most likely a departed vehicle's track left
+ * on the background it uncovered.
  */
 import type { Box, Frame, Point, Vehicle, VehicleTracker } from '../sdk/index.js';
 import { BlobDetector, iou, markBox } from '../sdk/index.js';

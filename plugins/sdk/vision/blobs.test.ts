@@ -154,7 +154,7 @@ describe('BlobDetector', () => {
     assert.ok(Math.abs(pair[1]!.y + pair[1]!.h - (truck.y + truck.h)) <= 4 && pair[1]!.x <= truck.x + 4 && pair[1]!.x + pair[1]!.w >= truck.x + truck.w - 4, `truck ${JSON.stringify(pair)}`);
   });
 
-  it('reports a motorbike standing on a bus roof as its own box with splitCaps, and not a flat strip or the top half of one vehicle', () => {
+  it('reports a motorbike standing on a bus roof as its own box with splitCaps, also beside another blob, and not a flat strip or the top half of one vehicle', () => {
     const bus = { x: 100, y: 100, w: 120, h: 110 };
     const detect = (objects: Box[], splitCaps: boolean) => {
       const d = warmed();
@@ -169,6 +169,12 @@ describe('BlobDetector', () => {
     assert.equal(split.length, 2, JSON.stringify(split));
     assert.ok(near(split[0]!, bike, 4), `the motorbike ${JSON.stringify(split)}`);
     assert.ok(near(split[1]!, bus, 4), `the bus ${JSON.stringify(split)}`);
+    // A car of the other lane beside the motorbike, a blob of its own, reaches into the bus's box
+    // over its roof: only the bus's own cells say where its roof begins, so the motorbike still splits.
+    const car = { x: 100, y: 40, w: 76, h: 48 };
+    const three = detect([car, bike, bus], true);
+    assert.equal(three.length, 3, JSON.stringify(three));
+    assert.ok([car, bike, bus].every((want) => three.some((b) => near(b, want, 4))), JSON.stringify(three));
     // A flat strip over the roof (a windscreen edge, a roof rack) is not a vehicle: one box.
     const strip = { x: 130, y: 88, w: 60, h: 12 };
     assert.equal(detect([strip, bus], true).length, 1);

@@ -224,8 +224,9 @@ export class BlobDetector implements DetectionSource {
       if (aspect < o.minAspect || aspect > o.maxAspect) continue;
       const cells = (maxX[l]! - minX[l]! + 1) * (maxY[l]! - minY[l]! + 1);
       const box = { x, y, w, h };
-      const body = this.splitCaps ? ownTop(binary, grid, box) : box;
-      const cap = body.y > y ? capOf(binary, grid, box, body.y) : undefined;
+      const only = { labels: s.cc.labels, root: into, label: l };
+      const body = this.splitCaps ? ownTop(binary, grid, box, only) : box;
+      const cap = body.y > y ? capOf(binary, grid, box, body.y, only) : undefined;
       if (cap && cap.cells * cell >= o.minArea && cap.box.h <= CAP_BODY_HEIGHT * body.h && cap.box.h >= CAP_MIN_ASPECT * cap.box.w) {
         out.push({ box: body, score: area[l]! / cells }, { box: cap.box, score: cap.fill });
       } else {
@@ -329,6 +330,8 @@ export class BlobDetector implements DetectionSource {
         for (let gx = cc.minX[l]!; gx <= cc.maxX[l]!; gx++) {
           if (labels[gy * gw + gx] !== l) continue;
           if (gy > row) {
+            // Relabelled, so that the cells a box owns (ownTop) are its root's.
+            labels[gy * gw + gx] = r;
             n++;
             if (gx < x0) x0 = gx;
             if (gx > x1) x1 = gx;

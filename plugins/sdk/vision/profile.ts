@@ -26,14 +26,32 @@ const CAP_MAX = 0.65;
 const CAP_MIN_ROWS = 2;
 const CAP_MAX_SHARE = 0.6;
 
+/**
+ * The cells of one component of a labelled grid (ConnectedComponents.labels), where `root` maps
+ * labels that were merged (BlobDetector's rejoin across lane cuts) to the label kept.
+ */
+export interface OwnCells {
+  labels: Int32Array;
+  root?: Int32Array;
+  label: number;
+}
+
+function owns(fg: Uint8Array, k: number, only: OwnCells | undefined): boolean {
+  if (fg[k] === 0) return false;
+  if (only === undefined) return true;
+  const l = only.labels[k]!;
+  return (only.root !== undefined && l > 0 ? only.root[l]! : l) === only.label;
+}
+
 /** Foreground cells per row, reused between calls. */
 let counts = new Int32Array(256);
 
 /**
  * `box` (pixels) with its top moved down to where the vehicle's own roof begins when the rows above
  * are a narrower cap (see the file comment); `fg` is the foreground on `grid`, non-zero = foreground.
+ * With `only`, the cells of other blobs that reach into the box (a car in the next lane) are not counted.
  */
-export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box): Box {
+export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box, only?: OwnCells): Box {
   const { step, width: gw, height: gh } = grid;
   const x0 = Math.max(0, Math.floor(box.x / step));
   const x1 = Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1);
@@ -46,7 +64,7 @@ export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box): Box {
   for (let r = 0; r < rows; r++) {
     const row = (y0 + r) * gw;
     let n = 0;
-    for (let x = x0; x <= x1; x++) if (fg[row + x] !== 0) n++;
+    for (let x = x0; x <= x1; x++) if (owns(fg, row + x, only)) n++;
     counts[r] = n;
     if (n > widest) widest = n;
   }
@@ -70,9 +88,9 @@ export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box): Box {
 /**
  * The cap that `ownTop` cut off `box` (pixels), as a box of its own: the foreground cells of `fg` in
  * the rows above `bodyTop` (pixels) and within the box's columns, with `fill` its cells' share of
- * that box and `cells` their number. Undefined when those rows hold no foreground.
+ * that box and `cells` their number. Undefined when those rows hold no foreground. `only` as for ownTop.
  */
-export function capOf(fg: Uint8Array, grid: MaskGrid, box: Box, bodyTop: number): { box: Box; fill: number; cells: number } | undefined {
+export function capOf(fg: Uint8Array, grid: MaskGrid, box: Box, bodyTop: number, only?: OwnCells): { box: Box; fill: number; cells: number } | undefined {
   const { step, width: gw, height: gh } = grid;
   const x0 = Math.max(0, Math.floor(box.x / step));
   const x1 = Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1);
@@ -82,7 +100,7 @@ export function capOf(fg: Uint8Array, grid: MaskGrid, box: Box, bodyTop: number)
   for (let y = y0; y <= y1; y++) {
     const row = y * gw;
     for (let x = x0; x <= x1; x++) {
-      if (fg[row + x] === 0) continue;
+      if (!owns(fg, row + x, only)) continue;
       n++;
       if (x < cx0) cx0 = x;
       if (x > cx1) cx1 = x;

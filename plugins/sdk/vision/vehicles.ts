@@ -159,9 +159,6 @@ interface SizeState {
  */
 export const VEHICLE_BLOBS = { minArea: 16, background: { step: 2 }, analysisWidth: 640 } as const;
 
-/** A vehicle standing this long gets the background held under it. */
-const HOLD_AFTER_MS = 1000;
-
 /** History kept per vehicle: 10 s at 10 fps. */
 const HISTORY = 100;
 
@@ -328,13 +325,20 @@ export class VehicleTracker {
     return v;
   }
 
-  /** Holds the background under confirmed vehicles that drove at least half their box height and then stopped. */
+  /**
+   * Holds the background under confirmed vehicles that drove at least half their box height, moving
+   * or stopped. One moving vehicle does not stay on a pixel long enough to be learnt, but a busy lane
+   * does: the colour of the many dark cars that cover a pixel a tenth of the time becomes one of its
+   * background modes (MOG2 keeps modes up to 90 % of the weight), and the next dark car there is
+   * invisible. Early in a stream, when the rate is high, a slow car's uniform body is learnt as it
+   * passes and the car falls apart into parts counted twice. A vehicle that never drove is left out:
+   * it may be a ghost, which must fade.
+   */
   #fillHold(s: SizeState): void {
     const hold = s.hold!;
     hold.fill(0);
     for (const v of this.#records.values()) {
-      // Only vehicles that have stopped: a moving one never stays on a pixel long enough to be learnt.
-      if (!v.confirmed || v.travelledPx < v.box.h / 2 || v.stationaryMs < HOLD_AFTER_MS) continue;
+      if (!v.confirmed || v.travelledPx < v.box.h / 2) continue;
       markBox(hold, { step: s.step, width: s.gw, height: s.gh }, v.box);
     }
   }
