@@ -121,7 +121,7 @@ describe('parking plugin', () => {
     assert.equal(played.events.filter((e) => Math.abs(e.timeS - (from - 2 + 10)) <= 1).length, 1, 'one event for it');
   });
 
-  it('VehicleTracker alone keeps a car parked for 70 s tracked', { todo: 'VehicleTracker holds the background only after 1 s standing still, not under a re-acquired track: the plugin holds it itself (hold.ts)' }, async () => {
+  it('VehicleTracker alone keeps a car parked for 70 s tracked', { todo: 'VehicleTracker does not hold the background under a re-acquired track, which has not driven: the plugin holds it itself (hold.ts)' }, async () => {
     const share = coverage((await kerbPlay()).frames, parked.id, 15, 82, (k) => bareBoxes[k]!);
     assert.ok(share >= 0.9, `seen in ${(share * 100).toFixed(0)}% of the frames`);
   });
