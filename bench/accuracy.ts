@@ -27,6 +27,7 @@ import { ffmpegPath } from '../core/ffmpeg.js';
 import { startServer } from '../core/server.js';
 import { freePort } from './lib.js';
 import { eventRates, scoreEvents, type PlayedEvent } from './scenes/play.js';
+import { HELD_OUT_PREFIX } from './scenes/counting.js';
 import { allScenarios } from './scenes/index.js';
 import type { Scenario } from './scenes/scenario.js';
 import { encodeScene, sceneFingerprint } from './scenes/traffic.js';
@@ -180,22 +181,26 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
   }
 }
 
-/** Counted and true vehicles of one class, and the count error |counted − true| / true. */
-export interface CountError {
+/** Counted and true vehicles of one class. */
+interface ClassTally {
   counted: number;
   truth: number;
+}
+
+/** A class's tally and its count error |counted − true| / true. */
+export interface CountError extends ClassTally {
   error: number;
 }
 
 /** Adds a scenario's true and counted vehicles per class to `into`. */
-function addCounts(into: Map<string, { counted: number; truth: number }>, o: ScenarioOutcome): Map<string, { counted: number; truth: number }> {
+function addCounts(into: Map<string, ClassTally>, o: ScenarioOutcome): Map<string, ClassTally> {
   const entry = (cls: string) => into.get(cls) ?? into.set(cls, { counted: 0, truth: 0 }).get(cls)!;
   for (const c of o.scenario.counts ?? []) entry(c.cls).truth += c.n;
   for (const c of o.counts) entry(c.cls).counted += c.n;
   return into;
 }
 
-function countErrors(counts: Map<string, { counted: number; truth: number }>): Record<string, CountError> {
+function countErrors(counts: Map<string, ClassTally>): Record<string, CountError> {
   return Object.fromEntries([...counts].map(([cls, c]) => [cls, { ...c, error: c.truth > 0 ? Math.abs(c.counted - c.truth) / c.truth : c.counted }]));
 }
 
@@ -206,8 +211,8 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
   const out: PluginAccuracy[] = [];
   for (const [plugin, list] of byPlugin) {
     let tp = 0, fp = 0, fn = 0, quietEvents = 0, quietHours = 0;
-    const counts = new Map<string, { counted: number; truth: number }>();
-    const heldOut = new Map<string, { counted: number; truth: number }>();
+    const counts = new Map<string, ClassTally>();
+    const heldOut = new Map<string, ClassTally>();
     const types = new Map<string, { tp: number; fp: number; fn: number; quietEvents: number }>();
     const typeOf = (t: string) => types.get(t) ?? types.set(t, { tp: 0, fp: 0, fn: 0, quietEvents: 0 }).get(t)!;
     for (const o of list) {
@@ -230,7 +235,7 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
       }
       if (s.counts) {
         addCounts(counts, o);
-        if (s.name.startsWith('held-out-')) addCounts(heldOut, o);
+        if (s.name.startsWith(HELD_OUT_PREFIX)) addCounts(heldOut, o);
       }
     }
     const acc: PluginAccuracy = {

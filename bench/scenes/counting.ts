@@ -48,12 +48,15 @@ export function gateScenario(seed: number, durationS: number, size: { width: num
  */
 export const HELD_OUT_GATES = [41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52];
 
+/** What the names of held-out scenarios start with (`bench accuracy` reports them apart). */
+export const HELD_OUT_PREFIX = 'held-out-';
+
 /**
  * The counting scenarios of `bench accuracy`: five minutes of traffic on three gate cameras the
  * counting was tuned on (gate-11 to 13, traced frame by frame while it was built) and eighteen on
- * twelve held-out ones (`held-out-` in their names).
+ * twelve held-out ones (named with HELD_OUT_PREFIX).
  */
 export function scenarios(): Scenario[] {
-  const heldOut = HELD_OUT_GATES.map((seed) => ({ ...gateScenario(seed, 90), name: `held-out-gate-${seed}` }));
+  const heldOut = HELD_OUT_GATES.map((seed) => ({ ...gateScenario(seed, 90), name: `${HELD_OUT_PREFIX}gate-${seed}` }));
   return [gateScenario(11, 120), gateScenario(12, 90), gateScenario(13, 90), ...heldOut];
 }
