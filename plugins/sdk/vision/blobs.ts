@@ -87,6 +87,71 @@ function clearCuts(binary: Uint8Array, cuts: Uint8Array): void {
   for (let i = 0; i < binary.length; i++) if (cuts[i] !== 0) binary[i] = 0;
 }
 
+/** Rows below a piece's own bottom edge over which trimSliceBand measures how fast the slice widens. */
+const WIDEN_ROWS = 6;
+
+/**
+ * Above a piece's own bottom edge (rejoinAcrossCuts), the leaning slice goes on up along the cut,
+ * joined to the vehicle whose bottom edge it is: a motorbike beside a truck's leaning roof became a
+ * car-sized box, or none (gate scenes: most motorbike errors). Going up from the edge row, the cells
+ * of each row's run that ends at the cut, as many as the slice is wide just below the edge widened at
+ * the rate it widens there, are relabelled to `r`. The piece keeps the rows from the edge up to the
+ * first row the band leaves empty; returns that row + 1 as `top`, and the relabelled cells' count,
+ * columns and top row.
+ */
+function trimSliceBand(cc: ConnectedComponents, cuts: Uint8Array, l: number, r: number, row: number): { top: number; n: number; x0: number; x1: number; minY: number } {
+  const { labels, width: gw } = cc;
+  const lx0 = cc.minX[l]!;
+  const lx1 = cc.maxX[l]!;
+  const out = { top: cc.minY[l]!, n: 0, x0: gw, x1: -1, minY: row + 1 };
+  // The cut lies on the side of the vehicle the slice leans from.
+  const dir = cc.minX[r]! + cc.maxX[r]! > lx0 + lx1 ? 1 : -1;
+  // The slice's width just below the edge, and how fast it widens going up there (rows below the
+  // edge, down to the tip): the band above is that width carried on up at that rate.
+  const rowCells = (gy: number): number => {
+    let w = 0;
+    for (let gx = lx0; gx <= lx1; gx++) if (labels[gy * gw + gx] === l) w++;
+    return w;
+  };
+  const below = Math.min(cc.maxY[l]! - row, WIDEN_ROWS);
+  const under = rowCells(row + 1);
+  const rate = below > 1 ? Math.max(0, (under - rowCells(row + below)) / (below - 1)) : 0;
+  // Above the first row the band empties, the band still goes to `r` (the leaning roof goes on up).
+  let stopped = false;
+  for (let gy = row; gy >= cc.minY[l]!; gy--) {
+    const base = gy * gw;
+    let end = -1;
+    for (let gx = dir > 0 ? lx1 : lx0; gx >= lx0 && gx <= lx1; gx -= dir) {
+      if (labels[base + gx] === l) {
+        end = gx;
+        break;
+      }
+    }
+    if (end < 0) {
+      if (!stopped) out.top = gy + 1;
+      stopped = true;
+      continue;
+    }
+    const c1 = end + dir;
+    const c2 = end + 2 * dir;
+    const atCut = (c1 >= 0 && c1 < gw && cuts[base + c1] !== 0) || (c2 >= 0 && c2 < gw && cuts[base + c2] !== 0);
+    if (!atCut) continue;
+    let left = false;
+    const width = under + rate * (row + 1 - gy);
+    for (let k = 0, gx = end; k < width && gx >= lx0 && gx <= lx1 && labels[base + gx] === l; k++, gx -= dir) {
+      labels[base + gx] = r;
+      out.n++;
+      if (gx < out.x0) out.x0 = gx;
+      if (gx > out.x1) out.x1 = gx;
+      out.minY = Math.min(out.minY, gy);
+    }
+    for (let gx = lx0; gx <= lx1 && !left; gx++) if (labels[base + gx] === l) left = true;
+    if (!left && !stopped) out.top = gy + 1;
+    if (!left) stopped = true;
+  }
+  return out;
+}
+
 /** Sets to 1 the cells of a grid mask (see BlobDetector.gridFor) that a pixel box covers, clipped to the grid: e.g. a hold under a vehicle. */
 export function markBox(mask: Uint8Array, grid: { step: number; width: number; height: number }, box: Box): void {
   const x0 = Math.max(0, Math.floor(box.x / grid.step));
@@ -321,14 +386,17 @@ export class BlobDetector implements DetectionSource {
       cc.maxX[r] = Math.max(cc.maxX[r]!, cc.maxX[l]!);
       cc.maxY[r] = Math.max(cc.maxY[r]!, cc.maxY[l]!);
     }
-    // The slice under a piece's own bottom edge goes to the vehicle it leans from.
+    // The slice under a piece's own bottom edge goes to the vehicle it leans from, and so does the
+    // slice's band along the cut above that edge.
     for (const { l, target, row } of splits) {
       const r = into[target]!;
-      let x0 = gw, x1 = -1, n = 0;
-      let k0 = gw, k1 = -1;
+      const band = trimSliceBand(cc, cuts, l, r, row);
+      let x0 = band.x0, x1 = band.x1, n = band.n;
+      let k0 = gw, k1 = -1, kept = 0;
       for (let gy = cc.minY[l]!; gy <= cc.maxY[l]!; gy++) {
         for (let gx = cc.minX[l]!; gx <= cc.maxX[l]!; gx++) {
           if (labels[gy * gw + gx] !== l) continue;
+          if (gy < band.top) continue;
           if (gy > row) {
             // Relabelled, so that the cells a box owns (ownTop) are its root's.
             labels[gy * gw + gx] = r;
@@ -336,6 +404,7 @@ export class BlobDetector implements DetectionSource {
             if (gx < x0) x0 = gx;
             if (gx > x1) x1 = gx;
           } else {
+            kept++;
             if (gx < k0) k0 = gx;
             if (gx > k1) k1 = gx;
           }
@@ -344,9 +413,12 @@ export class BlobDetector implements DetectionSource {
       cc.area[r] = cc.area[r]! + n;
       cc.minX[r] = Math.min(cc.minX[r]!, x0);
       cc.maxX[r] = Math.max(cc.maxX[r]!, x1);
-      cc.minY[r] = Math.min(cc.minY[r]!, row + 1);
+      cc.minY[r] = Math.min(cc.minY[r]!, row + 1, band.minY);
       cc.maxY[r] = Math.max(cc.maxY[r]!, cc.maxY[l]!);
-      cc.area[l] = cc.area[l]! - n;
+      // Cells of the piece above its kept rows (the next lane's upper body beyond the band, or a
+      // vehicle farther on that the band joined) keep the label but fall outside the box.
+      cc.area[l] = kept;
+      cc.minY[l] = band.top;
       cc.minX[l] = k0;
       cc.maxX[l] = k1;
       cc.maxY[l] = row;

@@ -96,6 +96,16 @@ describe('ownTop', () => {
     assert.deepEqual(ownTop(m, g, box), { x: 0, y: 16, w: box.w, h: box.h - 16 });
   });
 
+  it('cuts off a motorbike over a long bus near the camera, whose far roof edge is under half its near end', () => {
+    // Gate-23 at 11 s (and gate-16, gate-18): a motorbike 12 m behind a bus leaving at the frame's
+    // bottom showed above the bus's roof and was never counted. The bus's far roof edge (20 cells)
+    // is under half its near end (70 cells), which once hid the step from a test against the widest row.
+    const m = mask({ ...trapezoid(10, 19, 8, 8, 41), ...trapezoid(20, 58, 20, 70) });
+    const box = boxOf(m);
+    assert.equal(box.y, 20);
+    assert.deepEqual(ownTop(m, grid, box), { x: box.x, y: 40, w: box.w, h: 59 * 2 - 40 });
+  });
+
   it('leaves a convex silhouette alone, however much it widens: a long roof seen at an angle', () => {
     for (const [top, bottom] of [[10, 30], [18, 30], [30, 30]] as const) {
       const m = mask(trapezoid(5, 50, top, bottom));

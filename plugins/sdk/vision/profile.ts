@@ -18,7 +18,7 @@ export interface MaskGrid {
   height: number;
 }
 
-/** The body starts at a row at least this share of the widest row... */
+/** The body starts at a row at least this share of the widest of the rows below it, down to twice its depth... */
 const BODY_MIN = 0.5;
 /** ...with every row above it at most this share of it. */
 const CAP_MAX = 0.65;
@@ -60,13 +60,11 @@ export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box, only?: OwnCells
   const rows = y1 - y0 + 1;
   if (rows < 2 * CAP_MIN_ROWS + 2 || x1 < x0) return box;
   if (counts.length < rows) counts = new Int32Array(2 * rows);
-  let widest = 0;
   for (let r = 0; r < rows; r++) {
     const row = (y0 + r) * gw;
     let n = 0;
     for (let x = x0; x <= x1; x++) if (owns(fg, row + x, only)) n++;
     counts[r] = n;
-    if (n > widest) widest = n;
   }
   // The lowest row of the upper part that is body-wide while everything above it is narrow next to
   // the rows it starts: the roof's first row (a gradual widening never steps up this much). The roof
@@ -77,7 +75,11 @@ export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box, only?: OwnCells
   for (let r = 1; r <= last; r++) {
     const n = counts[r]!;
     const body = Math.max(n, counts[r + 1]!, counts[r + 2]!);
-    if (r >= CAP_MIN_ROWS && n > above && n >= BODY_MIN * widest && above <= CAP_MAX * body) top = r;
+    // The body's width is judged next to its own nearby rows, not the box's widest: a long vehicle
+    // near the camera widens a lot towards its near end, and its far roof edge is under half that.
+    let near = 0;
+    for (let k = r; k < rows && k <= 2 * r; k++) if (counts[k]! > near) near = counts[k]!;
+    if (r >= CAP_MIN_ROWS && n > above && n >= BODY_MIN * near && above <= CAP_MAX * body) top = r;
     if (n > above) above = n;
   }
   if (top === 0) return box;
