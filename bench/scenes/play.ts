@@ -79,6 +79,11 @@ export interface PlayOptions {
    * `prerender`); events, counts and msPerFrame come from the first, minCpuMsPerFrame from all. Default 1.
    */
   runs?: number;
+  /**
+   * Share of the due frames (after each plugin's first) that the plugins do not get, at random from
+   * `seed`: as a plugin host that is behind skips frames. Default none.
+   */
+  skip?: { share: number; seed: number };
 }
 
 /** Renders the scenario and runs its plugins over it; see the file comment. */
@@ -145,6 +150,7 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
   /** Plays the first `frames` frames of the scene into `running` (closing them after), timing each onFrame into `cpu` (by plugin) when given. */
   const play = async (running: { name: string; fps: number; instance: PluginInstance }[], frames: number, cpu?: Record<string, number[]>) => {
     const rand = prng(scene.seed);
+    const skipRand = prng(opts.skip?.seed ?? 0);
     try {
       for (let i = 0; i < frames; i++) {
         let planes: { y: Uint8Array; u: Uint8Array; v: Uint8Array } = canvas;
@@ -158,7 +164,7 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
           ...(gray ? {} : { u: planes.u, v: planes.v }),
         };
         for (const r of running) {
-          if (!due(i, r.fps)) continue;
+          if (!due(i, r.fps) || (opts.skip && i > 0 && skipRand() < opts.skip.share)) continue;
           const c0 = cpuMs();
           const t0 = performance.now();
           await r.instance.onFrame(frame);

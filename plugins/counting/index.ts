@@ -14,8 +14,9 @@
  * vehicles side by side are counted as two.
  */
 import { z } from 'zod';
-import { definePlugin, LineCrossingDetector, pointToPixels, VehicleTracker, vehicleTrackingShape, type Frame, type Point } from '../sdk/index.js';
-import { OcclusionStitcher } from './stitch.js';
+import {
+  definePlugin, LineCrossingDetector, OcclusionStitcher, pointToPixels, VehicleTracker, vehicleTrackingShape, type Frame, type Point,
+} from '../sdk/index.js';
 
 const configSchema = z.strictObject({
   lines: z.record(z.string(), z.strictObject({

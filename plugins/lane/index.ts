@@ -20,7 +20,8 @@ import {
   type Detection, type EvidenceImage, type Frame, type NormalisedBox, type Vehicle,
 } from '../sdk/index.js';
 import { configSchema } from './config.js';
-import { buildLanes, laneIndexAt, TrackLog, type Lane, type LaneSample } from './lanes.js';
+import { TrackLogs } from './handover.js';
+import { buildLanes, laneIndexAt, type Lane, type LaneSample, type TrackLog } from './lanes.js';
 import { SolidLineRule, WeavingRule } from './motion.js';
 import { LaneBlobSource } from './source.js';
 import { SpeedingRule, WrongLaneRule, WrongWayRule, type Finding, type LaneRule } from './rules.js';
@@ -34,7 +35,8 @@ const WARMUP_MS = 4000;
 /**
  * A step between two updates faster than a vehicle moves is no motion: the track's box merged with
  * another vehicle's, jumped to it, or lost a part to the background (typically far away, where
- * boxes are small and touch). The rules then start the vehicle afresh. Sideways: over 5 m/s (a
+ * boxes are small and touch). The track then carries on the log of a hidden vehicle found there, or
+ * the rules start the vehicle afresh (handover.ts). Sideways: over 5 m/s (a
  * swerve is 2-3 m/s). Along the road: over twice its recent speed plus 10 m/s, or over 60 m/s.
  * After a gap of missed updates (the tracker coasted), the vehicle must also be found within
  * REACQUIRE_M (plus a quarter of the distance) of where its velocity would have taken it: a coasting
@@ -65,7 +67,9 @@ export default definePlugin({
     const source = new LaneBlobSource(cfg.splitBy.flatMap((n) => (zones[n] ? [zones[n]] : [])), plane, cfg.minArea);
     const vehicles = new VehicleTracker({ config: cfg, zones, where, source });
     const history = new FrameHistory(cfg.evidenceFrames);
-    const logs = new Map<number, TrackLog>();
+    const logs = new TrackLogs((id) => {
+      for (const rule of rules) rule.forget(id);
+    }, (log, g, t) => implausible(log, g, t, lanes[0]!), lanes[0]!.dir);
     // Findings on tracks not confirmed yet, by track id.
     const pending = new Map<number, Finding[]>();
     let startedAt: number | undefined;
@@ -74,7 +78,7 @@ export default definePlugin({
       const lane = f.attributes.lane;
       ctx.emit({
         type: f.type, severity: f.severity, trackId: v.id, zone: typeof lane === 'string' ? lane : undefined,
-        boxes: [detection(log.cls, v.id, log.last.box)], evidence: evidence(history, f, log),
+        boxes: [detection(log.cls, v.id, log.last.box)], evidence: evidence(history, f, log, v.id),
         // Every event says how fast the vehicle went (the rule's own measure where it has one).
         attributes: v.speedKmh === undefined ? f.attributes : { speedKmh: Math.round(v.speedKmh * 10) / 10, ...f.attributes },
       });
@@ -85,19 +89,15 @@ export default definePlugin({
         history.push(frame);
         startedAt ??= frame.capturedAt;
         const live = await vehicles.update(frame);
+        // Before any new track asks for its log: the vehicles lost in this very update offer theirs.
+        logs.update(live, vehicles.removed, frame.capturedAt);
         const { width, height } = frame;
         for (const v of live) {
           if (v.missed > 0 || v.firstSeenMs < startedAt + WARMUP_MS) continue;
           const foot: [number, number] = [v.foot[0] / width, v.foot[1] / height];
           const g = v.ground ?? plane.imageToGround(foot);
           if (!g) continue;
-          let log = logs.get(v.id);
-          if (!log) logs.set(v.id, (log = new TrackLog(v.id)));
-          const prev = log.samples.at(-1);
-          if (prev && implausible(log, g, frame.capturedAt, lanes[0]!)) {
-            log.restart();
-            for (const rule of rules) rule.forget(v.id);
-          }
+          const log = logs.of(v, g, frame.capturedAt);
           const box: NormalisedBox = [v.box.x / width, v.box.y / height, v.box.w / width, v.box.h / height];
           const sample: Omit<LaneSample, 'cls'> = { t: frame.capturedAt, g: [g[0], g[1]], lane: laneIndexAt(lanes, foot), foot, box };
           log.push(sample, v.cls, cfg.wrongLane.classVotes, v.velocity && [v.velocity.vx, v.velocity.vz]);
@@ -115,11 +115,7 @@ export default definePlugin({
           }
         }
         source.hold(live, vehicles.removed);
-        for (const id of vehicles.removed) {
-          logs.delete(id);
-          pending.delete(id);
-          for (const rule of rules) rule.forget(id);
-        }
+        for (const id of vehicles.removed) pending.delete(id);
         return live.filter((v) => v.confirmed)
           .map((v) => detection(v.cls, v.id, [v.box.x / width, v.box.y / height, v.box.w / width, v.box.h / height]));
       },
@@ -159,7 +155,7 @@ function detection(cls: string, id: number, box: NormalisedBox): Detection {
  * The evidence: the frame where the violation began (with the vehicle's box then and its track so
  * far) if it is still held, and the frame now with the whole track. Both carry the caption.
  */
-function evidence(history: FrameHistory, f: Finding, log: TrackLog): EvidenceImage[] {
+function evidence(history: FrameHistory, f: Finding, log: TrackLog, id: number): EvidenceImage[] {
   const now = history.latest;
   if (!now) return [];
   const images: EvidenceImage[] = [];
@@ -170,12 +166,12 @@ function evidence(history: FrameHistory, f: Finding, log: TrackLog): EvidenceIma
     const s = log.samples[k]!;
     images.push({
       label: 'start', frame: history.snapshot(then), caption: f.caption,
-      boxes: [detection(s.cls, log.id, s.box)], track: log.samples.slice(0, k + 1).map((x) => x.foot),
+      boxes: [detection(s.cls, id, s.box)], track: log.samples.slice(0, k + 1).map((x) => x.foot),
     });
   }
   images.push({
     label: 'at', frame: history.snapshot(now), caption: f.caption,
-    boxes: [detection(log.cls, log.id, log.last.box)], track: log.samples.map((x) => x.foot),
+    boxes: [detection(log.cls, id, log.last.box)], track: log.samples.map((x) => x.foot),
   });
   return images;
 }

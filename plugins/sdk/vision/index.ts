@@ -18,3 +18,4 @@ export type * from './types.js';
 export * from './road.js';
 export * from './vehicles.js';
 export * from './calibration.js';
+export * from './stitch.js';

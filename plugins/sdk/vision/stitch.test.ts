@@ -35,4 +35,22 @@ describe('OcclusionStitcher', () => {
     assert.equal(s.takeOver(11_000, [-5.25, 17.6])?.id, 8);
     assert.equal(s.takeOver(11_000, [-5.25, 15.2])?.id, 7);
   });
+
+  it('hands over the vehicle that matched when an older one is forgotten in the same call', () => {
+    // Found in the lane plugin: the old list index of the match pointed at another vehicle once the
+    // expired one before it was removed, so a track far up the road took over a motorbike at the kerb.
+    const s = new OcclusionStitcher(3000);
+    s.ended(bike({ id: 1, t: 6_000 }));
+    s.ended(bike({ id: 2, t: 10_000, ground: [3.9, 33.8], velocity: { vx: 1.2, vz: 10 } }));
+    s.ended(bike({ id: 3, t: 11_200, ground: [-5, 10], velocity: { vx: 0, vz: -8 } }));
+    assert.equal(s.takeOver(11_600, [5.3, 51.1])?.id, 2);
+    assert.equal(s.takeOver(11_600, [-5, 6.8])?.id, 3);
+  });
+
+  it('takes back a vehicle that was only lost', () => {
+    const s = new OcclusionStitcher();
+    s.ended(bike());
+    s.withdraw(7);
+    assert.equal(s.takeOver(12_000, [-4.85, 7]), undefined);
+  });
 });

@@ -5,11 +5,14 @@
  *
  * Tracks that ended while moving are kept for a few seconds with their last observed ground position
  * and velocity; a new track that starts where one of them would be by now (along its path within
- * what a constant speed can be off by, across it within half a lane) takes over from it, and the
- * counting plugin replays the old track's last position into the new track's line state so that a
- * crossing made out of sight is counted once, under the new track.
+ * what a constant speed can be off by, across it within half a lane) takes over from it. The counting
+ * plugin replays the old track's last position into the new track's line state, so that a crossing
+ * made out of sight is counted once, under the new track; the lane plugin carries the old track's
+ * log on, so that a vehicle is judged once over its whole path (an overtaker that reappears in the
+ * oncoming lane is still overtaking, and a line crossed twice is one event).
  */
-import { courseOffset, type Point } from '../sdk/index.js';
+import { courseOffset } from './road.js';
+import type { Point } from '../types.js';
 
 /** Where a track that ended was last seen. */
 export interface EndedTrack {
@@ -43,20 +46,24 @@ export class OcclusionStitcher {
     this.#ended.push(track);
   }
 
+  /** Takes back a track kept by `ended` (it was only lost, and the tracker found it again). */
+  withdraw(id: number): void {
+    const i = this.#ended.findIndex((e) => e.id === id);
+    if (i >= 0) this.#ended.splice(i, 1);
+  }
+
   /**
    * The ended track (removed from the list) that a new track first seen at `ground` at time `t` (ms)
    * continues, or undefined: the nearest one within the bounds of the file comment.
    */
   takeOver(t: number, ground: [number, number]): EndedTrack | undefined {
+    // Forget the old ones first: removing while searching would shift the index of the best so far.
+    for (let i = this.#ended.length - 1; i >= 0; i--) if (t - this.#ended[i]!.t > this.keepMs) this.#ended.splice(i, 1);
     let best = -1;
     let bestD = Infinity;
-    for (let i = this.#ended.length - 1; i >= 0; i--) {
+    for (let i = 0; i < this.#ended.length; i++) {
       const e = this.#ended[i]!;
       const dt = (t - e.t) / 1000;
-      if (t - e.t > this.keepMs) {
-        this.#ended.splice(i, 1);
-        continue;
-      }
       if (dt <= 0) continue;
       const speed = Math.hypot(e.velocity.vx, e.velocity.vz);
       // Offset of the new track from where the old one would be now, along and across its path.
