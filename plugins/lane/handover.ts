@@ -23,10 +23,10 @@ const MIN_SAMPLES = 2;
  */
 const KEEP_MS = 1200;
 
-/** An offered log, and whether a track still holds it (lost, not removed). */
+/** An offered log, and the vehicle whose track still holds it (lost, not removed), if any. */
 interface Offer {
   log: TrackLog;
-  held: boolean;
+  holder?: number;
 }
 
 /** The logs by vehicle id, handed over from hidden vehicles to the tracks that continue them. */
@@ -63,8 +63,8 @@ export class TrackLogs {
     }
     this.#offers.delete(offer.log.id);
     // A lost track that turns up again later starts a log of its own.
-    for (const [id, l] of this.#byVehicle) if (l === offer.log) this.#byVehicle.delete(id);
-    if (own && !this.#tryOffer(own, undefined, false)) this.forget(own.id);
+    if (offer.holder !== undefined) this.#byVehicle.delete(offer.holder);
+    if (own && !this.#tryOffer(own, undefined, undefined)) this.forget(own.id);
     return this.#hold(v.id, offer.log);
   }
 
@@ -76,22 +76,22 @@ export class TrackLogs {
   update(live: readonly Vehicle[], removed: readonly number[], t: number): void {
     for (const v of live) {
       const log = this.#byVehicle.get(v.id);
-      if (v.missed > 0 && log && (v.confirmed || log.samples.length >= MIN_SAMPLES)) this.#tryOffer(log, v.velocity, true);
+      if (v.missed > 0 && log && (v.confirmed || log.samples.length >= MIN_SAMPLES)) this.#tryOffer(log, v.velocity, v.id);
     }
     for (const id of removed) {
       const log = this.#byVehicle.get(id);
       if (!log) continue;
       this.#byVehicle.delete(id);
-      if (log.samples.length >= MIN_SAMPLES) this.#tryOffer(log, undefined, false);
+      if (log.samples.length >= MIN_SAMPLES) this.#tryOffer(log, undefined, undefined);
       const offer = this.#offers.get(log.id);
-      if (offer) offer.held = false;
+      if (offer) delete offer.holder;
       else this.forget(log.id);
     }
     // Offers no track took over in time: forgotten once no track holds them either.
     for (const [id, offer] of this.#offers) {
       if (t - offer.log.last.t <= this.#stitcher.keepMs) continue;
       this.#offers.delete(id);
-      if (!offer.held) this.forget(id);
+      if (offer.holder === undefined) this.forget(id);
     }
   }
 
@@ -106,7 +106,7 @@ export class TrackLogs {
    * the next lane's centre (where the tracker's velocity, which lags, is still sideways) or carry on
    * across, and half is within the stitcher's half-lane bound of either for the second it is hidden.
    */
-  #tryOffer(log: TrackLog, tracked: { vx: number; vz: number } | undefined, held: boolean): boolean {
+  #tryOffer(log: TrackLog, tracked: { vx: number; vz: number } | undefined, holder: number | undefined): boolean {
     if (this.#offers.has(log.id)) return true;
     const last = log.samples.at(-1);
     const v = tracked ?? (log.velocity ? { vx: log.velocity[0], vz: log.velocity[1] } : drift(log));
@@ -115,7 +115,7 @@ export class TrackLogs {
     const along = v.vx * dx + v.vz * dz;
     const velocity = { vx: (v.vx + along * dx) / 2, vz: (v.vz + along * dz) / 2 };
     this.#stitcher.ended({ id: log.id, t: last.t, foot: last.foot, ground: last.g, velocity });
-    this.#offers.set(log.id, { log, held });
+    this.#offers.set(log.id, holder === undefined ? { log } : { log, holder });
     return true;
   }
 }
