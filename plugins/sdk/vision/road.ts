@@ -1,7 +1,8 @@
 /**
  * Road geometry for the vehicle tracker: where lanes meet on the blob grid (laneCuts), a lane's
- * direction on the ground (groundAxis), and the class whose 3-D box explains an image box
- * (fitVehicleClass), and how far a vehicle stands from where its speed would have taken it (courseOffset).
+ * direction on the ground (groundAxis), the class whose 3-D box explains an image box
+ * (fitVehicleClass) or a blob's foreground cells (fitVehicleMask), and how far a vehicle stands from
+ * where its speed would have taken it (courseOffset).
  */
 import type { Point } from '../types.js';
 import type { RoadCamera } from './calibration.js';
@@ -84,6 +85,29 @@ export function groundAxis(plane: GroundPlane, polygon: readonly Point[]): [numb
  * by IoU. Returns the class and its IoU.
  */
 export function fitVehicleClass(cam: RoadCamera, foot: [number, number], heading: [number, number], box: Box, classes: readonly VehicleClassSize[], width: number, height: number): { cls: string; iou: number } {
+  const clip = clipBox(box, width, height);
+  return bestPrototype(cam, foot, heading, classes, () => {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let i = 0; i < 8; i++) {
+      x0 = Math.min(x0, cornerX[i]!); y0 = Math.min(y0, cornerY[i]!); x1 = Math.max(x1, cornerX[i]!); y1 = Math.max(y1, cornerY[i]!);
+    }
+    return iou(clip, clipBox({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, width, height));
+  });
+}
+
+/** Sideways search for the fits: ± this many metres in this many steps each way. */
+const LATERAL_RANGE_M = 1.2;
+const LATERAL_STEPS = 6;
+
+/** The 8 projected corners of the prototype being scored (bestPrototype fills them). */
+const cornerX = new Float64Array(8);
+const cornerY = new Float64Array(8);
+
+/**
+ * Sets each class's prototype on the road (see fitVehicleClass), sliding it sideways, projects its
+ * 8 corners into cornerX/cornerY and keeps the class that `score` rates highest.
+ */
+function bestPrototype(cam: RoadCamera, foot: [number, number], heading: [number, number], classes: readonly VehicleClassSize[], score: () => number): { cls: string; iou: number } {
   const n = Math.hypot(heading[0], heading[1]) || 1;
   let ax = heading[0] / n;
   let az = heading[1] / n;
@@ -94,7 +118,6 @@ export function fitVehicleClass(cam: RoadCamera, foot: [number, number], heading
   }
   const px = -az;
   const pz = ax;
-  const clip = clipBox(box, width, height);
   let best = { cls: classes[0]!.cls, iou: -1 };
   // The box's bottom-centre is not the middle of the vehicle's near end when a side face shows (off
   // the camera's axis the box takes in the side too), so each prototype also slides sideways.
@@ -103,28 +126,135 @@ export function fitVehicleClass(cam: RoadCamera, foot: [number, number], heading
       const shift = (k * LATERAL_RANGE_M) / LATERAL_STEPS;
       const fx = foot[0] + px * shift;
       const fz = foot[1] + pz * shift;
-      let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-      let ok = true;
+      let m = 0;
       for (const along of [0, c.lengthM]) {
         for (const side of [-c.widthM / 2, c.widthM / 2]) {
           for (const h of [0, c.heightM]) {
             const p = cam.project(fx + ax * along + px * side, fz + az * along + pz * side, h);
-            if (!p) { ok = false; continue; }
-            x0 = Math.min(x0, p[0]); y0 = Math.min(y0, p[1]); x1 = Math.max(x1, p[0]); y1 = Math.max(y1, p[1]);
+            if (!p) continue;
+            cornerX[m] = p[0];
+            cornerY[m] = p[1];
+            m++;
           }
         }
       }
-      if (!ok) continue;
-      const score = iou(clip, clipBox({ x: x0, y: y0, w: x1 - x0, h: y1 - y0 }, width, height));
-      if (score > best.iou) best = { cls: c.cls, iou: score };
+      if (m < 8) continue;
+      const value = score();
+      if (value > best.iou) best = { cls: c.cls, iou: value };
     }
   }
   return best;
 }
 
-/** Sideways search for fitVehicleClass: ± this many metres in this many steps each way. */
-const LATERAL_RANGE_M = 1.2;
-const LATERAL_STEPS = 6;
+/**
+ * The class whose prototype, set on the road as in fitVehicleClass, best covers the blob's own
+ * foreground cells: IoU of the prototype's silhouette (the convex hull of its 8 projected corners,
+ * rasterised on the mask grid, clipped to the frame) with the foreground cells inside `box`. A piece
+ * of another vehicle touching the blob widens its box a lot but adds few cells, so this fit is not
+ * thrown by it the way fitVehicleClass is.
+ */
+export function fitVehicleMask(
+  cam: RoadCamera, foot: [number, number], heading: [number, number], fg: Uint8Array, grid: { step: number; width: number; height: number },
+  box: Box, classes: readonly VehicleClassSize[], width: number, height: number,
+): { cls: string; iou: number } {
+  const { step, width: gw, height: gh } = grid;
+  const bx0 = Math.max(0, Math.floor(box.x / step));
+  const bx1 = Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1);
+  const by0 = Math.max(0, Math.floor(box.y / step));
+  const by1 = Math.min(gh - 1, Math.ceil((box.y + box.h) / step) - 1);
+  const bw = bx1 - bx0 + 1;
+  const bh = by1 - by0 + 1;
+  if (bw <= 0 || bh <= 0) return { cls: classes[0]!.cls, iou: -1 };
+  // Foreground cells of the box, as prefix sums per row: the cells of any run in one subtraction.
+  const stride = bw + 1;
+  if (prefix.length < bh * stride) prefix = new Int32Array(bh * stride * 2);
+  let area = 0;
+  for (let r = 0; r < bh; r++) {
+    const row = (by0 + r) * gw + bx0;
+    let sum = 0;
+    prefix[r * stride] = 0;
+    for (let c = 0; c < bw; c++) {
+      if (fg[row + c] !== 0) sum++;
+      prefix[r * stride + c + 1] = sum;
+    }
+    area += sum;
+  }
+  if (area === 0) return { cls: classes[0]!.cls, iou: -1 };
+  const lastRow = Math.min(gh - 1, Math.floor((height - step / 2) / step));
+  const lastCol = Math.min(gw - 1, Math.floor((width - step / 2) / step));
+  return bestPrototype(cam, foot, heading, classes, () => {
+    const hn = convexHull();
+    let ymin = Infinity, ymax = -Infinity;
+    for (let i = 0; i < hn; i++) {
+      ymin = Math.min(ymin, hullY[i]!);
+      ymax = Math.max(ymax, hullY[i]!);
+    }
+    let silhouette = 0;
+    let inside = 0;
+    const g1 = Math.min(lastRow, Math.floor((ymax - step / 2) / step));
+    for (let gy = Math.max(0, Math.ceil((ymin - step / 2) / step)); gy <= g1; gy++) {
+      // The hull's span on this row of cell centres.
+      const y = gy * step + step / 2;
+      let xl = Infinity, xr = -Infinity;
+      for (let i = 0, j = hn - 1; i < hn; j = i++) {
+        const yi = hullY[i]!, yj = hullY[j]!;
+        if ((yi <= y) === (yj <= y)) continue;
+        const x = hullX[j]! + ((y - yj) * (hullX[i]! - hullX[j]!)) / (yi - yj);
+        if (x < xl) xl = x;
+        if (x > xr) xr = x;
+      }
+      const c0 = Math.max(0, Math.ceil((xl - step / 2) / step));
+      const c1 = Math.min(lastCol, Math.floor((xr - step / 2) / step));
+      if (c0 > c1) continue;
+      silhouette += c1 - c0 + 1;
+      if (gy < by0 || gy > by1) continue;
+      const o0 = Math.max(c0, bx0);
+      const o1 = Math.min(c1, bx1);
+      if (o0 > o1) continue;
+      const r = (gy - by0) * stride;
+      inside += prefix[r + o1 - bx0 + 1]! - prefix[r + o0 - bx0]!;
+    }
+    return inside / (area + silhouette - inside);
+  });
+}
+
+/** fitVehicleMask's buffers: per-row foreground prefix sums, the corners' order and their hull. */
+let prefix = new Int32Array(4096);
+const sorted = new Int32Array(8);
+const chain = new Int32Array(17);
+const hullX = new Float64Array(16);
+const hullY = new Float64Array(16);
+
+/** Convex hull (Andrew's monotone chain) of cornerX/cornerY into hullX/hullY; returns its size. */
+function convexHull(): number {
+  for (let i = 0; i < 8; i++) {
+    // Insertion sort by x, then y.
+    let j = i;
+    while (j > 0 && (cornerX[sorted[j - 1]!]! > cornerX[i]! || (cornerX[sorted[j - 1]!]! === cornerX[i]! && cornerY[sorted[j - 1]!]! > cornerY[i]!))) {
+      sorted[j] = sorted[j - 1]!;
+      j--;
+    }
+    sorted[j] = i;
+  }
+  const turn = (o: number, a: number, b: number): number =>
+    (cornerX[a]! - cornerX[o]!) * (cornerY[b]! - cornerY[o]!) - (cornerY[a]! - cornerY[o]!) * (cornerX[b]! - cornerX[o]!);
+  let n = 0;
+  for (let t = 0; t < 8; t++) {
+    while (n >= 2 && turn(chain[n - 2]!, chain[n - 1]!, sorted[t]!) <= 0) n--;
+    chain[n++] = sorted[t]!;
+  }
+  const lower = n + 1;
+  for (let t = 6; t >= 0; t--) {
+    while (n >= lower && turn(chain[n - 2]!, chain[n - 1]!, sorted[t]!) <= 0) n--;
+    chain[n++] = sorted[t]!;
+  }
+  n--;
+  for (let i = 0; i < n; i++) {
+    hullX[i] = cornerX[chain[i]!]!;
+    hullY[i] = cornerY[chain[i]!]!;
+  }
+  return n;
+}
 
 function clipBox(b: Box, width: number, height: number): Box {
   const x0 = Math.max(0, b.x);
@@ -148,3 +278,4 @@ export function courseOffset(from: readonly number[], velocity: { vx: number; vz
   const dz = at[1]! - (from[1]! + velocity.vz * dtS);
   return { along: dx * ax + dz * az, across: dx * az - dz * ax };
 }
+

@@ -10,7 +10,7 @@ import type { Frame, Point } from '../types.js';
 import type { Box } from './types.js';
 import { calibrateRoadCamera } from './calibration.js';
 import { GroundPlane } from './homography.js';
-import { courseOffset, fitVehicleClass, groundAxis, laneCuts } from './road.js';
+import { courseOffset, fitVehicleClass, fitVehicleMask, groundAxis, laneCuts } from './road.js';
 import { iou as iouOf } from './tracker.js';
 import { DEFAULT_VEHICLE_CLASSES, VehicleTracker, vehicleTrackingShape, type Vehicle } from './vehicles.js';
 import { pointInPolygon, pointToPixels } from './geometry.js';
@@ -143,6 +143,71 @@ describe('fitVehicleClass', () => {
         assert.equal(fit.cls, cls, `${cls} in the lane at ${x} m: ${fit.cls} (IoU ${fit.iou.toFixed(2)})`);
       }
     }
+  });
+});
+
+describe('fitVehicleMask', () => {
+  const cam = base.camera;
+  const ref = groundConfig(base);
+  const plane = GroundPlane.fromReferencePoints(ref.map((r) => ({ image: [r.image[0] * cam.width, r.image[1] * cam.height], ground: r.ground })));
+  const rc = calibrateRoadCamera(plane, cam.width, cam.height)!;
+  const grid = { step: 2, width: cam.width / 2, height: cam.height / 2 };
+  /** The image silhouette (convex hull of the 8 corners) of a vehicle whose near end's middle is at (x, z). */
+  const silhouette = (cls: VehicleClass, x: number, z: number): Point[] => {
+    const { length, width, height } = VEHICLE_SIZES[cls];
+    const pts: Point[] = [];
+    for (const dx of [-width / 2, width / 2]) for (const h of [0, height]) for (const dz of [0, length]) pts.push(project(cam, [x + dx, h, z + dz])! as Point);
+    pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const turn = (o: Point, a: Point, b: Point) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    const hull: Point[] = [];
+    for (const p of [...pts, ...pts.slice(0, -1).reverse()]) {
+      while (hull.length >= 2 && turn(hull[hull.length - 2]!, hull[hull.length - 1]!, p) <= 0) hull.pop();
+      hull.push(p);
+    }
+    return hull.slice(0, -1);
+  };
+  /** Marks the grid cells whose centre lies in the polygon; returns the cells' bounding box in pixels. */
+  const fill = (fg: Uint8Array, poly: Point[]): Box => {
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let gy = 0; gy < grid.height; gy++) {
+      for (let gx = 0; gx < grid.width; gx++) {
+        if (!pointInPolygon([gx * 2 + 1, gy * 2 + 1], poly)) continue;
+        fg[gy * grid.width + gx] = 1;
+        x0 = Math.min(x0, gx * 2); y0 = Math.min(y0, gy * 2); x1 = Math.max(x1, gx * 2 + 2); y1 = Math.max(y1, gy * 2 + 2);
+      }
+    }
+    return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+  };
+  const footOf = (box: Box): [number, number] => {
+    const g = plane.imageToGround([box.x + box.w / 2, box.y + box.h])!;
+    return [g[0], g[1]];
+  };
+
+  it("names the class whose 3-D box covers the blob's cells, in every lane", () => {
+    for (const cls of ['motorbike', 'car', 'truck', 'bus'] as const) {
+      for (const x of [-5.25, -1.75, 1.75, 5.25]) {
+        const fg = new Uint8Array(grid.width * grid.height);
+        const box = fill(fg, silhouette(cls, x, 18));
+        const fit = fitVehicleMask(rc, footOf(box), [0, 1], fg, grid, box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
+        assert.equal(fit.cls, cls, `${cls} in the lane at ${x} m: ${fit.cls} (IoU ${fit.iou.toFixed(2)})`);
+        assert.ok(fit.iou > 0.75, `${cls} at ${x} m: IoU ${fit.iou.toFixed(2)}`);
+      }
+    }
+  });
+
+  it("keeps a truck a truck when the rear of the next vehicle touches its roof and widens its box", () => {
+    // A truck coming towards the camera, and the lower corner of the one behind it touching its far
+    // roof, off to one side: the blob's box is much wider than the truck, its cells barely more.
+    const fg = new Uint8Array(grid.width * grid.height);
+    const truck = fill(fg, silhouette('truck', -5.25, 14));
+    const piece = { x: truck.x + truck.w - 4, y: truck.y, w: Math.round(truck.w * 0.2) * 2, h: Math.round(truck.h * 0.075) * 2 };
+    for (let gy = piece.y / 2; gy < (piece.y + piece.h) / 2; gy++) for (let gx = piece.x / 2; gx < (piece.x + piece.w) / 2; gx++) fg[gy * grid.width + gx] = 1;
+    const box = { x: truck.x, y: truck.y, w: piece.x + piece.w - truck.x, h: truck.h };
+    const byBox = fitVehicleClass(rc, footOf(box), [0, 1], box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
+    const byCells = fitVehicleMask(rc, footOf(box), [0, 1], fg, grid, box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
+    assert.notEqual(byBox.cls, 'truck', `the box alone reads ${byBox.cls} (IoU ${byBox.iou.toFixed(2)})`);
+    assert.equal(byCells.cls, 'truck', `the cells read ${byCells.cls} (IoU ${byCells.iou.toFixed(2)})`);
+    assert.ok(byCells.iou > byBox.iou, `cells IoU ${byCells.iou.toFixed(2)}, box IoU ${byBox.iou.toFixed(2)}`);
   });
 });
 

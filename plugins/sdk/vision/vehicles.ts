@@ -20,7 +20,7 @@ import { calibrateRoadCamera, type RoadCamera } from './calibration.js';
 import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
 import { GroundPlane, groundVelocity } from './homography.js';
 import { ownTop } from './profile.js';
-import { courseOffset, fitVehicleClass, groundAxis, laneCuts } from './road.js';
+import { courseOffset, fitVehicleClass, fitVehicleMask, groundAxis, laneCuts } from './road.js';
 import { Tracker, type Track } from './tracker.js';
 import type { Box, DetectionSource } from './types.js';
 
@@ -266,16 +266,22 @@ export class VehicleTracker {
       const heading: [number, number] = moving ? [v.velocity!.vx, v.velocity!.vz] : [0, 1];
       // A blob can carry the tops of farther vehicles above its own roof (profile.ts); a detector's boxes are its own.
       const fg = this.#blobs?.foreground;
-      const own = fg ? ownTop(fg, { step: s.step, width: s.gw, height: s.gh }, b) : b;
-      let fit = fitVehicleClass(cam, v.ground, heading, own, this.#opts.config.classes, s.width, s.height);
+      const grid = { step: s.step, width: s.gw, height: s.gh };
+      const own = fg ? ownTop(fg, grid, b) : b;
+      // The blob's own cells against each prototype's silhouette when there is a foreground mask
+      // (a piece of the next vehicle touching it widens the box but adds few cells); the box otherwise.
+      const fitAlong = (axis: [number, number]) => fg
+        ? fitVehicleMask(cam, v.ground!, axis, fg, grid, own, this.#opts.config.classes, s.width, s.height)
+        : fitVehicleClass(cam, v.ground!, axis, own, this.#opts.config.classes, s.width, s.height);
+      let fit = fitAlong(heading);
       // The last second's velocity is off after a merge or a split moved the box: the lane it drives
       // in is a second opinion on its heading.
       const lane = moving ? s.lanes.find((l) => pointInPolygon(v.foot, l.polygon)) : undefined;
       if (lane) {
-        const along = fitVehicleClass(cam, v.ground, lane.axis, own, this.#opts.config.classes, s.width, s.height);
+        const along = fitAlong(lane.axis);
         if (along.iou > fit.iou) fit = along;
       }
-      // A box that fits a prototype closely is a clean view; one merged with the vehicle behind, or
+      // A blob that fits a prototype closely is a clean view; one merged with the vehicle behind, or
       // cut by an occluder, fits every prototype poorly and gets little say.
       const weight = fit.iou >= 0.9 ? 1 : fit.iou >= 0.75 ? 0.05 : 0.001;
       v.votes.set(fit.cls, (v.votes.get(fit.cls) ?? 0) + weight);
