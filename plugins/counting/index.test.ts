@@ -98,6 +98,16 @@ describe('counting plugin', () => {
     assert.equal(got[0]!.direction, 'in');
   });
 
+  it('counts a vehicle hidden just as it reached the line (last seen inside the band) once it comes back', async () => {
+    // As above, but the car goes out of sight with its foot on the line: the old track has no side
+    // there; the side it stood on before the band is what the new track carries on from.
+    const ground = [[[0, 0], [-16, 18]], [[1, 0], [16, 18]], [[1, 1], [16, 0]], [[0, 1], [-16, 0]]].map(([image, g]) => ({ image, ground: g }));
+    const bottoms = Array.from({ length: Math.ceil((H + 30 - 40) / 3) }, (_, k) => 40 + 3 * k).map((b) => (b > 100 && b <= 142 ? undefined : b));
+    const got = await playCar({ classifyForMs: 500, ground }, bottoms);
+    assert.equal(got.length, 1, JSON.stringify(got));
+    assert.equal(got[0]!.direction, 'in');
+  });
+
   it('counts nothing for a vehicle whose foot jitters back and forth over the line, and once when it then drives on', async () => {
     // A blob's bottom edge jumps by a few pixels from frame to frame (a piece joins it and drops off);
     // on the line it crosses forward, back and forward again: one vehicle, one crossing.

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import {
-  definePlugin, LineCrossingDetector, OcclusionStitcher, pointToPixels, VehicleTracker, vehicleTrackingShape, type Frame, type Point,
+  definePlugin, LineCrossingDetector, OcclusionStitcher, pointToPixels, VehicleTracker, vehicleTrackingShape, type EndedTrack, type Frame, type Point,
 } from '../sdk/index.js';
 
 const configSchema = z.strictObject({
@@ -48,8 +48,10 @@ export default definePlugin({
     // vehicle it was, and starts over on the lines as the one it now holds.
     const pending = new Map<number, { cls: string; crossings: { line: string; direction: 'in' | 'out'; at: number }[] }>();
     const identities = new Map<number, number>();
-    // Vehicles that hid behind another, for the tracks that start where they would be by now.
-    const stitcher = new OcclusionStitcher();
+    // Vehicles that hid behind another, for the tracks that start where they would be by now, with
+    // where each stood clear of each line's band: the last foot seen can be inside the band (the
+    // vehicle was going under an overtaking bus there), and a track that starts inside it has no side.
+    const stitcher = new OcclusionStitcher<EndedTrack & { sides: Map<string, Point | undefined> }>();
     const settle = (id: number): void => {
       const p = pending.get(id);
       pending.delete(id);
@@ -79,7 +81,9 @@ export default definePlugin({
           const first = v.history[0]!;
           const hidden = fresh && !v.identity && first.ground ? stitcher.takeOver(first.t, first.ground) : undefined;
           for (const line of lines!) {
-            const path = line.detector.has(v.id) ? [{ t: frame.capturedAt, foot: v.foot }] : [...(hidden ? [hidden] : []), ...v.history];
+            const side = hidden?.sides.get(line.name);
+            const before = hidden ? [side ? { t: hidden.t, foot: side } : hidden] : [];
+            const path = line.detector.has(v.id) ? [{ t: frame.capturedAt, foot: v.foot }] : [...before, ...v.history];
             for (const at of path) {
               const crossing = line.detector.update(v.id, at.foot);
               if (!crossing) continue;
@@ -100,7 +104,9 @@ export default definePlugin({
         for (const [id, p] of pending) if (frame.capturedAt - p.crossings[0]!.at > cfg.classifyForMs) settle(id);
         for (const v of vehicles.removedVehicles) {
           const last = v.history.at(-1);
-          if (v.confirmed && v.velocity && last?.ground) stitcher.ended({ id: v.id, t: last.t, foot: last.foot, ground: last.ground, velocity: v.velocity });
+          if (!v.confirmed || !v.velocity || !last?.ground) continue;
+          const sides = new Map(lines!.map((l) => [l.name, l.detector.sidePoint(v.id)]));
+          stitcher.ended({ id: v.id, t: last.t, foot: last.foot, ground: last.ground, velocity: v.velocity, sides });
         }
         for (const id of vehicles.removed) {
           settle(id);

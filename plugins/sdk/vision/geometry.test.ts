@@ -165,6 +165,19 @@ describe('LineCrossingDetector', () => {
     assert.equal(det.signedDistance([0, 200]), 0);
   });
 
+  it('sidePoint is where the track last stood clear of the band, and carries its side to another id', () => {
+    const det = make();
+    assert.equal(det.sidePoint(1), undefined);
+    run(det, [[300, 195]]);
+    assert.equal(det.sidePoint(1), undefined, 'inside the band: no side yet');
+    run(det, [[300, 180], [300, 186], [300, 205]]);
+    assert.deepEqual(det.sidePoint(1), [300, 186], 'the last point clear of the band, not the one on the line');
+    // Track 2 starts inside the band: alone it never crosses, seeded with track 1's point it does.
+    assert.equal(run(det, [[300, 205], [300, 230]], 2).length, 0);
+    const seeded = run(det, [det.sidePoint(1)!, [300, 205], [300, 230]], 3);
+    assert.deepEqual(seeded.map((c) => c.direction), ['forward']);
+  });
+
   it('moving down across a left-to-right line is forward, up is backward', () => {
     const down = run(make(), path(300, 150, 260, 11));
     assert.equal(down.length, 1);

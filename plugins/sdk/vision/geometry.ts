@@ -239,6 +239,16 @@ export class LineCrossingDetector {
     return { trackId, direction: side > 0 ? 'forward' : 'backward', at: [ax, ay], t };
   }
 
+  /**
+   * Where `trackId` last stood clear of the band (the point its next crossing is measured from), or
+   * undefined when it never has. Feeding this point first to another track id gives that track the
+   * same side: a vehicle that comes back under a new id goes on from where it was.
+   */
+  sidePoint(trackId: number): Point | undefined {
+    const state = this.#tracks.get(trackId);
+    return state && state.side !== 0 ? [state.x, state.y] : undefined;
+  }
+
   /** Whether `trackId` has been fed since it was last forgotten. */
   has(trackId: number): boolean {
     return this.#tracks.has(trackId);

@@ -34,14 +34,17 @@ const ACROSS_M = 1.5;
 const ALONG_M = 2;
 const ALONG_SHARE = 0.25;
 
-/** Ended tracks waiting to be taken over, for `keepMs` after they were last seen. */
-export class OcclusionStitcher {
-  readonly #ended: EndedTrack[] = [];
+/**
+ * Ended tracks waiting to be taken over, for `keepMs` after they were last seen. A plugin keeps what
+ * it needs to carry on in its own fields of T (the counting plugin: the side of each line).
+ */
+export class OcclusionStitcher<T extends EndedTrack = EndedTrack> {
+  readonly #ended: T[] = [];
 
   constructor(readonly keepMs = 3000) {}
 
   /** Keeps a track that has just ended, if it was moving. */
-  ended(track: EndedTrack): void {
+  ended(track: T): void {
     if (Math.hypot(track.velocity.vx, track.velocity.vz) < MIN_SPEED) return;
     this.#ended.push(track);
   }
@@ -56,7 +59,7 @@ export class OcclusionStitcher {
    * The ended track (removed from the list) that a new track first seen at `ground` at time `t` (ms)
    * continues, or undefined: the nearest one within the bounds of the file comment.
    */
-  takeOver(t: number, ground: [number, number]): EndedTrack | undefined {
+  takeOver(t: number, ground: [number, number]): T | undefined {
     // Forget the old ones first: removing while searching would shift the index of the best so far.
     for (let i = this.#ended.length - 1; i >= 0; i--) if (t - this.#ended[i]!.t > this.keepMs) this.#ended.splice(i, 1);
     let best = -1;
