@@ -47,7 +47,7 @@ export const vehicleTrackingShape = {
     widthM: z.number().positive().max(6).describe('Typical width, metres.'),
     heightM: z.number().positive().max(6).describe('Typical height, metres.'),
   })).min(1).default(DEFAULT_VEHICLE_CLASSES)
-    .describe('Vehicle classes by typical size in metres, used when the detector gives no class: each vehicle takes the class whose box, placed where the vehicle stands and seen through the camera calibrated from `ground`, best matches its image box.'),
+    .describe('Vehicle classes by typical size in metres, used when the detector gives no class: each vehicle takes the class whose 3-D box, placed where the vehicle stands and seen through the camera calibrated from `ground`, best covers its blob (by IoU with the foreground cells; with the image box for a detector that gives boxes only).'),
   minArea: z.number().min(0).max(0.5).default(0.0008).describe('Smallest vehicle, as a share of the frame area.'),
   splitBy: z.array(z.string().min(1)).default([])
     .describe('Zones (the lanes) whose shared borders split the foreground, so vehicles side by side in two lanes stay two.'),
