@@ -43,6 +43,17 @@ function owns(fg: Uint8Array, k: number, only: OwnCells | undefined): boolean {
   return (only.root !== undefined && l > 0 ? only.root[l]! : l) === only.label;
 }
 
+/** The grid cells a pixel box covers, clamped to the grid: columns x0..x1 and rows y0..y1, inclusive. */
+export function cellsOf(box: Box, grid: MaskGrid): { x0: number; x1: number; y0: number; y1: number } {
+  const { step, width: gw, height: gh } = grid;
+  return {
+    x0: Math.max(0, Math.floor(box.x / step)),
+    x1: Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1),
+    y0: Math.max(0, Math.floor(box.y / step)),
+    y1: Math.min(gh - 1, Math.ceil((box.y + box.h) / step) - 1),
+  };
+}
+
 /** Foreground cells per row, reused between calls. */
 let counts = new Int32Array(256);
 
@@ -52,11 +63,8 @@ let counts = new Int32Array(256);
  * With `only`, the cells of other blobs that reach into the box (a car in the next lane) are not counted.
  */
 export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box, only?: OwnCells): Box {
-  const { step, width: gw, height: gh } = grid;
-  const x0 = Math.max(0, Math.floor(box.x / step));
-  const x1 = Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1);
-  const y0 = Math.max(0, Math.floor(box.y / step));
-  const y1 = Math.min(gh - 1, Math.ceil((box.y + box.h) / step) - 1);
+  const { step, width: gw } = grid;
+  const { x0, x1, y0, y1 } = cellsOf(box, grid);
   const rows = y1 - y0 + 1;
   if (rows < 2 * CAP_MIN_ROWS + 2 || x1 < x0) return box;
   if (counts.length < rows) counts = new Int32Array(2 * rows);

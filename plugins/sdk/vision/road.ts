@@ -7,6 +7,7 @@
 import type { Point } from '../types.js';
 import type { RoadCamera } from './calibration.js';
 import type { GroundPlane } from './homography.js';
+import { cellsOf } from './profile.js';
 import type { Box } from './types.js';
 import { iou } from './tracker.js';
 import type { VehicleClassSize } from './vehicles.js';
@@ -158,10 +159,7 @@ export function fitVehicleMask(
   box: Box, classes: readonly VehicleClassSize[], width: number, height: number,
 ): { cls: string; iou: number } {
   const { step, width: gw, height: gh } = grid;
-  const bx0 = Math.max(0, Math.floor(box.x / step));
-  const bx1 = Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1);
-  const by0 = Math.max(0, Math.floor(box.y / step));
-  const by1 = Math.min(gh - 1, Math.ceil((box.y + box.h) / step) - 1);
+  const { x0: bx0, x1: bx1, y0: by0, y1: by1 } = cellsOf(box, grid);
   const bw = bx1 - bx0 + 1;
   const bh = by1 - by0 + 1;
   if (bw <= 0 || bh <= 0) return { cls: classes[0]!.cls, iou: -1 };
