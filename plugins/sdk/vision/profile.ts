@@ -102,9 +102,7 @@ export function ownTop(fg: Uint8Array, grid: MaskGrid, box: Box, only?: OwnCells
  */
 export function capOf(fg: Uint8Array, grid: MaskGrid, box: Box, bodyTop: number, only?: OwnCells): { box: Box; fill: number; cells: number } | undefined {
   const { step, width: gw, height: gh } = grid;
-  const x0 = Math.max(0, Math.floor(box.x / step));
-  const x1 = Math.min(gw - 1, Math.ceil((box.x + box.w) / step) - 1);
-  const y0 = Math.max(0, Math.floor(box.y / step));
+  const { x0, x1, y0 } = cellsOf(box, grid);
   const y1 = Math.min(gh - 1, Math.floor(bodyTop / step) - 1);
   let cx0 = gw, cx1 = -1, cy0 = gh, cy1 = -1, n = 0;
   for (let y = y0; y <= y1; y++) {
