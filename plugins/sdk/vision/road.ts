@@ -79,15 +79,18 @@ export function groundAxis(plane: GroundPlane, polygon: readonly Point[]): [numb
   return [Math.cos(angle), Math.sin(angle)];
 }
 
+/** Ground directions a vehicle may lie along, tried in turn (the first wins a tie). */
+export type Headings = readonly (readonly [number, number])[];
+
 /**
  * The class whose prototype box best explains an image box: each prototype is set on the road with
- * the middle of its near end at the box's foot, lying along `heading` (a ground direction; it extends
- * away from the camera), projected through the calibrated camera, clipped to the frame, and compared
- * by IoU. Returns the class and its IoU.
+ * the middle of its near end at the box's foot, lying along each of `headings` (ground directions; it
+ * extends away from the camera), projected through the calibrated camera, clipped to the frame, and
+ * compared by IoU. Returns the class and its IoU.
  */
-export function fitVehicleClass(cam: RoadCamera, foot: [number, number], heading: [number, number], box: Box, classes: readonly VehicleClassSize[], width: number, height: number): { cls: string; iou: number } {
+export function fitVehicleClass(cam: RoadCamera, foot: [number, number], headings: Headings, box: Box, classes: readonly VehicleClassSize[], width: number, height: number): { cls: string; iou: number } {
   const clip = clipBox(box, width, height);
-  return bestPrototype(cam, foot, heading, classes, () => {
+  return bestPrototype(cam, foot, headings, classes, () => {
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     for (let i = 0; i < 8; i++) {
       x0 = Math.min(x0, cornerX[i]!); y0 = Math.min(y0, cornerY[i]!); x1 = Math.max(x1, cornerX[i]!); y1 = Math.max(y1, cornerY[i]!);
@@ -105,21 +108,32 @@ const cornerX = new Float64Array(8);
 const cornerY = new Float64Array(8);
 
 /**
- * Sets each class's prototype on the road (see fitVehicleClass), sliding it sideways, projects its
- * 8 corners into cornerX/cornerY and keeps the class that `score` rates highest.
+ * Sets each class's prototype on the road along each heading (see fitVehicleClass), sliding it
+ * sideways, projects its 8 corners into cornerX/cornerY and keeps the class that `score` rates highest.
  */
-function bestPrototype(cam: RoadCamera, foot: [number, number], heading: [number, number], classes: readonly VehicleClassSize[], score: () => number): { cls: string; iou: number } {
-  const n = Math.hypot(heading[0], heading[1]) || 1;
-  let ax = heading[0] / n;
-  let az = heading[1] / n;
-  // Extend away from the camera: the foot is the end nearest to it.
-  if ((foot[0] - cam.foot[0]) * ax + (foot[1] - cam.foot[1]) * az < 0) {
-    ax = -ax;
-    az = -az;
+function bestPrototype(cam: RoadCamera, foot: [number, number], headings: Headings, classes: readonly VehicleClassSize[], score: () => number): { cls: string; iou: number } {
+  let best = { cls: classes[0]!.cls, iou: -1 };
+  for (const heading of headings) {
+    const n = Math.hypot(heading[0], heading[1]) || 1;
+    let ax = heading[0] / n;
+    let az = heading[1] / n;
+    // Extend away from the camera: the foot is the end nearest to it.
+    if ((foot[0] - cam.foot[0]) * ax + (foot[1] - cam.foot[1]) * az < 0) {
+      ax = -ax;
+      az = -az;
+    }
+    best = bestAlong(cam, foot, ax, az, classes, score, best);
   }
+  return best;
+}
+
+/** bestPrototype along one unit ground axis (ax, az) pointing away from the camera. */
+function bestAlong(
+  cam: RoadCamera, foot: [number, number], ax: number, az: number, classes: readonly VehicleClassSize[], score: () => number, bestSoFar: { cls: string; iou: number },
+): { cls: string; iou: number } {
   const px = -az;
   const pz = ax;
-  let best = { cls: classes[0]!.cls, iou: -1 };
+  let best = bestSoFar;
   // The box's bottom-centre is not the middle of the vehicle's near end when a side face shows (off
   // the camera's axis the box takes in the side too), so each prototype also slides sideways.
   for (const c of classes) {
@@ -155,7 +169,7 @@ function bestPrototype(cam: RoadCamera, foot: [number, number], heading: [number
  * thrown by it the way fitVehicleClass is.
  */
 export function fitVehicleMask(
-  cam: RoadCamera, foot: [number, number], heading: [number, number], fg: Uint8Array, grid: { step: number; width: number; height: number },
+  cam: RoadCamera, foot: [number, number], headings: Headings, fg: Uint8Array, grid: { step: number; width: number; height: number },
   box: Box, classes: readonly VehicleClassSize[], width: number, height: number,
 ): { cls: string; iou: number } {
   const { step, width: gw, height: gh } = grid;
@@ -180,7 +194,7 @@ export function fitVehicleMask(
   if (area === 0) return { cls: classes[0]!.cls, iou: -1 };
   const lastRow = Math.min(gh - 1, Math.floor((height - step / 2) / step));
   const lastCol = Math.min(gw - 1, Math.floor((width - step / 2) / step));
-  return bestPrototype(cam, foot, heading, classes, () => {
+  return bestPrototype(cam, foot, headings, classes, () => {
     const hn = convexHull();
     let ymin = Infinity, ymax = -Infinity;
     for (let i = 0; i < hn; i++) {

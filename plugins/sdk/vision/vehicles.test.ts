@@ -139,7 +139,7 @@ describe('fitVehicleClass', () => {
         const ys = pts.map((p) => p[1]);
         const box = { x: Math.min(...xs), y: Math.min(...ys), w: Math.max(...xs) - Math.min(...xs), h: Math.max(...ys) - Math.min(...ys) };
         const foot = plane.imageToGround([box.x + box.w / 2, box.y + box.h])!;
-        const fit = fitVehicleClass(rc, [foot[0], foot[1]], [0, 1], box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
+        const fit = fitVehicleClass(rc, [foot[0], foot[1]], [[0, 1]], box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
         assert.equal(fit.cls, cls, `${cls} in the lane at ${x} m: ${fit.cls} (IoU ${fit.iou.toFixed(2)})`);
       }
     }
@@ -188,7 +188,7 @@ describe('fitVehicleMask', () => {
       for (const x of [-5.25, -1.75, 1.75, 5.25]) {
         const fg = new Uint8Array(grid.width * grid.height);
         const box = fill(fg, silhouette(cls, x, 18));
-        const fit = fitVehicleMask(rc, footOf(box), [0, 1], fg, grid, box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
+        const fit = fitVehicleMask(rc, footOf(box), [[0, 1]], fg, grid, box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
         assert.equal(fit.cls, cls, `${cls} in the lane at ${x} m: ${fit.cls} (IoU ${fit.iou.toFixed(2)})`);
         assert.ok(fit.iou > 0.75, `${cls} at ${x} m: IoU ${fit.iou.toFixed(2)}`);
       }
@@ -203,8 +203,8 @@ describe('fitVehicleMask', () => {
     const piece = { x: truck.x + truck.w - 4, y: truck.y, w: Math.round(truck.w * 0.2) * 2, h: Math.round(truck.h * 0.075) * 2 };
     for (let gy = piece.y / 2; gy < (piece.y + piece.h) / 2; gy++) for (let gx = piece.x / 2; gx < (piece.x + piece.w) / 2; gx++) fg[gy * grid.width + gx] = 1;
     const box = { x: truck.x, y: truck.y, w: piece.x + piece.w - truck.x, h: truck.h };
-    const byBox = fitVehicleClass(rc, footOf(box), [0, 1], box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
-    const byCells = fitVehicleMask(rc, footOf(box), [0, 1], fg, grid, box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
+    const byBox = fitVehicleClass(rc, footOf(box), [[0, 1]], box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
+    const byCells = fitVehicleMask(rc, footOf(box), [[0, 1]], fg, grid, box, DEFAULT_VEHICLE_CLASSES, cam.width, cam.height);
     assert.notEqual(byBox.cls, 'truck', `the box alone reads ${byBox.cls} (IoU ${byBox.iou.toFixed(2)})`);
     assert.equal(byCells.cls, 'truck', `the cells read ${byCells.cls} (IoU ${byCells.iou.toFixed(2)})`);
     assert.ok(byCells.iou > byBox.iou, `cells IoU ${byCells.iou.toFixed(2)}, box IoU ${byBox.iou.toFixed(2)}`);

@@ -268,19 +268,15 @@ export class VehicleTracker {
       const fg = this.#blobs?.foreground;
       const grid = { step: s.step, width: s.gw, height: s.gh };
       const own = fg ? ownTop(fg, grid, b) : b;
-      // The blob's own cells against each prototype's silhouette when there is a foreground mask
-      // (a piece of the next vehicle touching it widens the box but adds few cells); the box otherwise.
-      const fitAlong = (axis: [number, number]) => fg
-        ? fitVehicleMask(cam, v.ground!, axis, fg, grid, own, this.#opts.config.classes, s.width, s.height)
-        : fitVehicleClass(cam, v.ground!, axis, own, this.#opts.config.classes, s.width, s.height);
-      let fit = fitAlong(heading);
       // The last second's velocity is off after a merge or a split moved the box: the lane it drives
       // in is a second opinion on its heading.
       const lane = moving ? s.lanes.find((l) => pointInPolygon(v.foot, l.polygon)) : undefined;
-      if (lane) {
-        const along = fitAlong(lane.axis);
-        if (along.iou > fit.iou) fit = along;
-      }
+      const headings = lane ? [heading, lane.axis] : [heading];
+      // The blob's own cells against each prototype's silhouette when there is a foreground mask
+      // (a piece of the next vehicle touching it widens the box but adds few cells); the box otherwise.
+      const fit = fg
+        ? fitVehicleMask(cam, v.ground, headings, fg, grid, own, this.#opts.config.classes, s.width, s.height)
+        : fitVehicleClass(cam, v.ground, headings, own, this.#opts.config.classes, s.width, s.height);
       // A blob that fits a prototype closely is a clean view; one merged with the vehicle behind, or
       // cut by an occluder, fits every prototype poorly and gets little say.
       const weight = fit.iou >= 0.9 ? 1 : fit.iou >= 0.75 ? 0.05 : 0.001;
