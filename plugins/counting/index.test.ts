@@ -53,6 +53,13 @@ async function playCar(options: Record<string, unknown>, bottoms: (number | unde
   return counted;
 }
 
+/** carFrames' road seen from above: 1 px = 0.1 m on the ground (enough for positions and speeds). */
+const TOP_DOWN = [[[0, 0], [-16, 18]], [[1, 0], [16, 18]], [[1, 1], [16, 0]], [[0, 1], [-16, 0]]].map(([image, g]) => ({ image, ground: g }));
+
+/** The car's bottom edge driving down the image 3 px per frame from row 40 until it has left, hidden while it is in (from, to]. */
+const drivingDown = (from: number, to: number) =>
+  Array.from({ length: Math.ceil((H + 30 - 40) / 3) }, (_, k) => 40 + 3 * k).map((b) => (b > from && b <= to ? undefined : b));
+
 describe('counting plugin', () => {
   it('counts the vehicles crossing the gate line once each, by direction and class', async (t) => {
     const scenario = gateScenario(11, 40);
@@ -90,10 +97,8 @@ describe('counting plugin', () => {
   it('counts a vehicle that crossed the line out of sight, once, when it comes back as a new track', async () => {
     // A car drives down the image (towards the camera) at 3 m/s and is hidden for 1.4 s, longer
     // than the tracker keeps a lost track, while it crosses the line: overtaken by a truck in the
-    // next lane. 1 px = 0.1 m on the ground (a top-down plane is enough for positions and speeds).
-    const ground = [[[0, 0], [-16, 18]], [[1, 0], [16, 18]], [[1, 1], [16, 0]], [[0, 1], [-16, 0]]].map(([image, g]) => ({ image, ground: g }));
-    const bottoms = Array.from({ length: Math.ceil((H + 30 - 40) / 3) }, (_, k) => 40 + 3 * k).map((b) => (b > 85 && b <= 127 ? undefined : b));
-    const got = await playCar({ classifyForMs: 500, ground }, bottoms);
+    // next lane.
+    const got = await playCar({ classifyForMs: 500, ground: TOP_DOWN }, drivingDown(85, 127));
     assert.equal(got.length, 1, JSON.stringify(got));
     assert.equal(got[0]!.direction, 'in');
   });
@@ -101,9 +106,7 @@ describe('counting plugin', () => {
   it('counts a vehicle hidden just as it reached the line (last seen inside the band) once it comes back', async () => {
     // As above, but the car goes out of sight with its foot on the line: the old track has no side
     // there; the side it stood on before the band is what the new track carries on from.
-    const ground = [[[0, 0], [-16, 18]], [[1, 0], [16, 18]], [[1, 1], [16, 0]], [[0, 1], [-16, 0]]].map(([image, g]) => ({ image, ground: g }));
-    const bottoms = Array.from({ length: Math.ceil((H + 30 - 40) / 3) }, (_, k) => 40 + 3 * k).map((b) => (b > 100 && b <= 142 ? undefined : b));
-    const got = await playCar({ classifyForMs: 500, ground }, bottoms);
+    const got = await playCar({ classifyForMs: 500, ground: TOP_DOWN }, drivingDown(100, 142));
     assert.equal(got.length, 1, JSON.stringify(got));
     assert.equal(got[0]!.direction, 'in');
   });

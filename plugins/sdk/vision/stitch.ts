@@ -6,8 +6,9 @@
  * Tracks that ended while moving are kept for a few seconds with their last observed ground position
  * and velocity; a new track that starts where one of them would be by now (along its path within
  * what a constant speed can be off by, across it within half a lane) takes over from it. The counting
- * plugin replays the old track's last position into the new track's line state, so that a crossing
- * made out of sight is counted once, under the new track; the lane plugin carries the old track's
+ * plugin replays, for each line, where the old track last stood clear of its band (else its last
+ * position) into the new track's line state, so that a crossing made out of sight is counted once,
+ * under the new track; the lane plugin carries the old track's
  * log on, so that a vehicle is judged once over its whole path (an overtaker that reappears in the
  * oncoming lane is still overtaking, and a line crossed twice is one event).
  */
