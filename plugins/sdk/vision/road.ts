@@ -237,6 +237,11 @@ const chain = new Int32Array(17);
 const hullX = new Float64Array(16);
 const hullY = new Float64Array(16);
 
+/** Cross product of corners o→a and o→b: its sign tells which way o, a, b turn (0: in line). */
+function turn(o: number, a: number, b: number): number {
+  return (cornerX[a]! - cornerX[o]!) * (cornerY[b]! - cornerY[o]!) - (cornerY[a]! - cornerY[o]!) * (cornerX[b]! - cornerX[o]!);
+}
+
 /** Convex hull (Andrew's monotone chain) of cornerX/cornerY into hullX/hullY; returns its size. */
 function convexHull(): number {
   for (let i = 0; i < 8; i++) {
@@ -248,8 +253,6 @@ function convexHull(): number {
     }
     sorted[j] = i;
   }
-  const turn = (o: number, a: number, b: number): number =>
-    (cornerX[a]! - cornerX[o]!) * (cornerY[b]! - cornerY[o]!) - (cornerY[a]! - cornerY[o]!) * (cornerX[b]! - cornerX[o]!);
   let n = 0;
   for (let t = 0; t < 8; t++) {
     while (n >= 2 && turn(chain[n - 2]!, chain[n - 1]!, sorted[t]!) <= 0) n--;
