@@ -15,6 +15,7 @@ import { ffmpegPath } from '../../core/ffmpeg.js';
 import { project, type PinholeCamera, type Vec3 } from './camera.js';
 import { prng } from '../../core/testing/prng.js';
 import { COLOURS, I420Canvas, type Yuv } from './canvas.js';
+import { drawElements, type DrawContext, type ObjectTruth, type SceneElement } from './elements/index.js';
 
 export type VehicleClass = 'motorbike' | 'car' | 'truck' | 'bus';
 
@@ -97,6 +98,8 @@ export interface TrafficScene {
   lighting?: { amplitude: number; periodS: number };
   /** Sensor noise amplitude in luma steps. */
   noise: number;
+  /** People, objects, smoke, flames, water, weather, lens events (bench/scenes/elements). */
+  elements?: SceneElement[];
 }
 
 export type SignalPhase = 'red' | 'green' | 'amber';
@@ -116,6 +119,8 @@ export interface FrameTruth {
   timeS: number;
   vehicles: VehicleTruth[];
   signal?: SignalPhase;
+  /** People and objects of the scene's elements that the camera sees (only when the scene has elements). */
+  objects?: ObjectTruth[];
 }
 
 /** A vehicle's centre passing the counting line. */
@@ -258,6 +263,8 @@ export function renderFrame(scene: TrafficScene, index: number, canvas: I420Canv
   if (road.crossRoad) canvas.fillPolygon(quad(-60, 60, road.crossRoad.z0, road.crossRoad.z1), COLOURS.asphalt, grain);
   if (scene.countLineZ !== undefined) canvas.fillPolygon(quad(left, right, scene.countLineZ - 0.2, scene.countLineZ + 0.2), COLOURS.marking);
   if (road.stopLineZ !== undefined) canvas.fillPolygon(quad(left, right, road.stopLineZ - 0.2, road.stopLineZ + 0.2), COLOURS.marking);
+  const draw: DrawContext = { t, camera: cam, canvas, rand, objects: [] };
+  drawElements(scene.elements, 'ground', draw);
 
   // Vehicles, far to near, so nearer ones are drawn over farther ones.
   const visible = scene.vehicles
@@ -277,6 +284,8 @@ export function renderFrame(scene: TrafficScene, index: number, canvas: I420Canv
     if (x1 - x0 >= 2 && y1 - y0 >= 2) truths.push({ id: v.id, cls: v.cls, box: [x0, y0, x1 - x0, y1 - y0], ground: [vx, z] });
   }
 
+  drawElements(scene.elements, 'upright', draw);
+
   let phase: SignalPhase | undefined;
   if (scene.signal) {
     const s = scene.signal;
@@ -291,9 +300,11 @@ export function renderFrame(scene: TrafficScene, index: number, canvas: I420Canv
       if (lit && s.saturate) canvas.fillDisc(cx, y, s.radius * 0.7, [235, 128, 128]);
     });
   }
+  drawElements(scene.elements, 'air', draw);
   const gain = scene.lighting ? 1 + scene.lighting.amplitude * Math.sin((2 * Math.PI * t) / scene.lighting.periodS) : 1;
   canvas.expose(gain, scene.noise, rand);
-  return { index, timeS: t, vehicles: truths, signal: phase };
+  drawElements(scene.elements, 'lens', draw);
+  return { index, timeS: t, vehicles: truths, signal: phase, ...(scene.elements ? { objects: draw.objects } : {}) };
 }
 
 /** Draws one vehicle (shadow, sides, front or back, roof) and returns its image box. */
