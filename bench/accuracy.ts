@@ -3,7 +3,7 @@
  * played through the real server path and scored against the scenes' exact ground truth.
  *
  *   scene → H.264 file → ffmpeg -re → RTSP push → stream hub → decoder → frame ring → plugin workers
- *         → event store / count store → GET /api/events, GET /api/counts → scored here
+ *         → event store / count store → GET /api/events, GET /api/counts, GET /api/reports/objects → scored here
  *
  * Scene time of an event: the pts of the frame it was raised on, from the first unit's. Its
  * startedAt is that frame's capturedAt, and the camera's decoded frames (FrameRefs: pts and
@@ -14,7 +14,8 @@
  * (scoreEvents).
  *
  * Per plugin it prints event precision, recall and F1 over its violation scenarios, false alarms per
- * camera-hour over its violation-free scenarios, and for counting the count error per class.
+ * camera-hour over its violation-free scenarios, and for counting (and object statistics) the count
+ * error per class.
  * Goals (issue 4): precision and recall ≥ 0.95, count error ≤ 2 % per class, ≤ 1 false alarm per
  * camera-hour.
  */
@@ -37,6 +38,8 @@ export interface ScenarioOutcome {
   scenario: Scenario;
   events: PlayedEvent[];
   counts: { line: string; cls: string; direction: string; n: number }[];
+  /** Objects seen per class (GET /api/reports/objects over the days the scenario spanned). */
+  objects: { cls: string; n: number }[];
   /** The plugins' stats on this camera at the end (GET /api/plugins): processed, skipped, misses, restarts. */
   plugins: { plugin: string; processed: number; skipped: number; stale: number; misses: number; restarts: number; p99: number }[];
   /** Largest lag (ms, ≥ 0) and lead (ms, ≤ 0) of a video unit's arrival against the scene clock (its pts). */
@@ -69,6 +72,9 @@ export interface PluginAccuracy {
   countError?: Record<string, CountError>;
   /** The same over the held-out scenarios only (named `held-out-…`: not used while tuning). */
   countErrorHeldOut?: Record<string, CountError>;
+  /** Object statistics: |reported − true| / true objects seen per class, over all its scenarios, and the held-out ones. */
+  objectError?: Record<string, CountError>;
+  objectErrorHeldOut?: Record<string, CountError>;
   /** The same per event type: matches on its violation scenes, and raised on its violation-free ones. */
   byType: Record<string, { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; quietEvents: number }>;
 }
@@ -173,9 +179,16 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
       entry.n += r.count;
       tally.set(key, entry);
     }
+    const objects = new Map<string, number>();
+    // Every local day the scene spanned (one, unless it ran over midnight).
+    for (let day = new Date(t0); day.getTime() <= Date.now(); day = new Date(day.getFullYear(), day.getMonth(), day.getDate() + 1)) {
+      const date = `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-${String(day.getDate()).padStart(2, '0')}`;
+      const report = (await (await fetch(`${base}/api/reports/objects?camera=${s.name}&date=${date}`)).json()) as { byClass: Record<string, number> };
+      for (const [cls, n] of Object.entries(report.byClass)) objects.set(cls, (objects.get(cls) ?? 0) + n);
+    }
     const stats = (await (await fetch(`${base}/api/plugins`)).json()) as ScenarioOutcome['plugins'];
     const plugins = stats.map(({ plugin, processed, skipped, stale, misses, restarts, p99 }) => ({ plugin, processed, skipped, stale, misses, restarts, p99 }));
-    return { scenario: s, events: events.sort((a, b) => a.timeS - b.timeS), counts: [...tally.values()], plugins, clock: { lateMs: clock.lateMs, earlyMs: clock.earlyMs } };
+    return { scenario: s, events: events.sort((a, b) => a.timeS - b.timeS), counts: [...tally.values()], objects: [...objects].map(([cls, n]) => ({ cls, n })), plugins, clock: { lateMs: clock.lateMs, earlyMs: clock.earlyMs } };
   } finally {
     await server.close();
   }
@@ -194,9 +207,18 @@ export interface CountError extends ClassTally {
 
 /** Adds a scenario's true and counted vehicles per class to `into`. */
 function addCounts(into: Map<string, ClassTally>, o: ScenarioOutcome): Map<string, ClassTally> {
+  return addTally(into, o.scenario.counts ?? [], o.counts);
+}
+
+/** Adds a scenario's true and reported objects seen per class to `into`. */
+function addObjects(into: Map<string, ClassTally>, o: ScenarioOutcome): Map<string, ClassTally> {
+  return addTally(into, o.scenario.objects ?? [], o.objects);
+}
+
+function addTally(into: Map<string, ClassTally>, truth: readonly { cls: string; n: number }[], got: readonly { cls: string; n: number }[]): Map<string, ClassTally> {
   const entry = (cls: string) => into.get(cls) ?? into.set(cls, { counted: 0, truth: 0 }).get(cls)!;
-  for (const c of o.scenario.counts ?? []) entry(c.cls).truth += c.n;
-  for (const c of o.counts) entry(c.cls).counted += c.n;
+  for (const c of truth) entry(c.cls).truth += c.n;
+  for (const c of got) entry(c.cls).counted += c.n;
   return into;
 }
 
@@ -213,6 +235,8 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
     let tp = 0, fp = 0, fn = 0, quietEvents = 0, quietHours = 0;
     const counts = new Map<string, ClassTally>();
     const heldOut = new Map<string, ClassTally>();
+    const objects = new Map<string, ClassTally>();
+    const objectsHeldOut = new Map<string, ClassTally>();
     const types = new Map<string, { tp: number; fp: number; fn: number; quietEvents: number }>();
     const typeOf = (t: string) => types.get(t) ?? types.set(t, { tp: 0, fp: 0, fn: 0, quietEvents: 0 }).get(t)!;
     for (const o of list) {
@@ -237,6 +261,10 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
         addCounts(counts, o);
         if (s.name.startsWith(HELD_OUT_PREFIX)) addCounts(heldOut, o);
       }
+      if (s.objects) {
+        addObjects(objects, o);
+        if (s.name.startsWith(HELD_OUT_PREFIX)) addObjects(objectsHeldOut, o);
+      }
     }
     const acc: PluginAccuracy = {
       plugin, scenarios: list.length, ...eventRates(tp, fp, fn),
@@ -246,6 +274,8 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
     };
     if (counts.size > 0) acc.countError = countErrors(counts);
     if (heldOut.size > 0) acc.countErrorHeldOut = countErrors(heldOut);
+    if (objects.size > 0) acc.objectError = countErrors(objects);
+    if (objectsHeldOut.size > 0) acc.objectErrorHeldOut = countErrors(objectsHeldOut);
     out.push(acc);
   }
   return out;
@@ -297,7 +327,7 @@ async function main(argv: string[]): Promise<void> {
   const results = scoreOutcomes(outcomes);
   const perScenario = outcomes.map((o) => {
     const sc = scoreEvents(o.scenario.events, o.events.filter((e) => e.plugin === o.scenario.plugin), o.scenario.scoredTypes);
-    const counts = o.scenario.counts ? countErrors(addCounts(new Map(), o)) : undefined;
+    const counts = o.scenario.counts ? countErrors(addCounts(new Map(), o)) : o.scenario.objects ? countErrors(addObjects(new Map(), o)) : undefined;
     return { name: o.scenario.name, plugin: o.scenario.plugin, durationS: o.scenario.scene.durationS, expected: sc.tp + sc.fn, tp: sc.tp, fp: sc.fp, fn: sc.fn, raised: o.events.length, counts, clock: o.clock, plugins: o.plugins };
   });
   if (json) {
@@ -319,10 +349,12 @@ async function main(argv: string[]): Promise<void> {
       const perHour = r.quietHours > 0 ? (t.quietEvents / r.quietHours).toFixed(1) : '-';
       console.log(`  ${type.padEnd(18)} ${''.padStart(7)} ${String(t.tp).padStart(4)} ${String(t.fp).padStart(4)} ${String(t.fn).padStart(4)} ${pct(t.precision).padStart(10)} ${pct(t.recall).padStart(7)} ${pct(t.f1).padStart(6)}   ${perHour.padStart(6)}`);
     }
-    for (const [cls, c] of Object.entries(r.countError ?? {})) {
-      const h = r.countErrorHeldOut?.[cls];
-      const held = h ? `   held out: counted ${String(h.counted).padStart(4)}  true ${String(h.truth).padStart(4)}  error ${pct(h.error)}` : '';
-      console.log(`    ${cls.padEnd(10)} counted ${String(c.counted).padStart(4)}  true ${String(c.truth).padStart(4)}  error ${pct(c.error)}${held}`);
+    for (const [all, heldOut] of [[r.countError, r.countErrorHeldOut], [r.objectError, r.objectErrorHeldOut]] as const) {
+      for (const [cls, c] of Object.entries(all ?? {})) {
+        const h = heldOut?.[cls];
+        const held = h ? `   held out: counted ${String(h.counted).padStart(4)}  true ${String(h.truth).padStart(4)}  error ${pct(h.error)}` : '';
+        console.log(`    ${cls.padEnd(10)} counted ${String(c.counted).padStart(4)}  true ${String(c.truth).padStart(4)}  error ${pct(c.error)}${held}`);
+      }
     }
   }
 }

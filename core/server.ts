@@ -140,6 +140,7 @@ export class Server {
       registry,
       events: this.#store,
       counts: this.#counts,
+      objects: this.#counts,
       gates: Object.fromEntries(Object.entries(this.config.cameras).flatMap(([id, c]) => (c.gate ? [[id, c.gate]] : []))),
       snapshotEncoder: (planes, width, height) => jpeg.encode(planes, width, height),
     }));

@@ -1,13 +1,13 @@
 /**
  * Plays a scenario straight into its plugins, in this process: each frame is rendered (I420) and
  * handed to every plugin of the scenario at that plugin's fps, as the plugin host would, with
- * `capturedAt` on the scene's clock. What the plugins emit and count is collected with scene
+ * `capturedAt` on the scene's clock. What the plugins emit, count and observe is collected with scene
  * times, and `scoreEvents` matches it one-to-one against the scenario's expected events.
  *
  * This is the fast path for plugin tests and tuning. `streamsight bench accuracy` plays the same
  * scenarios through the real server (RTSP in → decoder → ring → plugin workers → event store).
  */
-import type { CountInput, Frame, PluginDefinition, PluginEventInput, PluginInstance } from '../../plugins/sdk/index.js';
+import type { CountInput, Frame, ObservedObject, PluginDefinition, PluginEventInput, PluginInstance } from '../../plugins/sdk/index.js';
 import { prng } from '../../core/testing/prng.js';
 import { I420Canvas } from './canvas.js';
 import { renderFrame } from './traffic.js';
@@ -37,10 +37,19 @@ export interface PlayedCount {
   timeS: number;
 }
 
+/** An object as a plugin reported it seen (ctx.observe). */
+export interface PlayedObject {
+  plugin: string;
+  cls: string;
+  trackId?: number;
+  timeS: number;
+}
+
 /** What plugins raised over a played scenario, plus their processing times per frame (ms). */
 export interface PlayResult {
   events: PlayedEvent[];
   counts: PlayedCount[];
+  observed: PlayedObject[];
   msPerFrame: Record<string, number[]>;
   /** The same frames' CPU time, ms: the process's user + system time (GC and JIT threads included), blind to time the OS gave other processes. */
   cpuMsPerFrame: Record<string, number[]>;
@@ -76,7 +85,7 @@ export interface PlayOptions {
   warmupS?: number;
   /**
    * Plays the timed run this many times, each through fresh instances on the same frames (with
-   * `prerender`); events, counts and msPerFrame come from the first, minCpuMsPerFrame from all. Default 1.
+   * `prerender`); events, counts, observed and msPerFrame come from the first, minCpuMsPerFrame from all. Default 1.
    */
   runs?: number;
   /**
@@ -90,7 +99,7 @@ export interface PlayOptions {
 export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}): Promise<PlayResult> {
   const { scene } = scenario;
   const { width, height } = scene.camera;
-  const result: PlayResult = { events: [], counts: [], msPerFrame: {}, cpuMsPerFrame: {}, minCpuMsPerFrame: {} };
+  const result: PlayResult = { events: [], counts: [], observed: [], msPerFrame: {}, cpuMsPerFrame: {}, minCpuMsPerFrame: {} };
   let nowS = 0;
   const rates = new Map<string, number>();
   for (const [name, p] of Object.entries(scenario.plugins)) rates.set(name, p.fps ?? (await loadPlugin(name)).defaults.fps);
@@ -117,6 +126,12 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
         count: (c: CountInput) => {
           if (!record) return;
           result.counts.push({ plugin: name, line: c.line, cls: c.cls, direction: c.direction, timeS: c.at !== undefined ? (c.at - SCENE_EPOCH_MS) / 1000 : nowS });
+        },
+        observe: (o: ObservedObject) => {
+          if (!record) return;
+          const seen: PlayedObject = { plugin: name, cls: o.cls, timeS: o.at !== undefined ? (o.at - SCENE_EPOCH_MS) / 1000 : nowS };
+          if (o.trackId !== undefined) seen.trackId = o.trackId;
+          result.observed.push(seen);
         },
         log: () => {},
       });

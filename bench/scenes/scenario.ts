@@ -59,6 +59,8 @@ export interface Scenario {
   /** Every event that must be raised; empty on a violation-free scene, which must stay quiet. */
   events: ExpectedEvent[];
   counts?: ExpectedCount[];
+  /** Object statistics: the distinct objects of each class the plugins must report seen over the whole scene. */
+  objects?: { cls: string; n: number }[];
 }
 
 /** Normalised image point of a ground point (x, z) in metres. */

@@ -1,11 +1,16 @@
 /**
- * Vehicle counts: every counting-line crossing increments its minute, hour and day buckets in one
- * LMDB transaction, so a report over a day reads 24 hour rows per line and class instead of every
- * crossing. A crossing is acknowledged only once that transaction is committed: a restart neither
- * loses the current hour nor counts anything twice (the counting plugin counts a vehicle once per
- * line; this store adds exactly what it is given).
+ * Tallies: vehicle counts and object statistics. Every counting-line crossing increments its minute,
+ * hour and day buckets in one LMDB transaction, so a report over a day reads 24 hour rows per line
+ * and class instead of every crossing. Every object a plugin saw (ctx.observe: one call per object,
+ * once its kind is settled) increments its hour and day buckets the same way, in a key space of its
+ * own: the same store, transaction and durability rule, no line or direction, and no minute buckets
+ * (nobody reads objects per minute). A tally is acknowledged only once its transaction is committed:
+ * a restart neither loses the current hour nor counts anything twice (the plugins report each vehicle
+ * or object once; this store adds exactly what it is given). lmdb-js batches the transactions that
+ * arrive together into one commit, so a burst costs one disk sync, not one each.
  *
  *   counts   [bucket, start, camera, line, cls, direction] → { count, gate }
+ *   objects  [bucket, start, camera, cls]                  → { count }
  *
  * Bucket starts are epoch ms of the minute, hour or day start in the server's local time zone (TZ),
  * which is the time zone the city's reports are read in.
@@ -15,6 +20,8 @@ import { InvalidStateError, ProtocolError } from '../errors.js';
 
 export type CountBucket = 'minute' | 'hour' | 'day';
 export const COUNT_BUCKETS: readonly CountBucket[] = ['minute', 'hour', 'day'];
+/** The buckets objects are tallied in. */
+export const OBJECT_BUCKETS: readonly CountBucket[] = ['hour', 'day'];
 
 /** One vehicle crossing one counting line. */
 export interface Crossing {
@@ -52,7 +59,37 @@ export interface CountQuery {
   bucket: CountBucket;
 }
 
+/** One object of one kind a camera saw (a plugin's ctx.observe). */
+export interface Sighting {
+  camera: string;
+  /** person, motorbike, car, truck, bus, or a detector's own label. */
+  cls: string;
+  /** Epoch ms it was seen (its track confirmed as that kind). */
+  at: number;
+}
+
+/** One hour or day bucket of one camera and class of object. */
+export interface ObjectRow {
+  bucket: CountBucket;
+  /** Epoch ms of the bucket start (local time zone). */
+  start: number;
+  camera: string;
+  cls: string;
+  count: number;
+}
+
+/** A query of object tallies: one camera (or all), a time range on bucket starts, inclusive. */
+export interface ObjectQuery {
+  camera?: string;
+  from: number;
+  to: number;
+  bucket: CountBucket;
+}
+
+/** A tally key: the bucket and its start lead, so one bucket size's range is one contiguous scan. */
+type TallyKey = [CountBucket, number, ...string[]];
 type Key = [CountBucket, number, string, string, string, string];
+type ObjectKey = [CountBucket, number, string, string];
 interface Value {
   count: number;
   gate?: string;
@@ -67,15 +104,17 @@ export function bucketStart(bucket: CountBucket, at: number): number {
   return d.getTime();
 }
 
-/** The vehicle-count store. */
+/** The store of vehicle counts and object tallies. */
 export class CountStore {
   readonly #root: RootDatabase;
   readonly #counts: Database<Value, Key>;
+  readonly #objects: Database<Value, ObjectKey>;
   #closed = false;
 
   private constructor(path: string) {
-    this.#root = open({ path, maxDbs: 2 });
+    this.#root = open({ path, maxDbs: 4 });
     this.#counts = this.#root.openDB<Value, Key>({ name: 'counts' });
+    this.#objects = this.#root.openDB<Value, ObjectKey>({ name: 'objects' });
   }
 
   /** Opens (creating) the store in directory `path`. */
@@ -85,29 +124,36 @@ export class CountStore {
 
   /** Counts one crossing; resolves once it is committed. */
   async add(c: Crossing): Promise<void> {
-    if (this.#closed) throw new InvalidStateError('count store is closed');
+    this.#open();
     checkCrossing(c);
-    await this.#root.transaction(() => {
-      for (const bucket of COUNT_BUCKETS) {
-        const key: Key = [bucket, bucketStart(bucket, c.at), c.camera, c.line, c.cls, c.direction];
-        const prev = this.#counts.get(key);
-        void this.#counts.put(key, { count: (prev?.count ?? 0) + 1, ...(c.gate ? { gate: c.gate } : {}) });
-      }
-    });
+    await this.#increment(this.#counts, COUNT_BUCKETS.map((bucket): Key => [bucket, bucketStart(bucket, c.at), c.camera, c.line, c.cls, c.direction]), c.gate ? { gate: c.gate } : {});
+  }
+
+  /** Tallies one object seen; resolves once it is committed. */
+  async observe(o: Sighting): Promise<void> {
+    this.#open();
+    checkFields('sighting', o, ['camera', 'cls']);
+    await this.#increment(this.#objects, OBJECT_BUCKETS.map((bucket): ObjectKey => [bucket, bucketStart(bucket, o.at), o.camera, o.cls]), {});
   }
 
   /** Rows of the given bucket size whose start lies in [from, to], oldest first. */
   query(q: CountQuery): CountRow[] {
-    if (this.#closed) throw new InvalidStateError('count store is closed');
-    if (!COUNT_BUCKETS.includes(q.bucket)) throw new ProtocolError(`bucket must be one of ${COUNT_BUCKETS.join(', ')}`);
-    if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || q.from > q.to) throw new ProtocolError('from and to must be times with from <= to');
     const rows: CountRow[] = [];
-    for (const { key, value } of this.#counts.getRange({ start: [q.bucket, q.from], end: [q.bucket, q.to, '\uffff'] })) {
+    for (const { key, value } of this.#scan(this.#counts, q, COUNT_BUCKETS)) {
       const [bucket, start, camera, line, cls, direction] = key;
-      if (bucket !== q.bucket || start < q.from || start > q.to) continue;
       if (q.camera !== undefined && camera !== q.camera) continue;
       if (q.gate !== undefined && value.gate !== q.gate) continue;
       rows.push({ bucket, start, camera, ...(value.gate ? { gate: value.gate } : {}), line, cls, direction, count: value.count });
+    }
+    return rows;
+  }
+
+  /** Object tallies of the given bucket size (hour or day) whose start lies in [from, to], oldest first. */
+  queryObjects(q: ObjectQuery): ObjectRow[] {
+    const rows: ObjectRow[] = [];
+    for (const { key, value } of this.#scan(this.#objects, q, OBJECT_BUCKETS)) {
+      const [bucket, start, camera, cls] = key;
+      if (q.camera === undefined || camera === q.camera) rows.push({ bucket, start, camera, cls, count: value.count });
     }
     return rows;
   }
@@ -118,14 +164,42 @@ export class CountStore {
     this.#closed = true;
     await this.#root.close();
   }
+
+  #open(): void {
+    if (this.#closed) throw new InvalidStateError('count store is closed');
+  }
+
+  /** Adds one to each of `keys` in one transaction (see the file comment). */
+  async #increment<K extends TallyKey>(db: Database<Value, K>, keys: K[], extra: Omit<Value, 'count'>): Promise<void> {
+    await this.#root.transaction(() => {
+      for (const key of keys) void db.put(key, { count: (db.get(key)?.count ?? 0) + 1, ...extra });
+    });
+  }
+
+  /** The entries of one bucket size whose start lies in [q.from, q.to]. */
+  *#scan<K extends TallyKey>(db: Database<Value, K>, q: { bucket: CountBucket; from: number; to: number }, buckets: readonly CountBucket[]): Generator<{ key: K; value: Value }> {
+    this.#open();
+    if (!buckets.includes(q.bucket)) throw new ProtocolError(`bucket must be one of ${buckets.join(', ')}`);
+    if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || q.from > q.to) throw new ProtocolError('from and to must be times with from <= to');
+    for (const entry of db.getRange({ start: [q.bucket, q.from], end: [q.bucket, q.to, '\uffff'] })) {
+      const [bucket, start] = entry.key;
+      if (bucket === q.bucket && start >= q.from && start <= q.to) yield entry;
+    }
+  }
 }
 
 function checkCrossing(c: Crossing): void {
-  for (const f of ['camera', 'line', 'cls', 'direction'] as const) {
-    if (typeof c[f] !== 'string' || c[f].length === 0 || c[f].length > 64) throw new ProtocolError(`crossing ${f} must be a non-empty string of at most 64 characters`);
-  }
+  checkFields('crossing', c, ['camera', 'line', 'cls', 'direction']);
   if (c.gate !== undefined && (typeof c.gate !== 'string' || c.gate.length > 64)) throw new ProtocolError('crossing gate must be a string of at most 64 characters');
-  if (!Number.isFinite(c.at) || c.at <= 0) throw new ProtocolError('crossing at must be epoch milliseconds');
+}
+
+/** Checks the names (non-empty, at most 64 characters) and the time of a crossing or sighting (plugin input: untrusted). */
+function checkFields<T extends { at: number }>(what: string, x: T, names: readonly (keyof T & string)[]): void {
+  for (const f of names) {
+    const v = x[f];
+    if (typeof v !== 'string' || v.length === 0 || v.length > 64) throw new ProtocolError(`${what} ${f} must be a non-empty string of at most 64 characters`);
+  }
+  if (!Number.isFinite(x.at) || x.at <= 0) throw new ProtocolError(`${what} at must be epoch milliseconds`);
 }
 
 /** What the city asks of one day's counts (see trafficReport). */
@@ -192,6 +266,49 @@ export function trafficReport(date: string, hourRows: readonly CountRow[]): Traf
   const hour = allHours.indexOf(Math.max(...allHours));
   if (allHours[hour]! > 0) report.busiestHour = { hour, total: allHours[hour]! };
   return report;
+}
+
+/** Objects of each class over a day, and per hour of it. */
+export interface ObjectTally {
+  total: number;
+  byClass: Record<string, number>;
+  /** 24 rows, hour 0 to 23 (local). */
+  hours: { hour: number; total: number; byClass: Record<string, number> }[];
+}
+
+/** One day's object statistics: over the cameras asked for, and per camera. */
+export interface ObjectsReport extends ObjectTally {
+  date: string;
+  /** The camera asked for; absent when the report covers every camera. */
+  camera?: string;
+  cameras: (ObjectTally & { camera: string })[];
+}
+
+/**
+ * The day's object statistics from that day's hour rows. `cameras` are listed even when they saw
+ * nothing (a camera asked for by id gets its zero row rather than an empty list).
+ */
+export function objectsReport(date: string, hourRows: readonly ObjectRow[], opts: { camera?: string } = {}): ObjectsReport {
+  const tally = (): ObjectTally => ({ total: 0, byClass: {}, hours: Array.from({ length: 24 }, (_, hour) => ({ hour, total: 0, byClass: {} })) });
+  const add = (t: ObjectTally, hour: number, cls: string, n: number) => {
+    const h = t.hours[hour]!;
+    h.total += n;
+    h.byClass[cls] = (h.byClass[cls] ?? 0) + n;
+    t.total += n;
+    t.byClass[cls] = (t.byClass[cls] ?? 0) + n;
+  };
+  const all = tally();
+  const cameras = new Map<string, ObjectTally & { camera: string }>();
+  if (opts.camera !== undefined) cameras.set(opts.camera, { camera: opts.camera, ...tally() });
+  for (const r of hourRows) {
+    if (r.bucket !== 'hour' || (opts.camera !== undefined && r.camera !== opts.camera)) continue;
+    let c = cameras.get(r.camera);
+    if (!c) cameras.set(r.camera, (c = { camera: r.camera, ...tally() }));
+    const hour = new Date(r.start).getHours();
+    add(c, hour, r.cls, r.count);
+    add(all, hour, r.cls, r.count);
+  }
+  return { date, ...(opts.camera !== undefined ? { camera: opts.camera } : {}), ...all, cameras: [...cameras.values()].sort((a, b) => a.camera.localeCompare(b.camera)) };
 }
 
 /** The element with the largest score; the first one on ties. */

@@ -1,15 +1,18 @@
 /**
- * The traffic-count API: counts per minute, hour or day for a camera or a gate (JSON or CSV), and
- * the city's daily traffic report.
+ * The count API: traffic counts per minute, hour or day for a camera or a gate (JSON or CSV), the
+ * city's daily traffic report, and the daily statistics of the objects each camera saw.
  *
  *   GET /api/counts?camera=ID|gate=ID&from=T&to=T&bucket=minute|hour|day[&format=csv]
  *       from/to: ISO 8601 with a zone, or epoch ms; default the last 24 hours; buckets whose start
  *       lies in [from, to], the first one rounded down to its bucket
- *   GET /api/reports/traffic?date=YYYY-MM-DD   the day in the server's time zone
+ *   GET /api/reports/traffic?date=YYYY-MM-DD            the day in the server's time zone
+ *   GET /api/reports/objects?date=YYYY-MM-DD[&camera=ID] objects per class, per hour; every camera
+ *       that saw any, or the one asked for
  *
- * Statuses: 400 a bad or unknown parameter (the message names it), 503 the count store not open.
+ * Statuses: 400 a bad or unknown parameter (the message names it), 404 an unknown camera, 503 the
+ * count store not open.
  */
-import { bucketStart, COUNT_BUCKETS, trafficReport, type CountBucket, type CountRow } from '../events/counts.js';
+import { bucketStart, COUNT_BUCKETS, objectsReport, trafficReport, type CountBucket, type CountRow } from '../events/counts.js';
 import { ProtocolError } from '../errors.js';
 import { idParam, parseQuery, timeParam, type QueryValueParser } from './query.js';
 import type { Reply } from './reply.js';
@@ -72,15 +75,39 @@ export function buildCountRoutes(server: ServerLike): Route[] {
           if (!q.date) throw new ProtocolError('date: required, YYYY-MM-DD');
           const store = openCounts(server, reply);
           if (!store) return;
-          const [y, m, d] = q.date;
-          const from = new Date(y, m, d).getTime();
-          const to = new Date(y, m, d + 1).getTime() - 1;
-          const date = `${y}-${String(m + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+          const { date, from, to } = localDay(q.date);
           reply.json(200, trafficReport(date, store.query({ bucket: 'hour', from, to })));
         },
       },
     },
+    {
+      pattern: '/api/reports/objects',
+      methods: {
+        GET: (reply, req) => {
+          const q = parseQuery(req.getQuery(), { camera: idParam, date: dateParam });
+          if (!q.date) throw new ProtocolError('date: required, YYYY-MM-DD');
+          if (q.camera !== undefined && !server.camera(q.camera)) {
+            reply.error(404, `unknown camera '${q.camera}'`);
+            return;
+          }
+          const store = openCounts(server, reply);
+          if (!store) return;
+          const { date, from, to } = localDay(q.date);
+          const rows = store.queryObjects({ bucket: 'hour', from, to, ...(q.camera !== undefined ? { camera: q.camera } : {}) });
+          reply.json(200, objectsReport(date, rows, q.camera !== undefined ? { camera: q.camera } : {}));
+        },
+      },
+    },
   ];
+}
+
+/** The day's name and its first and last epoch ms in the server's time zone (23 or 25 hours long on a DST change). */
+function localDay([y, m, d]: [number, number, number]): { date: string; from: number; to: number } {
+  return {
+    date: `${y}-${String(m + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`,
+    from: new Date(y, m, d).getTime(),
+    to: new Date(y, m, d + 1).getTime() - 1,
+  };
 }
 
 /** RFC 4180 CSV, one row per bucket; ids are [A-Za-z0-9_.-] so no field needs quoting except labels. */

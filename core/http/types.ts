@@ -2,7 +2,7 @@
  * What the HTTP layer needs from the server: a read-only view of the cameras and the WHEP
  * service. core/server.ts implements it; tests use a small in-memory one.
  */
-import type { CountQuery, CountRow } from '../events/counts.js';
+import type { CountQuery, CountRow, ObjectQuery, ObjectRow } from '../events/counts.js';
 import type { Detection } from '../../plugins/sdk/index.js';
 import type { StoredEvent } from '../events/model.js';
 import type { EventPage, EventQuery } from '../events/store.js';
@@ -61,6 +61,8 @@ export type { EventPage, EventQuery };
 /** The read side of the count store the routes call. */
 export interface CountStoreLike {
   query(q: CountQuery): CountRow[];
+  /** Object tallies (ctx.observe), by hour or day. */
+  queryObjects(q: ObjectQuery): ObjectRow[];
 }
 
 /** The read side of the event store the routes call (core/events EventStore satisfies it). */

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, InvalidStateError } from '../errors.js';
-import type { Crossing } from '../events/counts.js';
+import { bucketStart, CountStore, type Crossing } from '../events/counts.js';
 import type { EventInput } from '../events/model.js';
 import { failOnUnhandledRejection, waitUntil } from '../testing/wait.js';
 import { PluginHost, type DetectionsMessage, type PluginStats } from './host.js';
@@ -237,6 +240,28 @@ describe('PluginHost', { timeout: 360_000 }, () => {
       assert.ok(c.at >= t0 - 1000 && c.at <= Date.now(), 'at is the capture time of the frame');
     }
     assert.ok(statsOf(host, 'fast').counted >= 3);
+  });
+
+  it('stores ctx.observe objects in the count store under the camera, at the frame time', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'streamsight-host-objects-'));
+    const store = await CountStore.open({ path: dir });
+    t.after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const host = newHost(t, { objects: store });
+    const writer = newWriter(t);
+    const t0 = Date.now();
+    host.add('cam10', 'fast', { config: { observeEvery: 3 } }, writer);
+    const seen = () => store.queryObjects({ bucket: 'day', from: bucketStart('day', t0), to: Date.now() });
+    await waitUntil(() => seen().reduce((n, r) => n + r.count, 0) >= 3, 15_000, 'objects in the store');
+    const stats = statsOf(host, 'fast');
+    assert.ok(stats.counted >= 3 && stats.countsRejected === 0, `counted ${stats.counted}, rejected ${stats.countsRejected}`);
+    await host.close();
+    const rows = seen();
+    assert.deepEqual(rows.map((r) => [r.camera, r.cls]), [['cam10', 'person']]);
+    const hours = store.queryObjects({ bucket: 'hour', from: bucketStart('hour', t0), to: Date.now() });
+    assert.equal(hours.reduce((n, r) => n + r.count, 0), rows[0]!.count, 'each object is in its hour as well as its day');
   });
 
   it('counts events the sink rejects as dropped and keeps running', async (t) => {

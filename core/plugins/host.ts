@@ -13,12 +13,13 @@ import {
   type CountSink,
   type DetectionsMessage,
   type EventSink,
+  type ObjectSink,
   type PluginStats,
   type SnapshotEncoder,
 } from './runner.js';
 import type { HistogramSnapshot } from './stats.js';
 
-export type { DetectionsMessage, EventSink, PluginStats, SnapshotEncoder } from './runner.js';
+export type { DetectionsMessage, EventSink, ObjectSink, PluginStats, SnapshotEncoder } from './runner.js';
 
 /** What the host needs of a camera's decoder: its current ring, and 'ring' / 'frame' events (Decoder fits). */
 export interface RingSource {
@@ -46,6 +47,8 @@ export interface PluginHostOptions {
   events?: EventSink;
   /** Where ctx.count crossings go; without it they are dropped. */
   counts?: CountSink;
+  /** Where ctx.observe objects go; without it they are dropped. */
+  objects?: ObjectSink;
   /** The gate of each camera that belongs to one. */
   gates?: Record<string, string>;
   /** Encodes snapshot frames to JPEG; without it events are stored without snapshots. */
@@ -103,6 +106,7 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
       {
         events: this.#opts.events,
         counts: this.#opts.counts,
+        objects: this.#opts.objects,
         snapshotEncoder: this.#opts.snapshotEncoder,
         backoff: this.#opts.backoff ?? { initialMs: 500, maxMs: 30_000 },
         healthyMs: this.#opts.healthyMs ?? 30_000,

@@ -1,6 +1,6 @@
 /** Messages between the PluginHost (main thread) and a plugin worker (core/plugins/worker.ts). */
 import type { FrameRef, FramePlanes, PixelFormat } from '../decode/frame-ring.js';
-import type { CountInput, Detection, EvidenceImage, Geometry, PluginEventInput } from '../../plugins/sdk/index.js';
+import type { CountInput, Detection, EvidenceImage, Geometry, ObservedObject, PluginEventInput } from '../../plugins/sdk/index.js';
 
 /** Host → worker. The ring's SharedArrayBuffer is sent in `init` and again in `ring`, never transferred. */
 export type ToWorker =
@@ -27,4 +27,5 @@ export type FromWorker =
   | { type: 'result'; seq: number; detections?: Detection[]; processMs: number }
   | { type: 'event'; event: Omit<PluginEventInput, 'evidence'>; at: number; frame?: SnapshotFrame; evidence?: EvidenceImage[] }
   | { type: 'count'; count: CountInput; at: number }
+  | { type: 'observe'; object: ObservedObject; at: number }
   | { type: 'log'; msg: string };

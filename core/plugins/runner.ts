@@ -19,7 +19,7 @@
 import type { Worker } from 'node:worker_threads';
 import { Backoff } from '../camera/backoff.js';
 import type { FrameRef, FrameRing } from '../decode/frame-ring.js';
-import type { Crossing } from '../events/counts.js';
+import type { Crossing, Sighting } from '../events/counts.js';
 import type { EventInput } from '../events/model.js';
 import { createLogger, RateLimitedLog, type Logger } from '../log.js';
 import { startWorker } from '../worker-url.js';
@@ -38,6 +38,11 @@ export interface EventSink {
 /** Where ctx.count crossings go (core/events CountStore fits). */
 export interface CountSink {
   add(c: Crossing): Promise<unknown>;
+}
+
+/** Where ctx.observe objects go (core/events CountStore fits). */
+export interface ObjectSink {
+  observe(o: Sighting): Promise<unknown>;
 }
 
 /** Turns a snapshot frame's raw planes into JPEG bytes (core/events JpegEncoder fits). */
@@ -87,7 +92,7 @@ export interface PluginStats {
   events: number;
   /** Events not stored: the sink failed or too many were pending. */
   eventsDropped: number;
-  /** Line crossings the plugin counted (ctx.count), and those the count store refused. */
+  /** Line crossings (ctx.count) and objects (ctx.observe) the plugin reported, and those the count store refused. */
   counted: number;
   countsRejected: number;
   lastError?: string;
@@ -97,6 +102,7 @@ export interface PluginStats {
 export interface RunnerDeps {
   events?: EventSink;
   counts?: CountSink;
+  objects?: ObjectSink;
   snapshotEncoder?: SnapshotEncoder;
   backoff: { initialMs: number; maxMs: number };
   /** A worker that stays up this long has its backoff reset. */
@@ -384,6 +390,9 @@ export class PluginRunner {
       case 'count':
         this.#onCount(m);
         break;
+      case 'observe':
+        this.#onObserve(m);
+        break;
       case 'log':
         this.#log.info(m.msg);
         break;
@@ -417,6 +426,17 @@ export class PluginRunner {
     sink.add(crossing).catch((err: Error) => {
       this.#countsRejected++;
       this.#rl.warn('count', `count refused: ${err.message}`);
+    });
+  }
+
+  #onObserve(m: Extract<FromWorker, { type: 'observe' }>): void {
+    this.#counted++;
+    const sink = this.#deps.objects;
+    if (!sink) return;
+    // The store checks cls (untrusted: the worker runs plugin code); the track id is not kept.
+    sink.observe({ camera: this.camera, cls: m.object.cls, at: m.at }).catch((err: Error) => {
+      this.#countsRejected++;
+      this.#rl.warn('observe', `object refused: ${err.message}`);
     });
   }
 

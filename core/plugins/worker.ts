@@ -56,6 +56,7 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
     geometry: m.geometry,
     emit,
     count: (c) => post({ type: 'count', count: { ...c }, at: c.at ?? current?.capturedAt ?? Date.now() }),
+    observe: (o) => post({ type: 'observe', object: { ...o }, at: o.at ?? current?.capturedAt ?? Date.now() }),
     log: (msg) => post({ type: 'log', msg: String(msg) }),
   });
   post({ type: 'ready' });

@@ -23,7 +23,7 @@ async function run(config: unknown, geometry: Geometry = { zones: {}, lines: {} 
     config: brightness.configSchema.parse(config),
     geometry,
     emit: (e) => events.push(e),
-    count: () => {},
+    count: () => {}, observe: () => {},
     log: () => {},
   });
   return { events, feed: (f: Frame) => inst.onFrame(f) };

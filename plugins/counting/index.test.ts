@@ -40,6 +40,7 @@ async function playCar(options: Record<string, unknown>, bottoms: (number | unde
     cameraId: 'gate', config, emit: () => {}, log: () => {},
     geometry: { zones: {}, lines: { gate: { from: [0, LINE_Y / H], to: [1, LINE_Y / H] } } },
     count: (c) => got.push({ ...c, emittedAt: now }),
+    observe: () => {},
   });
   const draw = carFrames();
   const frames = [...Array<undefined>(EMPTY).fill(undefined), ...bottoms, ...Array<undefined>(after).fill(undefined)];
@@ -122,7 +123,7 @@ describe('counting plugin', () => {
   it('refuses splitBy zones that are not configured, naming the path', async () => {
     const config = counting.configSchema.parse({ splitBy: ['lane9'] });
     await assert.rejects(
-      async () => counting.create({ cameraId: 'gate1', config, geometry: { zones: { lane1: [[0, 0], [1, 0], [1, 1]] }, lines: {} }, emit: () => {}, count: () => {}, log: () => {} }),
+      async () => counting.create({ cameraId: 'gate1', config, geometry: { zones: { lane1: [[0, 0], [1, 0], [1, 1]] }, lines: {} }, emit: () => {}, count: () => {}, observe: () => {}, log: () => {} }),
       { name: 'ConfigError', message: /cameras\.gate1\.plugins\.counting\.config\.splitBy: names zone 'lane9'/ },
     );
   });

@@ -11,7 +11,7 @@ const geometry = { zones: reference.zones!, lines: reference.lines! };
 const where = 'cameras.cam.plugins.lane.config';
 
 function create(config: Record<string, unknown>, geo = geometry, emit: (e: PluginEventInput) => void = () => {}) {
-  return plugin.create({ cameraId: 'cam', config: plugin.configSchema.parse(config), geometry: geo, emit, count: () => {}, log: () => {} });
+  return plugin.create({ cameraId: 'cam', config: plugin.configSchema.parse(config), geometry: geo, emit, count: () => {}, observe: () => {}, log: () => {} });
 }
 
 /** The first issue's message of a config the schema rejects. */

@@ -15,7 +15,7 @@ describe('motion plugin', () => {
   it('emits motion.start after minFrames of change and motion.end when the scene is still', async () => {
     const events: PluginEventInput[] = [];
     const config = motion.configSchema.parse({ minFrames: 2 });
-    const instance = await motion.create({ cameraId: 'cam', config, geometry: { zones: {}, lines: {} }, emit: (e) => events.push(e), count: () => {}, log: () => {} });
+    const instance = await motion.create({ cameraId: 'cam', config, geometry: { zones: {}, lines: {} }, emit: (e) => events.push(e), count: () => {}, observe: () => {}, log: () => {} });
     const still = (x: number) => (x < 32 ? 40 : 200);
     let seq = 0;
     for (let i = 0; i < 3; i++) await instance.onFrame(frame(seq++, still));

@@ -26,7 +26,7 @@ async function play(sc: ParkingScenario, untilS: number, alongside?: (f: Frame, 
   let timeS = 0;
   const instance = await plugin.create({
     cameraId: sc.name, config: plugin.configSchema.parse(p.config), geometry: { zones: p.zones ?? {}, lines: p.lines ?? {} },
-    emit: (e) => out.events.push({ ...e, timeS }), count: () => {}, log: () => {},
+    emit: (e) => out.events.push({ ...e, timeS }), count: () => {}, observe: () => {}, log: () => {},
   });
   const canvas = new I420Canvas(width, height);
   const rand = prng(sc.scene.seed);
@@ -74,7 +74,7 @@ describe('parking plugin', () => {
     assert.match(bad({ ground, dwell: 5 })!.join(), /Unrecognized key/);
     assert.equal(plugin.configSchema.parse({ ground, noStopping: [{ zone: 'z' }] }).noStopping[0]!.dwellS, 30);
     const ctx = (config: object, zones = {}, lines = {}) => ({
-      cameraId: 'cam1', config: plugin.configSchema.parse({ ground, ...config }), geometry: { zones, lines }, emit() {}, count() {}, log() {},
+      cameraId: 'cam1', config: plugin.configSchema.parse({ ground, ...config }), geometry: { zones, lines }, emit() {}, count() {}, observe() {}, log() {},
     });
     assert.throws(() => plugin.create(ctx({ noStopping: [{ zone: 'kerb' }] })), (e: unknown) =>
       e instanceof ConfigError && e.message === "cameras.cam1.plugins.parking.config.noStopping[0].zone: names zone 'kerb', which is not among the zones (none)");

@@ -83,7 +83,7 @@ describe('red-light plugin', () => {
     const events: PluginEventInput[] = [];
     const instance = await plugin.create({
       cameraId: 'cam', config: plugin.configSchema.parse(p.config), geometry: { zones: p.zones!, lines: p.lines! },
-      emit: (e) => events.push(e), count: () => {}, log: () => {},
+      emit: (e) => events.push(e), count: () => {}, observe: () => {}, log: () => {},
     });
     const canvas = new I420Canvas(scene.camera.width, scene.camera.height);
     const rand = prng(scene.seed);

@@ -119,6 +119,16 @@ export interface CountInput {
   at?: number;
 }
 
+/** One object seen, as an object-statistics plugin reports it (ctx.observe). */
+export interface ObservedObject {
+  /** Its kind: person, motorbike, car, truck, bus, or a detector's label. */
+  cls: string;
+  /** The plugin's track id of the object (for logs and tests; not stored). */
+  trackId?: number;
+  /** Epoch ms it was seen; default the capture time of the frame being processed. */
+  at?: number;
+}
+
 /** What `create` receives: who it runs for, its validated config and geometry, and the ways out. */
 export interface PluginContext<C> {
   cameraId: string;
@@ -128,6 +138,12 @@ export interface PluginContext<C> {
   emit(e: PluginEventInput): void;
   /** Counts one crossing into the camera's per-minute, hourly and daily counts (stored by the host). */
   count(c: CountInput): void;
+  /**
+   * Reports one object seen, for the camera's daily object statistics (GET /api/reports/objects).
+   * Call it once per object, when its track is confirmed as that kind (not per frame, and not again
+   * when the same track is seen later); the host adds it to the camera's per-day and per-hour counts.
+   */
+  observe(o: ObservedObject): void;
   /** Logs a line under `[plugin:<name>:<camera>]`. */
   log(msg: string): void;
 }
