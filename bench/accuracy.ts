@@ -86,12 +86,18 @@ export interface PluginAccuracy {
  * camera at once starts all their plugin workers together, which on a busy machine takes longer
  * than the host allows a worker to start.
  */
-export async function playThroughServer(scenarios: Scenario[], opts: { parallel?: number; log?: (s: string) => void; cacheDir?: string } = {}): Promise<ScenarioOutcome[]> {
+export async function playThroughServer(scenarios: Scenario[], opts: { parallel?: number; log?: (s: string) => void; cacheDir?: string; clips?: Record<string, string> } = {}): Promise<ScenarioOutcome[]> {
   const log = opts.log ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), 'streamsight-accuracy-'));
   try {
     const files = new Map<string, string>();
     for (const s of scenarios) {
+      // A clip prepared by the caller (real footage) plays as it is.
+      const given = opts.clips?.[s.name];
+      if (given) {
+        files.set(s.name, given);
+        continue;
+      }
       // A cached clip is named by a fingerprint of its scene, so a changed scene renders anew.
       const file = join(opts.cacheDir ?? dir, `${s.name}-${sceneFingerprint(s.scene)}.h264`);
       files.set(s.name, file);
@@ -160,11 +166,12 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
     let unmapped = 0;
     let next: string | null = null;
     do {
-      const page = (await (await fetch(`${base}/api/events?camera=${s.name}&limit=500${next ? `&cursor=${next}` : ''}`)).json()) as { events: { plugin: string; type: string; startedAt: number; trackId?: number; attributes?: Record<string, unknown>; evidence?: { label: string }[] }[]; next: string | null };
+      const page = (await (await fetch(`${base}/api/events?camera=${s.name}&limit=500${next ? `&cursor=${next}` : ''}`)).json()) as { events: { plugin: string; type: string; startedAt: number; zone?: string; trackId?: number; attributes?: Record<string, unknown>; evidence?: { label: string }[] }[]; next: string | null };
       for (const e of page.events) {
         const sceneS = clock.sceneS.get(e.startedAt);
         if (sceneS === undefined) unmapped++;
         const ev: PlayedEvent = { plugin: e.plugin, type: e.type, timeS: sceneS ?? (e.startedAt - t0) / 1000, trackId: e.trackId, attributes: e.attributes };
+        if (e.zone !== undefined) ev.zone = e.zone;
         if (e.evidence) ev.evidence = e.evidence.map((x) => x.label);
         events.push(ev);
       }

@@ -21,6 +21,8 @@ export interface PlayedEvent {
   plugin: string;
   type: string;
   timeS: number;
+  /** The zone it was about, when the plugin named one. */
+  zone?: string;
   trackId?: number;
   attributes?: Record<string, unknown>;
   /** Labels of the evidence images it carried. */
@@ -116,6 +118,7 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
         emit: (e: PluginEventInput) => {
           if (!record) return;
           const ev: PlayedEvent = { plugin: name, type: e.type, timeS: nowS };
+          if (e.zone !== undefined) ev.zone = e.zone;
           if (e.trackId !== undefined) ev.trackId = e.trackId;
           if (e.attributes) ev.attributes = e.attributes;
           if (e.snapshot) ev.snapshot = true;
