@@ -15,12 +15,24 @@ import type { PinholeCamera } from '../camera.js';
 import type { I420Canvas } from '../canvas.js';
 import { drawPerson, personVisible, type PersonElement } from './person.js';
 import { drawProp, type PropElement } from './prop.js';
+import { drawSmoke, type SmokeElement } from './smoke.js';
+import { drawFire, type FireElement } from './fire.js';
+import { drawLamps, type LampsElement } from './lamps.js';
+import { drawWeather, type WeatherElement } from './weather.js';
+import { drawLens, type LensElement } from './lens.js';
+import { drawWater, type WaterElement } from './water.js';
 
 export type { PersonElement } from './person.js';
 export type { PropElement } from './prop.js';
+export type { SmokeElement } from './smoke.js';
+export type { FireElement } from './fire.js';
+export type { LampsElement } from './lamps.js';
+export type { WeatherElement } from './weather.js';
+export type { LensElement } from './lens.js';
+export type { WaterElement } from './water.js';
 
 /** Every kind of scene element. */
-export type SceneElement = PersonElement | PropElement;
+export type SceneElement = PersonElement | PropElement | LensElement | WaterElement | SmokeElement | FireElement | LampsElement | WeatherElement;
 
 /** When in the frame an element is drawn (see the file comment). */
 export type ElementLayer = 'ground' | 'upright' | 'air' | 'lens';
@@ -52,7 +64,15 @@ export function layerOf(e: SceneElement): ElementLayer {
   switch (e.kind) {
     case 'person':
       return 'upright';
+    case 'smoke':
+    case 'fire':
+    case 'lamps':
+    case 'weather':
+      return 'air';
+    case 'lens':
+      return 'lens';
     case 'prop':
+    case 'water':
       return 'ground';
   }
 }
@@ -74,6 +94,24 @@ export function drawElements(elements: readonly SceneElement[] | undefined, laye
     switch (e.kind) {
       case 'prop':
         drawProp(e, ctx);
+        break;
+      case 'smoke':
+        drawSmoke(e, ctx);
+        break;
+      case 'fire':
+        drawFire(e, ctx);
+        break;
+      case 'lamps':
+        drawLamps(e, ctx);
+        break;
+      case 'weather':
+        drawWeather(e, ctx);
+        break;
+      case 'lens':
+        drawLens(e, ctx);
+        break;
+      case 'water':
+        drawWater(e, ctx);
         break;
       case 'person':
         break;

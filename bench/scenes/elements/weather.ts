@@ -1,0 +1,104 @@
+/**
+ * Weather over the whole view, the smoke and fire detectors' frame-wide distractors:
+ * - fog: a haze that rolls in, holds and clears. Its veil grows with distance (Koschmieder: the
+ *   share of airlight is 1 − exp(−d / visibility)), so far ground fades more than near ground, and it
+ *   pulls every pixel toward the fog's grey and chroma toward neutral;
+ * - cloud shadows: large soft-edged ellipses on the ground, drifting with the wind, that darken luma
+ *   by a factor (what a shadow does; chroma is left as the scene's cast shadows leave it);
+ * - a sunset tint: the whole frame warms (Cb down, Cr up) and dims a little, slowly.
+ * Ground distances come from the camera model per image row, so the element costs a few operations
+ * per pixel.
+ */
+import { unprojectGround } from '../camera.js';
+import type { DrawContext } from './index.js';
+
+export interface WeatherElement {
+  kind: 'weather';
+  id: number;
+  /** Fog rolling in at fromS over rampS, holding holdS (default: to the end), then clearing over rampS. */
+  fog?: { fromS: number; rampS: number; holdS?: number; visibilityM: number; luma?: number };
+  /** Cloud shadows: `count` ellipses of about sizeM, moving along X at speedMps, darkening luma to (1 − darkness). */
+  clouds?: { count: number; seed: number; sizeM: number; speedMps: number; darkness: number; fromS?: number };
+  /** A sunset cast reaching `strength` (0..1) from fromS over rampS. */
+  tint?: { fromS: number; rampS: number; strength: number };
+}
+
+/** Ground of one image row: Z at the centre column, and metres of X per pixel of column. */
+function rowGround(ctx: DrawContext, row: number): [number, number] | undefined {
+  const cam = ctx.camera;
+  const g = unprojectGround(cam, cam.width / 2, row + 0.5);
+  const e = unprojectGround(cam, cam.width / 2 + cam.focalPx, row + 0.5);
+  return g && e ? [g[1], e[0] / cam.focalPx] : undefined;
+}
+
+/** A fixed pseudo-random number in [0, 1) for cloud i of a seed. */
+function hash(seed: number, i: number, k: number): number {
+  let h = Math.imul(seed + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(i + 1, 0xc2b2ae35) ^ Math.imul(k + 11, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return ((h ^ (h >>> 13)) >>> 0) / 4294967296;
+}
+
+/** Share of full fog at t: a linear ramp in, a hold, a linear ramp out. */
+export function fogLevel(fog: NonNullable<WeatherElement['fog']>, t: number): number {
+  const up = (t - fog.fromS) / fog.rampS;
+  if (up <= 0) return 0;
+  if (fog.holdS === undefined || t < fog.fromS + fog.rampS + fog.holdS) return Math.min(1, up);
+  return Math.max(0, 1 - (t - fog.fromS - fog.rampS - fog.holdS) / fog.rampS);
+}
+
+/** Draws the weather at ctx.t. */
+export function drawWeather(w: WeatherElement, ctx: DrawContext): void {
+  const { canvas, t } = ctx;
+  const W = canvas.width;
+  const H = canvas.height;
+  const Y = canvas.y;
+  if (w.clouds && t >= (w.clouds.fromS ?? 0)) {
+    const c = w.clouds;
+    // Clouds start spread over X in [-80, 80] m, Z in [0, 80] m and wrap round a 160 m span as they drift.
+    const cl = Array.from({ length: c.count }, (_, i) => {
+      const size = c.sizeM * (0.6 + 0.8 * hash(c.seed, i, 0));
+      const x = ((((hash(c.seed, i, 1) * 160 + c.speedMps * t) % 160) + 160) % 160) - 80;
+      return { x, z: hash(c.seed, i, 2) * 80, rx: size, rz: size * (0.5 + 0.5 * hash(c.seed, i, 3)) };
+    });
+    for (let row = 0; row < H; row++) {
+      const g = rowGround(ctx, row);
+      if (!g) continue;
+      const [z, perPx] = g;
+      for (let x = 0; x < W; x++) {
+        const gx = (x + 0.5 - W / 2) * perPx;
+        let k = 1;
+        for (const e of cl) {
+          const d = Math.hypot((gx - e.x) / e.rx, (z - e.z) / e.rz);
+          // Soft edge over the outer 40 % of the radius.
+          if (d < 1) k *= 1 - c.darkness * Math.min(1, (1 - d) / 0.4);
+        }
+        if (k < 1) Y[row * W + x] = Math.round(16 + (Y[row * W + x]! - 16) * k);
+      }
+    }
+  }
+  if (w.tint && t > w.tint.fromS) {
+    const s = w.tint.strength * Math.min(1, (t - w.tint.fromS) / w.tint.rampS);
+    for (let i = 0; i < Y.length; i++) Y[i] = Math.round(16 + (Y[i]! - 16) * (1 - 0.12 * s));
+    for (let i = 0; i < canvas.u.length; i++) {
+      canvas.u[i] = Math.max(16, Math.round(canvas.u[i]! - 30 * s));
+      canvas.v[i] = Math.min(240, Math.round(canvas.v[i]! + 30 * s));
+    }
+  }
+  if (w.fog) {
+    const level = fogLevel(w.fog, t);
+    if (level <= 0) return;
+    const luma = w.fog.luma ?? 190;
+    for (let row = 0; row < H; row++) {
+      const g = rowGround(ctx, row);
+      const d = g ? Math.hypot(g[0], ctx.camera.heightM) : Infinity;
+      const a = level * (1 - Math.exp(-d / w.fog.visibilityM));
+      for (let x = 0, i = row * W; x < W; x++, i++) Y[i] = Math.round(Y[i]! + a * (luma - Y[i]!));
+      if ((row & 1) === 0) {
+        for (let x = 0, j = (row >> 1) * canvas.cw; x < canvas.cw; x++, j++) {
+          canvas.u[j] = Math.round(canvas.u[j]! + a * (128 - canvas.u[j]!));
+          canvas.v[j] = Math.round(canvas.v[j]! + a * (128 - canvas.v[j]!));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Frame, PluginEventInput } from '../sdk/index.js';
+import plugin from './index.js';
+import { blurred, noisy, shifted, texture } from './testdata.js';
+
+const W = 640;
+const H = 360;
+const T0 = 1_700_000_000_000;
+const scene = texture(W, H, 11);
+
+/** Runs the plugin at 5 fps over `pictures(t)` from 0 to untilS; returns what it emitted, with times. */
+async function run(pictures: (t: number) => Uint8Array, untilS: number, config: Record<string, unknown> = {}) {
+  const events: (PluginEventInput & { t: number })[] = [];
+  let t = 0;
+  const instance = await plugin.create({
+    cameraId: 'cam', config: plugin.configSchema.parse(config), geometry: { zones: {}, lines: {} },
+    emit: (e) => events.push({ ...e, t }), count: () => {}, observe: () => {}, log: () => {},
+  });
+  for (let i = 0; i * 0.2 <= untilS; i++) {
+    t = Math.round(i * 2) / 10;
+    const y = noisy(pictures(t).slice(), 2, i);
+    const frame: Frame = { cameraId: 'cam', pts: i, capturedAt: T0 + t * 1000, seq: i, width: W, height: H, format: 'gray', y, strideY: W, strideUV: 0 };
+    await instance.onFrame(frame);
+  }
+  return events;
+}
+
+describe('tamper config', () => {
+  it('has defaults for everything', () => {
+    const c = plugin.configSchema.parse({});
+    assert.equal(c.persistS, 3);
+    assert.equal(c.clearS, 3);
+    assert.equal(c.saturatedLuma, 235);
+  });
+
+  it('refuses unknown keys and values out of range, naming the field', () => {
+    const bad = (config: unknown, pattern: RegExp) => {
+      const r = plugin.configSchema.safeParse(config);
+      assert.equal(r.success, false);
+      assert.match(JSON.stringify(r.error!.issues), pattern);
+    };
+    bad({ persist: 3 }, /unrecognized_keys.*persist/i);
+    bad({ persistS: 0 }, /"persistS"/);
+    bad({ coveredContrast: 0 }, /"coveredContrast"/);
+    bad({ saturatedLuma: 240.5 }, /"saturatedLuma"/);
+    bad({ minShift: 0.8 }, /"minShift"/);
+  });
+});
+
+describe('tamper plugin', () => {
+  it('learns the view, raises camera-covered 3 s into a cover with evidence, and camera-restored 3 s after it ends', async () => {
+    const dark = new Uint8Array(W * H).fill(45);
+    const events = await run((t) => (t >= 8 && t < 16 ? dark : scene), 24);
+    assert.deepEqual(events.map((e) => [e.type, e.t]), [['camera-covered', 11], ['camera-restored', 19]]);
+    const [covered, restored] = events;
+    assert.equal(covered!.severity, 'critical');
+    assert.equal(covered!.snapshot, true);
+    assert.deepEqual(covered!.evidence!.map((e) => e.label), ['before', 'at']);
+    assert.ok(covered!.evidence![0]!.frame.capturedAt < T0 + 8000, 'before is a frame from before the cover');
+    const a = covered!.attributes!;
+    assert.ok((a.contrast as number) < 0.25 && (a.edges as number) < 0.25, JSON.stringify(a));
+    assert.ok(Math.abs((a.brightness as number) - 45) < 2);
+    assert.deepEqual(restored!.attributes, { tamper: 'covered', startedAt: T0 + 8000, durationS: 8 });
+  });
+
+  it('raises camera-moved with the shift in frame pixels when the view moves and stays', async () => {
+    const moved = shifted(scene, W, H, -24, 12);
+    const events = await run((t) => (t >= 8 ? moved : scene), 14);
+    assert.deepEqual(events.map((e) => [e.type, e.t]), [['camera-moved', 11]]);
+    const a = events[0]!.attributes!;
+    assert.ok(Math.abs((a.shiftX as number) + 24) <= 4 && Math.abs((a.shiftY as number) - 12) <= 4, JSON.stringify(a));
+  });
+
+  it('raises camera-moved without a shift when the camera is turned to another view', async () => {
+    const elsewhere = texture(W, H, 12);
+    const events = await run((t) => (t >= 8 ? elsewhere : scene), 12);
+    assert.deepEqual(events.map((e) => [e.type, e.t]), [['camera-moved', 11]]);
+    assert.equal(events[0]!.attributes!.shiftX, undefined);
+  });
+
+  it('raises camera-defocused for a blurred view and camera-blinded for a saturated, washed-out one', async () => {
+    const soft = blurred(scene, W, H, 4);
+    const lit = Uint8Array.from(scene, (v, i) => (i % W < W / 2 ? 255 : v * 0.4 + 150));
+    const events = await run((t) => (t >= 6 && t < 14 ? soft : t >= 20 && t < 28 ? lit : scene), 34);
+    assert.deepEqual(events.map((e) => [e.type, e.t]), [
+      ['camera-defocused', 9], ['camera-restored', 17], ['camera-blinded', 23], ['camera-restored', 31],
+    ]);
+    assert.equal(events[0]!.severity, 'warning');
+  });
+
+  it('stays quiet through exposure steps, a slow fade to dark and a short occlusion', async () => {
+    const half = Uint8Array.from(scene, (v) => v * 0.55);
+    const part = scene.slice();
+    part.fill(200, 0, (W * H) / 3); // a white truck over the top third
+    const events = await run((t) => {
+      if (t >= 6 && t < 12) return half;
+      if (t >= 14 && t < 16) return new Uint8Array(W * H).fill(30); // 2 s: shorter than persistS
+      if (t >= 18 && t < 30) return part;
+      const g = t >= 30 ? Math.max(0.25, 1 - (t - 30) / 120) : 1;
+      return g === 1 ? scene : Uint8Array.from(scene, (v) => v * g);
+    }, 110);
+    assert.deepEqual(events, []);
+  });
+
+  it('starts over when the frame size changes', async () => {
+    const events: PluginEventInput[] = [];
+    const instance = await plugin.create({
+      cameraId: 'cam', config: plugin.configSchema.parse({}), geometry: { zones: {}, lines: {} }, emit: (e) => events.push(e), count: () => {}, observe: () => {}, log: () => {},
+    });
+    const small = texture(320, 180, 4);
+    for (let i = 0; i < 40; i++) {
+      const big = i >= 30;
+      const frame: Frame = {
+        cameraId: 'cam', pts: i, capturedAt: T0 + i * 200, seq: i, width: big ? W : 320, height: big ? H : 180, format: 'gray',
+        y: big ? scene : small, strideY: big ? W : 320, strideUV: 0,
+      };
+      await instance.onFrame(frame);
+    }
+    assert.deepEqual(events, []);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * From a frame's comparison with the reference to a verdict, and from verdicts over time to events.
+ *
+ * Verdicts, checked in this order (the first that holds wins):
+ * - blinded:   a share of the frame newly saturated (a torch's bloom) and the contrast elsewhere
+ *              washed down by its stray light;
+ * - covered:   contrast and edges both collapsed (a hand, a bag, paint: whatever the colour);
+ * - defocused: sharpness (edge energy per unit of contrast) fallen while the contrast stays;
+ * - moved:     a sharp, bright view that no longer lines up with the reference in place: either it
+ *              does at a shift of at least minShift (knocked), or at no shift within the search
+ *              range (turned away);
+ * - otherwise normal. A small shift that lines up well (wind shaking the pole) is normal.
+ *
+ * TamperState turns verdicts into events: a verdict must hold for persistS before it is raised (a bus
+ * passing, a hand waved past, a flash are shorter), and the view must be normal for clearS before the
+ * camera counts as restored. A single normal frame in the middle of a pending verdict (a cover
+ * slipping for an instant) does not restart the count; a normal second does.
+ */
+import type { Comparison } from './reference.js';
+
+/** What can be wrong with the view. */
+export type TamperKind = 'covered' | 'blinded' | 'defocused' | 'moved';
+
+/** The judge's thresholds (see the config's descriptions). */
+export interface Thresholds {
+  coveredContrast: number;
+  defocusedSharpness: number;
+  blindedSaturated: number;
+  movedMatch: number;
+  /** Least shift that counts as moved, thumbnail pixels. */
+  minShiftPx: number;
+}
+
+/** Fewer textured tiles than this (of 48): too little structure to judge contrast, edges or alignment. */
+export const MIN_TEXTURED = 4;
+/** Stray light from a lamp in view leaves at most this much of the contrast (amplitude) in the median tile. */
+const BLINDED_CONTRAST = 0.7;
+/** A shift explains the view when the median tile matches this well once shifted. */
+export const SHIFT_MATCH = 0.6;
+/** A moved view is still a picture: at least this much of the contrast is left. */
+const MOVED_CONTRAST = 0.4;
+
+/** Whether the view is a sharp picture that does not line up in place: only then is a shift worth searching for. */
+export function needsShift(c: Comparison, th: Thresholds): boolean {
+  return c.match < th.movedMatch && c.contrast >= MOVED_CONTRAST && c.sharpness >= th.defocusedSharpness;
+}
+
+/** The verdict on one frame (with c.shift searched when needsShift), undefined when normal. */
+export function classify(c: Comparison, th: Thresholds): TamperKind | undefined {
+  if (c.saturated - c.refSaturated >= th.blindedSaturated && !(c.contrast >= BLINDED_CONTRAST)) return 'blinded';
+  if (c.textured < MIN_TEXTURED) return undefined;
+  if (c.contrast < th.coveredContrast && c.edges < th.coveredContrast) return 'covered';
+  if (c.sharpness < th.defocusedSharpness) return 'defocused';
+  if (needsShift(c, th)) {
+    const s = c.shift;
+    if (s && s.match >= SHIFT_MATCH) return Math.hypot(s.dx, s.dy) >= th.minShiftPx ? 'moved' : undefined;
+    return 'moved';
+  }
+  return undefined;
+}
+
+/** A change of state: a tamper raised (its first frame `since`), or the camera restored after one. */
+export type Transition =
+  | { raise: TamperKind; since: number }
+  | { restored: TamperKind; since: number; at: number };
+
+/** A normal stretch this long (ms) ends a pending verdict; shorter ones are blips. */
+const BLIP_MS = 1000;
+
+/** Verdicts over time → events; see the file comment. Times are epoch ms. */
+export class TamperState {
+  readonly #persistMs: number;
+  readonly #clearMs: number;
+  #active: { kind: TamperKind; since: number } | undefined;
+  #pending: { kind: TamperKind; since: number } | undefined;
+  #normalSince: number | undefined;
+
+  constructor(persistS: number, clearS: number) {
+    this.#persistMs = persistS * 1000;
+    this.#clearMs = clearS * 1000;
+  }
+
+  /** The tamper raised and not yet restored. */
+  get active(): TamperKind | undefined {
+    return this.#active?.kind;
+  }
+
+  /** Whether nothing is raised or pending: the frame may teach the reference. */
+  get quiet(): boolean {
+    return !this.#active && !this.#pending;
+  }
+
+  /** Feeds one frame's verdict (undefined = normal) at `at`; returns the transition it causes, if any. */
+  update(kind: TamperKind | undefined, at: number): Transition | undefined {
+    if (kind === undefined) {
+      this.#normalSince ??= at;
+      const normalFor = at - this.#normalSince;
+      if (this.#pending && normalFor >= BLIP_MS) this.#pending = undefined;
+      if (this.#active && normalFor >= this.#clearMs) {
+        const ended = this.#active;
+        this.#active = undefined;
+        this.#pending = undefined;
+        return { restored: ended.kind, since: ended.since, at: this.#normalSince };
+      }
+      return undefined;
+    }
+    this.#normalSince = undefined;
+    if (this.#active?.kind === kind) {
+      this.#pending = undefined;
+      return undefined;
+    }
+    if (this.#pending?.kind !== kind) this.#pending = { kind, since: at };
+    if (at - this.#pending.since < this.#persistMs) return undefined;
+    this.#active = this.#pending;
+    this.#pending = undefined;
+    return { raise: kind, since: this.#active.since };
+  }
+}
