@@ -19,3 +19,4 @@ export * from './road.js';
 export * from './vehicles.js';
 export * from './calibration.js';
 export * from './stitch.js';
+export * from './objects.js';

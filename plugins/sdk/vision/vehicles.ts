@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../../../core/errors.js';
 import type { Frame, Point } from '../types.js';
-import { BlobDetector, markBox } from './blobs.js';
+import { BlobDetector, markBox, type BlobDetectorOptions } from './blobs.js';
 import { calibrateRoadCamera, type RoadCamera } from './calibration.js';
 import { bottomCentre, pointInPolygon, pointToPixels } from './geometry.js';
 import { GroundPlane, groundVelocity } from './homography.js';
@@ -111,6 +111,8 @@ export interface VehicleTrackerOptions {
   splitSlices?: boolean;
   /** Report the narrower cap over a vehicle's roof as a vehicle of its own (BlobDetector.splitCaps). Default false. */
   splitCaps?: boolean;
+  /** The default BlobDetector's options (default VEHICLE_BLOBS); minArea is set from the config all the same. */
+  blobs?: BlobDetectorOptions;
   /** Standing within this many metres (pixels / 20 of the frame height without a ground plane) is standing still. Default 1. */
   stillRadiusM?: number;
 }
@@ -202,7 +204,7 @@ export class VehicleTracker {
     if (opts.source) {
       this.source = opts.source;
     } else {
-      this.#blobs = new BlobDetector(VEHICLE_BLOBS);
+      this.#blobs = new BlobDetector(opts.blobs ?? VEHICLE_BLOBS);
       this.#blobs.splitSlices = opts.splitSlices ?? false;
       this.#blobs.splitCaps = opts.splitCaps ?? false;
       this.source = this.#blobs;

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Point } from '../sdk/index.js';
+import { ZoneWatch, type VisitObject } from './visits.js';
+
+/** A 100 × 100 px zone at (100, 100). */
+const ZONE: Point[] = [[100, 100], [200, 100], [200, 200], [100, 200]];
+
+/** An object walking along `path` (one foot point per 200 ms frame, from t = 0) with its history so far. */
+class Walker {
+  history: { t: number; foot: Point }[] = [];
+  constructor(readonly id: number, readonly kind = 'person') {}
+  at(t: number, foot: Point, missed = 0): VisitObject {
+    if (missed === 0) this.history.push({ t, foot });
+    return { id: this.id, kind: this.kind, foot, box: { h: 40 }, missed, history: [...this.history] };
+  }
+}
+
+function watch(dwellMs = 2000, kinds = ['person']) {
+  return new ZoneWatch({ polygon: ZONE, dwellMs, leaveMs: 1000, accepts: (k) => kinds.includes(k) });
+}
+
+describe('ZoneWatch', () => {
+  it('raises one intrusion dwellMs after the foot entered, not again while it stays', () => {
+    const w = watch();
+    const a = new Walker(1);
+    const fired: number[] = [];
+    for (let t = 0; t <= 6000; t += 200) {
+      const x = Math.min(150, 60 + t / 20); // enters at x = 100 (t = 800), stops at 150
+      const u = w.update(t, [a.at(t, [x, 150])]);
+      if (u.fired.length) fired.push(t);
+    }
+    assert.deepEqual(fired, [2800]);
+  });
+
+  it('does not raise for a pass shorter than the dwell, nor for a foot outside', () => {
+    const w = watch();
+    const a = new Walker(1);
+    const b = new Walker(2);
+    let n = 0;
+    for (let t = 0; t <= 6000; t += 200) {
+      n += w.update(t, [a.at(t, [60 + t / 20, 150]), b.at(t, [95, 100 + t / 60])]).fired.length; // a crosses 100 px in 2000 ms (exits at 2800 ms); b walks along the edge
+    }
+    assert.equal(n, 0);
+  });
+
+  it('dates the visit back to when the foot entered, from the history before the object was reported', () => {
+    const w = watch();
+    const a = new Walker(1);
+    for (let t = 0; t < 1000; t += 200) a.history.push({ t, foot: [80 + t / 10, 150] }); // in from t = 200
+    const u = w.update(1000, [a.at(1000, [180, 150])]);
+    assert.equal(u.started.length, 1);
+    assert.equal(u.started[0]!.enteredMs, 200);
+    assert.equal(w.update(2200, [a.at(2200, [180, 150])]).fired.length, 1);
+  });
+
+  it('keeps one visit through a short step out, and counts a return after leaveMs as a new visit', () => {
+    const w = watch(1000);
+    const a = new Walker(1);
+    const inside: Point = [150, 150];
+    const outside: Point = [250, 150];
+    const plan: [number, Point][] = [];
+    for (let t = 0; t <= 1600; t += 200) plan.push([t, inside]); // fires at 1000
+    for (let t = 1800; t <= 2400; t += 200) plan.push([t, outside]); // 600 ms out: same visit
+    for (let t = 2600; t <= 3400; t += 200) plan.push([t, inside]);
+    for (let t = 3600; t <= 5000; t += 200) plan.push([t, outside]); // out for good
+    for (let t = 5200; t <= 7000; t += 200) plan.push([t, inside]); // new visit: fires at 6200
+    const fired: number[] = [];
+    for (const [t, p] of plan) if (w.update(t, [a.at(t, p)]).fired.length) fired.push(t);
+    assert.deepEqual(fired, [1000, 6200]);
+  });
+
+  it('lets a new track take over the visit of a track lost where it stood', () => {
+    const w = watch(3000);
+    const a = new Walker(1);
+    const b = new Walker(2);
+    let fired: number[] = [];
+    for (let t = 0; t <= 1400; t += 200) w.update(t, [a.at(t, [150, 150])]);
+    // Track 1 ends; track 2 appears at the same spot 600 ms later.
+    for (let t = 1600; t < 2000; t += 200) w.update(t, []);
+    for (let t = 2000; t <= 4000; t += 200) if (w.update(t, [b.at(t, [152, 151])]).fired.length) fired.push(t);
+    assert.deepEqual(fired, [3000]);
+    // Fired visits stay fired under the new track.
+    fired = [];
+    for (let t = 4200; t <= 6000; t += 200) if (w.update(t, [b.at(t, [152, 151])]).fired.length) fired.push(t);
+    assert.deepEqual(fired, []);
+  });
+
+  it('raises only for watched kinds, and not from a lost track\'s predicted box', () => {
+    const w = watch(1000);
+    const car = new Walker(1, 'car');
+    const ghost = new Walker(2);
+    let n = 0;
+    for (let t = 0; t <= 3000; t += 200) n += w.update(t, [car.at(t, [150, 150]), ghost.at(t, [150, 160], t > 0 ? 1 : 0)]).fired.length;
+    assert.equal(n, 0);
+  });
+
+  it('starts no visit before the active hours opened, and forgets every visit on clear()', () => {
+    const w = watch(2000);
+    const a = new Walker(1);
+    for (let t = 0; t <= 1000; t += 200) a.history.push({ t, foot: [150, 150] });
+    const u = w.update(1200, [a.at(1200, [150, 150])], 1100);
+    assert.equal(u.started[0]!.enteredMs, 1100);
+    assert.equal(w.clear().length, 1);
+    assert.equal(w.visits.length, 0);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Visits of objects to one restricted zone, measured on the object's foot point (where it stands), and
+ * the intrusion each visit raises once it has lasted the zone's dwell time.
+ *
+ * - A visit starts when an object's foot is inside the polygon. Its start is taken back along the
+ *   object's own foot history to the first sample of the run of samples inside: an object is only
+ *   reported once its track is confirmed and its size measured, a few frames after it stepped in.
+ * - It lasts while the object is inside; a step outside shorter than `leaveMs` (the foot point
+ *   jittering on the edge, a frame where the detection was lost) does not end it.
+ * - It raises one intrusion, at `dwellMs` after its start, if the object is then inside and of a
+ *   watched kind. A visit that has fired stays fired until it ends: no repeats while the object stays.
+ * - A track that starts inside the zone where a visit ended less than `leaveMs` ago, within one
+ *   object height of where that visit's object was last seen, takes that visit over: the same person,
+ *   lost behind a passing van and picked up under a new track id, is not a new visit.
+ */
+import { pointInPolygon, type Point } from '../sdk/index.js';
+
+/** What a visit needs to know of an object (an ObjectTracker's TrackedObject fits). */
+export interface VisitObject {
+  readonly id: number;
+  readonly kind: string;
+  readonly foot: Point;
+  readonly box: { h: number };
+  readonly missed: number;
+  readonly history: readonly { t: number; foot: Point }[];
+}
+
+/** One object's visit to the zone. */
+export interface Visit {
+  /** The track id (the latest one, when a track took the visit over). */
+  trackId: number;
+  kind: string;
+  /** When the foot point entered, epoch ms. */
+  enteredMs: number;
+  /** When it was last seen inside, epoch ms. */
+  lastInsideMs: number;
+  /** Where it was last seen inside, pixels, and its box height there. */
+  foot: Point;
+  heightPx: number;
+  fired: boolean;
+}
+
+/** What one update found. */
+export interface VisitUpdate {
+  /** Visits that began this frame (not the ones taken over by a new track). */
+  started: Visit[];
+  /** Visits that reached the dwell time this frame: raise an intrusion for each. */
+  fired: Visit[];
+  /** Visits that ended this frame (the object left, or its track ended). */
+  ended: Visit[];
+}
+
+/** Settings of one zone's watch. */
+export interface ZoneWatchOptions {
+  /** The zone's polygon, pixels. */
+  polygon: Point[];
+  dwellMs: number;
+  /** Kinds that raise an intrusion: a kind itself, or 'vehicle' for every vehicle kind. */
+  accepts: (kind: string) => boolean;
+  /** Time outside that ends a visit, ms. */
+  leaveMs: number;
+}
+
+/** The visits to one zone; fed each frame with the tracker's objects. */
+export class ZoneWatch {
+  readonly #o: ZoneWatchOptions;
+  readonly #visits = new Map<number, Visit>();
+  /** Visits that ended less than leaveMs ago, for a new track to take over. */
+  #recent: Visit[] = [];
+
+  constructor(options: ZoneWatchOptions) {
+    this.#o = options;
+  }
+
+  /** The visits in progress. */
+  get visits(): readonly Visit[] {
+    return [...this.#visits.values()];
+  }
+
+  /**
+   * Feeds one frame's objects at `now` (epoch ms). `since` (epoch ms) is when the watch became active:
+   * a visit cannot start earlier (someone who was inside when the active hours began entered then).
+   */
+  update(now: number, objects: readonly VisitObject[], since = -Infinity): VisitUpdate {
+    const out: VisitUpdate = { started: [], fired: [], ended: [] };
+    const o = this.#o;
+    this.#recent = this.#recent.filter((v) => now - v.lastInsideMs < o.leaveMs);
+    const seen = new Set<number>();
+    for (const obj of objects) {
+      seen.add(obj.id);
+      let visit = this.#visits.get(obj.id);
+      // A lost track's box is a prediction: it neither starts nor extends a visit.
+      if (obj.missed > 0) continue;
+      if (pointInPolygon(obj.foot, o.polygon)) {
+        if (!visit) {
+          visit = this.#takeOver(obj, now) ?? this.#start(obj, now, since, out);
+          this.#visits.set(obj.id, visit);
+        }
+        visit.trackId = obj.id;
+        visit.kind = obj.kind;
+        visit.lastInsideMs = now;
+        visit.foot = obj.foot;
+        visit.heightPx = obj.box.h;
+        if (!visit.fired && now - visit.enteredMs >= o.dwellMs && o.accepts(obj.kind)) {
+          visit.fired = true;
+          out.fired.push(visit);
+        }
+      }
+    }
+    for (const [id, visit] of this.#visits) {
+      const gone = !seen.has(id);
+      if (!gone && now - visit.lastInsideMs < o.leaveMs) continue;
+      // Outside for leaveMs: it left. Its track gone: it may come back under a new id (#takeOver).
+      this.#visits.delete(id);
+      out.ended.push(visit);
+      if (gone) this.#recent.push(visit);
+    }
+    return out;
+  }
+
+  /** Forgets every visit (the active hours closed: nothing is measured until they open again). */
+  clear(): Visit[] {
+    const ended = [...this.#visits.values()];
+    this.#visits.clear();
+    this.#recent = [];
+    return ended;
+  }
+
+  #start(obj: VisitObject, now: number, since: number, out: VisitUpdate): Visit {
+    // Back along the foot history while the samples are inside, to the first of the run.
+    let entered = now;
+    const h = obj.history;
+    for (let i = h.length - 1; i >= 0; i--) {
+      if (!pointInPolygon(h[i]!.foot, this.#o.polygon)) break;
+      entered = Math.min(entered, h[i]!.t);
+    }
+    const visit: Visit = { trackId: obj.id, kind: obj.kind, enteredMs: Math.max(entered, since), lastInsideMs: now, foot: obj.foot, heightPx: obj.box.h, fired: false };
+    out.started.push(visit);
+    return visit;
+  }
+
+  /** A visit that ended moments ago near where this object stands, which it takes over. */
+  #takeOver(obj: VisitObject, now: number): Visit | undefined {
+    let best: Visit | undefined;
+    let bestD = Infinity;
+    for (const v of this.#recent) {
+      const d = Math.hypot(v.foot[0] - obj.foot[0], v.foot[1] - obj.foot[1]);
+      if (d <= Math.max(v.heightPx, obj.box.h) && d < bestD && now - v.lastInsideMs < this.#o.leaveMs) {
+        best = v;
+        bestD = d;
+      }
+    }
+    if (best) this.#recent.splice(this.#recent.indexOf(best), 1);
+    return best;
+  }
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Point, TrackedObject } from '../sdk/index.js';
+import { SightingTally, type Counted } from './tally.js';
+
+/** A reported object: track `id` of `kind`, its foot at `foot` (pixels), on the ground at `ground` moving at `velocity`. */
+function obj(id: number, kind: string, t: number, foot: Point, ground?: [number, number], velocity?: { vx: number; vz: number }): TrackedObject {
+  return {
+    id, kind, confirmed: true, foot, box: { x: foot[0] - 5, y: foot[1] - 30, w: 10, h: 30 },
+    ...(ground ? { ground } : {}), ...(velocity ? { velocity } : {}),
+    history: [{ t, foot, ...(ground ? { ground } : {}) }], firstSeenMs: t, lastSeenMs: t, missed: 0, stationaryMs: 0,
+  };
+}
+
+/** Plays `frames` (one list of reported objects per 200 ms frame; every reported id is live) and collects what is counted. */
+function play(tally: SightingTally, frames: ((t: number) => TrackedObject[])[], live?: (t: number) => number[]): Counted[] {
+  const out: Counted[] = [];
+  frames.forEach((f, i) => {
+    const t = 1_000_000 + i * 200;
+    const objects = f(t);
+    out.push(...tally.update(t, objects, new Set(live?.(t) ?? objects.map((o) => o.id))));
+  });
+  return out;
+}
+
+const opts = { minSeenMs: 1000, settleMs: 2000, zones: [] };
+const frames = (n: number, f: (t: number, i: number) => TrackedObject[]) => Array.from({ length: n }, (_, i) => (t: number) => f(t, i));
+
+describe('SightingTally', () => {
+  it('counts an object once, settleMs after it was first seen, with the kind it has then, at the time it was first seen', () => {
+    const tally = new SightingTally(opts);
+    // A vehicle first voted a motorbike, a car from its 4th frame on, seen for 5 s.
+    const got = play(tally, frames(25, (t, i) => [obj(7, i < 4 ? 'motorbike' : 'car', t, [100, 100 + i])]));
+    assert.deepEqual(got, [{ cls: 'car', trackId: 7, at: 1_000_000 }]);
+  });
+
+  it('counts an object that leaves before settling as it leaves, and a flicker shorter than minSeenMs never', () => {
+    const tally = new SightingTally(opts);
+    // Track 1 seen for 1.2 s then gone; track 2 (a shadow) for 0.6 s.
+    const got = play(tally, frames(15, (t, i) => [...(i < 7 ? [obj(1, 'person', t, [50, 50])] : []), ...(i < 3 ? [obj(2, 'person', t, [200, 90])] : [])]));
+    assert.deepEqual(got, [{ cls: 'person', trackId: 1, at: 1_000_000 }]);
+    assert.equal(tally.size, 0, 'ended tracks are forgotten');
+  });
+
+  it('does not end an object the tracker still holds but does not report (lost for a moment, or its size off)', () => {
+    const tally = new SightingTally(opts);
+    // Reported 0.8 s, held but unreported 1 s, reported again 0.6 s: one object, counted once, after 1 s seen in all.
+    const seen = (i: number) => i < 4 || (i >= 9 && i < 12);
+    const got = play(tally, frames(20, (t, i) => (seen(i) ? [obj(3, 'person', t, [80, 80])] : [])), (t) => (t < 1_000_000 + 12 * 200 ? [3] : []));
+    assert.deepEqual(got, [{ cls: 'person', trackId: 3, at: 1_000_000 }]);
+  });
+
+  it('counts only objects whose foot has been inside a zone for minSeenMs', () => {
+    const zone: Point[] = [[0, 0], [100.5, 0], [100.5, 100], [0, 100]];
+    const tally = new SightingTally({ ...opts, zones: [zone] });
+    const got = play(tally, frames(30, (t, i) => [
+      obj(1, 'person', t, [150, 50]), // always outside
+      obj(2, 'car', t, [50 + i * 10, 50]), // inside for frames 0–5 (1.2 s), then out: counted
+      obj(3, 'person', t, [95 + i, 50]), // inside for frames 0–5 as well, then lingers just outside
+      obj(4, 'bus', t, [99 + i * 2, 50]), // inside for one frame: 0 ms
+    ]));
+    assert.deepEqual(got.map((c) => [c.trackId, c.cls]).sort(), [[2, 'car'], [3, 'person']]);
+  });
+
+  it('does not count again a person who is lost behind a vehicle and found under a new track id', () => {
+    const tally = new SightingTally(opts);
+    const walk = { vx: 1.2, vz: 0 };
+    // Track 5 walks 3 s (counted at 2 s), is hidden 1 s, and track 9 carries on where it would be by then.
+    const got = play(tally, frames(40, (t, i) => {
+      const x = 1.2 * i * 0.2;
+      if (i < 15) return [obj(5, 'person', t, [100 + i * 4, 100], [x, 12], walk)];
+      if (i < 20) return [];
+      return [obj(9, 'person', t, [100 + i * 4, 100], [x, 12], walk)];
+    }));
+    assert.deepEqual(got, [{ cls: 'person', trackId: 5, at: 1_000_000 }]);
+  });
+
+  it('counts a new track that starts somewhere else, and one of another family where a track ended', () => {
+    const tally = new SightingTally(opts);
+    const got = play(tally, frames(40, (t, i) => {
+      if (i < 15) return [obj(5, 'car', t, [100, 100], [1.75, 10 + i], { vx: 0, vz: 5 })];
+      if (i < 20) return [];
+      // Where the car would be by then (Z = 10 + 19·1 m) a person steps out; far away, another car.
+      return [obj(6, 'person', t, [100, 100], [1.75, 10 + 19 + (i - 19) * 0.2], { vx: 0, vz: 1 }), obj(7, 'car', t, [300, 100], [-1.75, 40 - (i - 19)], { vx: 0, vz: -5 })];
+    }));
+    assert.deepEqual(got.map((c) => [c.trackId, c.cls]), [[5, 'car'], [6, 'person'], [7, 'car']]);
+  });
+
+  it('takes the time inside along the track from before it was reported, and times the sighting from there', () => {
+    const zone: Point[] = [[0, 0], [100, 0], [100, 100], [0, 100]];
+    const tally = new SightingTally({ ...opts, zones: [zone] });
+    // First reported at frame 10 (a bus whose roof was cut by the frame until then): its history shows
+    // it inside since frame 3; it leaves the zone as it is reported and the track ends at frame 14.
+    const got = play(tally, frames(16, (t, i) => {
+      if (i < 10 || i >= 14) return [];
+      const o = obj(4, 'bus', t, [50, 120]);
+      const history = Array.from({ length: i + 1 }, (_, k) => ({ t: 1_000_000 + k * 200, foot: [50, k < 3 ? 150 : k < 10 ? 50 : 120] as Point }));
+      return [{ ...o, history }];
+    }), (t) => (t < 1_000_000 + 14 * 200 ? [4] : []));
+    assert.deepEqual(got, [{ cls: 'bus', trackId: 4, at: 1_000_000 + 3 * 200 }]);
+  });
+
+  it('does not take a lost track\'s predicted frames for time seen', () => {
+    const tally = new SightingTally(opts);
+    // Detected for 0.6 s, then reported on its prediction (missed > 0) for 1 s more before the tracker drops it.
+    const got = play(tally, frames(15, (t, i) => (i < 9 ? [{ ...obj(2, 'person', t, [60, 60]), missed: Math.max(0, i - 3) }] : [])));
+    assert.deepEqual(got, []);
+  });
+
+  it('flush counts what qualified and is not counted yet, once', () => {
+    const tally = new SightingTally(opts);
+    play(tally, frames(7, (t) => [obj(1, 'truck', t, [50, 50]), obj(2, 'person', t, [90, 50])]));
+    assert.deepEqual(tally.flush().map((c) => c.cls).sort(), ['person', 'truck']);
+    assert.deepEqual(tally.flush(), []);
+  });
+});

@@ -1,0 +1,474 @@
+/**
+ * Objects for the public-safety plugins (intrusion, object statistics, crowd): people and vehicles,
+ * tracked, each with a kind — 'person' or a vehicle class (motorbike, car, truck, bus) — and its real
+ * size in metres, with objects whose size does not fit their kind left out.
+ *
+ * Built on the vehicle tracker (vehicles.ts): the same DetectionSource → Tracker loop, the same
+ * background hold under objects that moved (a person who walks into a zone and stands there is not
+ * learnt into the background), and the same classification by fitting 3-D prototypes through the
+ * camera calibrated from the `ground` reference points (road.ts fitVehicleMask). A person is one
+ * more prototype, an upright 0.5 × 0.5 × 1.7 m box; two people walking side by side or one behind
+ * the other make one blob, so two more 'person' prototypes cover a pair (1.2 m across, or 1.5 m
+ * along the way they walk). What the vehicle tracker assumes of vehicles does not get in the way of
+ * people: lanes (`splitBy`) are left empty; the class fit takes the heading from the velocity only
+ * above 1 m/s and tries the road's axis otherwise, which a near-square person prototype does not
+ * care about; and its "switched vehicle" test needs a jump of 4 m backwards against a speed of at
+ * least 1 m/s, which a person walking, stopping and turning does not make.
+ *
+ * Size in perspective: the foot point (the box's bottom centre) is put on the ground; the object's
+ * height is that of an upright pole standing there whose top reaches the box's top edge in the image
+ * (exact through the calibrated camera), and its width is the ground distance between the box's two
+ * bottom corners. For a person that is their height and breadth; a vehicle's box also takes in its
+ * far end, so its "height" so measured is larger than its roof (a car 2–3.5 m from a 6 m pole) and
+ * the default ranges allow for that. The median over the frames where the object was seen whole is
+ * compared with the range of its kind (`sizes`); without reference points the box's height as a
+ * share of the frame height is compared with `imageSizes` instead, and a blob is a 'person' when it
+ * stands at least UPRIGHT times as tall as it is wide, else a 'vehicle'.
+ *
+ * Pluggable detections: a detector that labels its boxes (a neural detector, issue 6) replaces the
+ * blob detector through `source`; the label then is the kind (kindOfLabel maps the usual names:
+ * 'motorcycle' → 'motorbike', 'pedestrian' → 'person', ...), and the size filter still applies.
+ */
+import { z } from 'zod';
+import type { Frame, Point } from '../types.js';
+import type { RoadCamera } from './calibration.js';
+import { calibrateRoadCamera } from './calibration.js';
+import type { GroundPlane } from './homography.js';
+import type { Box, DetectionSource } from './types.js';
+import { DEFAULT_VEHICLE_CLASSES, VEHICLE_BLOBS, VehicleTracker, vehicleTrackingShape, type Vehicle, type VehicleClassSize } from './vehicles.js';
+
+/** The vehicle kinds, as the vehicle prototypes name them. */
+export const VEHICLE_KINDS = ['motorbike', 'car', 'truck', 'bus'] as const;
+
+/** Every kind an ObjectTracker tells apart with a ground plane. */
+export const OBJECT_KINDS = ['person', ...VEHICLE_KINDS] as const;
+
+/** 'person', a vehicle class, 'vehicle' (a vehicle of unknown class: no reference points), or a detector's own label. */
+export type ObjectKind = (typeof OBJECT_KINDS)[number] | 'vehicle' | (string & {});
+
+/**
+ * The prototypes objects are fitted to: a person, two people side by side (across their way) and one
+ * behind the other (along it), then the vehicle classes. The pairs are 'person' too: they are people.
+ */
+export const DEFAULT_OBJECT_CLASSES: readonly VehicleClassSize[] = [
+  { cls: 'person', lengthM: 0.5, widthM: 0.5, heightM: 1.7 },
+  { cls: 'person', lengthM: 0.5, widthM: 1.2, heightM: 1.7 },
+  { cls: 'person', lengthM: 1.5, widthM: 0.5, heightM: 1.7 },
+  ...DEFAULT_VEHICLE_CLASSES,
+];
+
+/** The range of sizes, metres, an object of one kind may have (see the file comment for how they are measured). */
+export interface SizeRange {
+  minHeightM: number;
+  maxHeightM: number;
+  minWidthM: number;
+  maxWidthM: number;
+}
+
+/**
+ * Default size ranges. A person: 1.0–2.4 m tall (a child to a tall adult; a dog or a bird is
+ * smaller), 0.2–1.8 m wide (one person to a pair side by side). Vehicles: the measured height takes
+ * in the far end (see the file comment), so the upper bounds are generous; the lower ones reject a
+ * dog, a rolling ball or a bird on the ground.
+ */
+export const DEFAULT_OBJECT_SIZES: Readonly<Record<(typeof OBJECT_KINDS)[number], SizeRange>> = {
+  person: { minHeightM: 1.0, maxHeightM: 2.4, minWidthM: 0.2, maxWidthM: 1.8 },
+  motorbike: { minHeightM: 0.9, maxHeightM: 4, minWidthM: 0.4, maxWidthM: 3.5 },
+  car: { minHeightM: 1.2, maxHeightM: 6, minWidthM: 1.2, maxWidthM: 6 },
+  truck: { minHeightM: 2, maxHeightM: 9, minWidthM: 1.8, maxWidthM: 10 },
+  bus: { minHeightM: 2, maxHeightM: 9, minWidthM: 1.8, maxWidthM: 13 },
+};
+
+const sizeRange = (d: SizeRange, kind: string) => z.strictObject({
+  minHeightM: z.number().min(0).max(20).default(d.minHeightM).describe(`Smallest ${kind} height, metres.`),
+  maxHeightM: z.number().positive().max(50).default(d.maxHeightM).describe(`Largest ${kind} height, metres (measured up to the box top, so a vehicle's far end counts).`),
+  minWidthM: z.number().min(0).max(20).default(d.minWidthM).describe(`Smallest ${kind} width on the ground, metres.`),
+  maxWidthM: z.number().positive().max(50).default(d.maxWidthM).describe(`Largest ${kind} width on the ground, metres.`),
+}).refine((r) => r.minHeightM <= r.maxHeightM && r.minWidthM <= r.maxWidthM, { message: 'min must not exceed max' });
+
+/** Config fields every object plugin shares; spread into the plugin's strict config object. */
+export const objectTrackingShape = {
+  ground: vehicleTrackingShape.ground,
+  sizes: z.strictObject({
+    person: sizeRange(DEFAULT_OBJECT_SIZES.person, 'person').prefault({}).describe('Size range of a person.'),
+    motorbike: sizeRange(DEFAULT_OBJECT_SIZES.motorbike, 'motorbike').prefault({}).describe('Size range of a motorbike.'),
+    car: sizeRange(DEFAULT_OBJECT_SIZES.car, 'car').prefault({}).describe('Size range of a car.'),
+    truck: sizeRange(DEFAULT_OBJECT_SIZES.truck, 'truck').prefault({}).describe('Size range of a truck.'),
+    bus: sizeRange(DEFAULT_OBJECT_SIZES.bus, 'bus').prefault({}).describe('Size range of a bus.'),
+  }).prefault({}).describe('Size filters in perspective (with `ground`): the real height and width, metres, each kind may have; objects outside are ignored (animals, birds, lighting changes).'),
+  imageSizes: z.strictObject({
+    minHeight: z.number().min(0).max(1).default(0.04).describe('Smallest object height, as a share of the frame height.'),
+    maxHeight: z.number().min(0).max(1).default(0.8).describe('Largest object height, as a share of the frame height.'),
+  }).refine((r) => r.minHeight <= r.maxHeight, { message: 'minHeight must not exceed maxHeight', path: ['minHeight'] }).prefault({})
+    .describe('Size filters without `ground`: the box height as a share of the frame height.'),
+  minArea: z.number().min(0).max(0.5).default(0.0002).describe('Smallest blob, as a share of the frame area (a person 40 m away is about 0.0003).'),
+};
+
+/** The parsed objectTrackingShape fields. */
+export interface ObjectTrackingConfig {
+  ground?: { image: [number, number]; ground: [number, number] }[];
+  sizes: Record<(typeof OBJECT_KINDS)[number], SizeRange>;
+  imageSizes: { minHeight: number; maxHeight: number };
+  minArea: number;
+}
+
+/** One tracked object, updated frame after frame (the same object for the same track). */
+export interface TrackedObject {
+  /** Track id, unique within the tracker, never reused. */
+  readonly id: number;
+  /** See ObjectKind: a vote over the frames, so it may change in the first frames of a track. */
+  readonly kind: ObjectKind;
+  /** Whether the track is confirmed (matched several frames running). */
+  readonly confirmed: boolean;
+  /** Filtered box, pixels. */
+  readonly box: Box;
+  /**
+   * Where it stands, pixels: the bottom-centre of the box, or, for a person whose lower part the
+   * foreground lost (legs the colour of the ground, or behind something), the point under their head
+   * at their measured height.
+   */
+  readonly foot: Point;
+  /** Ground position [X, Z] of the foot, metres (with reference points). */
+  readonly ground?: [number, number];
+  /** Ground velocity, m/s, over the last second (with reference points). */
+  readonly velocity?: { vx: number; vz: number };
+  /** Median measured height and ground width, metres (with reference points, once seen whole). */
+  readonly heightM?: number;
+  readonly widthM?: number;
+  /** `foot` (and `ground`) after each match, oldest first (bounded, ~10 s). */
+  readonly history: readonly { t: number; foot: Point; ground?: [number, number] }[];
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  /** Consecutive frames without a detection (the box is the prediction meanwhile). */
+  readonly missed: number;
+  /** How long it has stayed within 1 m (frame height / 20 without a ground plane) of one spot, ms. */
+  readonly stationaryMs: number;
+}
+
+/** How an ObjectTracker is built. */
+export interface ObjectTrackerOptions {
+  config: ObjectTrackingConfig;
+  /** Config path of the plugin, for error messages (e.g. `cameras.park1.plugins.intrusion.config`). */
+  where: string;
+  /** Detections come from here; default a BlobDetector (vehicles.ts VEHICLE_BLOBS). Labelled detections give the kind. */
+  source?: DetectionSource;
+}
+
+/**
+ * The blob detector's settings for objects: those of vehicles (VEHICLE_BLOBS), with an opening of
+ * radius OBJECT_OPEN_RADIUS: a person's legs are two strips 0.14 m wide, 3–6 pixels at 20–40 m at
+ * 640 wide; the vehicles' 3×3-cell opening erased them, so the box lost its bottom half and the foot
+ * point stood at the hips (farther on the ground than the person, and half their height). Specks
+ * of noise that no opening removes are smaller than `minArea`, or than a person in `sizes`.
+ */
+export const OBJECT_BLOBS = { ...VEHICLE_BLOBS, openRadius: 0 } as const;
+
+/** Without reference points, a blob at least this many times as tall as wide is a person. */
+export const UPRIGHT = 1.4;
+
+/**
+ * A person whose box is shorter than this share of the height in pixels a person of their measured
+ * height would have, standing where the box's bottom is, has lost their lower part from the
+ * foreground: the box's bottom is not their foot.
+ */
+const CUT_OFF = 0.8;
+
+/** Foot positions kept per object: 10 s at 10 fps. */
+const HISTORY = 100;
+
+/** Size samples kept per object (the median is over these): 3 s at 10 fps. */
+const SIZE_SAMPLES = 30;
+/** Size samples an object needs before it is judged (and reported). */
+const MIN_SIZE_SAMPLES = 3;
+
+/** Usual detector labels (COCO, VOC and others) → kind; other labels are kept as they are. */
+const LABELS: Record<string, string> = {
+  person: 'person', pedestrian: 'person', people: 'person',
+  motorbike: 'motorbike', motorcycle: 'motorbike', scooter: 'motorbike',
+  car: 'car', van: 'car', suv: 'car',
+  truck: 'truck', lorry: 'truck',
+  bus: 'bus', coach: 'bus',
+};
+
+/** The kind a detector's label stands for (lower-cased; unknown labels are kept as they are). */
+export function kindOfLabel(label: string): ObjectKind {
+  const l = label.toLowerCase();
+  return LABELS[l] ?? l;
+}
+
+/** Whether a kind is a vehicle (one of VEHICLE_KINDS, or 'vehicle'). */
+export function isVehicleKind(kind: string): boolean {
+  return kind === 'vehicle' || (VEHICLE_KINDS as readonly string[]).includes(kind);
+}
+
+/**
+ * The height, metres, of an upright pole standing at ground (x, z) whose top appears at image row
+ * `topY`; undefined when the camera cannot tell (the row is not on the pole's image). The pole's
+ * image row is a projective function of its height, y(h) = (A + B·h) / (1 + D·h), fixed exactly by
+ * its rows at 0, 1 and 2 m.
+ */
+export function poleHeightM(cam: RoadCamera, x: number, z: number, topY: number): number | undefined {
+  const p0 = cam.project(x, z, 0);
+  const p1 = cam.project(x, z, 1);
+  const p2 = cam.project(x, z, 2);
+  if (!p0 || !p1 || !p2) return undefined;
+  const [y0, y1, y2] = [p0[1], p1[1], p2[1]];
+  if (!(y1 - y2 !== 0)) return undefined;
+  const D = (y2 + y0 - 2 * y1) / (2 * (y1 - y2));
+  const B = y1 * (1 + D) - y0;
+  const den = B - topY * D;
+  if (den === 0) return undefined;
+  const h = (topY - y0) / den;
+  return Number.isFinite(h) && h >= 0 ? h : undefined;
+}
+
+/** A vehicle whose class is not known yet (no vote so far) may have the size of any vehicle class. */
+function anyVehicle(sizes: ObjectTrackingConfig['sizes']): SizeRange {
+  const r = VEHICLE_KINDS.map((k) => sizes[k]);
+  return {
+    minHeightM: Math.min(...r.map((s) => s.minHeightM)),
+    maxHeightM: Math.max(...r.map((s) => s.maxHeightM)),
+    minWidthM: Math.min(...r.map((s) => s.minWidthM)),
+    maxWidthM: Math.max(...r.map((s) => s.maxWidthM)),
+  };
+}
+
+/**
+ * The image row, below `fromY`, where a person `heightM` tall must stand (on the image column x) for
+ * the top of their head to appear at row `topY`; at most `fromY` + `frameHeight`. The head's row
+ * moves down monotonically as the person stands nearer (the camera is above their head), so the
+ * row is found by bisection.
+ */
+export function footUnderHead(cam: RoadCamera, toGround: (p: Point) => [number, number] | undefined, x: number, topY: number, heightM: number, fromY: number, frameHeight: number): number {
+  const headRow = (y: number): number | undefined => {
+    const g = toGround([x, y]);
+    return g ? cam.project(g[0], g[1], heightM)?.[1] : undefined;
+  };
+  let lo = fromY;
+  let hi = fromY + frameHeight;
+  const top = headRow(hi);
+  if (top === undefined || top < topY) return hi;
+  for (let i = 0; i < 24; i++) {
+    const mid = (lo + hi) / 2;
+    const row = headRow(mid);
+    if (row === undefined || row < topY) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** Median of the first n values of a (sorted in place). */
+function median(a: Float64Array, n: number): number {
+  const s = a.subarray(0, n).sort();
+  return n % 2 ? s[(n - 1) >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+/** What ObjectTracker keeps per track beyond the Vehicle. */
+class ObjectRecord implements TrackedObject {
+  kind: ObjectKind = 'vehicle';
+  heightM?: number;
+  widthM?: number;
+  foot: Point;
+  ground?: [number, number];
+  history: { t: number; foot: Point; ground?: [number, number] }[] = [];
+  /** Ring of size samples: height (metres or share of frame), width (metres or pixels). */
+  readonly heights = new Float64Array(SIZE_SAMPLES);
+  readonly widths = new Float64Array(SIZE_SAMPLES);
+  samples = 0;
+  /** Whether the median size fits the kind (undefined until MIN_SIZE_SAMPLES). */
+  fits: boolean | undefined;
+  constructor(public v: Vehicle) {
+    this.foot = v.foot;
+    this.ground = v.ground;
+  }
+  get id() { return this.v.id; }
+  get confirmed() { return this.v.confirmed; }
+  get box() { return this.v.box; }
+  get velocity() { return this.v.velocity; }
+  get firstSeenMs() { return this.v.firstSeenMs; }
+  get lastSeenMs() { return this.v.lastSeenMs; }
+  get missed() { return this.v.missed; }
+  get stationaryMs() { return this.v.stationaryMs; }
+}
+
+/**
+ * Tracks people and vehicles; one per camera × plugin, fed every frame the plugin receives.
+ *
+ *   const objects = new ObjectTracker({ config: ctx.config, where });
+ *   onFrame: for (const o of await objects.update(frame)) if (o.kind === 'person') ...
+ *            for (const o of objects.removed) ...   // tracks that ended this frame, last seen
+ */
+export class ObjectTracker {
+  readonly #vehicles: VehicleTracker;
+  readonly #config: ObjectTrackingConfig;
+  readonly #records = new Map<number, ObjectRecord>();
+  #removed: TrackedObject[] = [];
+  #all: TrackedObject[] = [];
+  #camera: { plane: GroundPlane; cam: RoadCamera | undefined; width: number; height: number } | undefined;
+
+  constructor(opts: ObjectTrackerOptions) {
+    this.#config = opts.config;
+    this.#vehicles = new VehicleTracker({
+      config: { ground: opts.config.ground, classes: [...DEFAULT_OBJECT_CLASSES], minArea: opts.config.minArea, splitBy: [] },
+      zones: {},
+      where: opts.where,
+      source: opts.source,
+      blobs: OBJECT_BLOBS,
+    });
+  }
+
+  /** The detection source (the BlobDetector unless one was given). */
+  get source(): DetectionSource {
+    return this.#vehicles.source;
+  }
+
+  /** The ground plane (after the first frame, with reference points). */
+  get plane(): GroundPlane | undefined {
+    return this.#vehicles.plane;
+  }
+
+  /**
+   * Tracks that ended with the last update, as they were last seen, if they were ever reported
+   * (confirmed and of a size that fits their kind): where an object is counted once.
+   */
+  get removed(): readonly TrackedObject[] {
+    return this.#removed;
+  }
+
+  /** Every live track of the last update, including tentative ones and those whose size does not fit (for overlays and tests). */
+  get all(): readonly TrackedObject[] {
+    return this.#all;
+  }
+
+  /** Ground position (metres) of an image point (pixels), or undefined (no plane, above the horizon). */
+  toGround(p: Point): [number, number] | undefined {
+    return this.#vehicles.toGround(p);
+  }
+
+  /**
+   * Detects and tracks in `frame` (await it inside onFrame). Resolves to the objects that are
+   * confirmed and whose measured size fits their kind; `all` has the rest.
+   */
+  async update(frame: Frame): Promise<readonly TrackedObject[]> {
+    const vehicles = await this.#vehicles.update(frame);
+    const cam = this.#cameraFor(frame);
+    this.#removed = [];
+    for (const id of this.#vehicles.removed) {
+      const r = this.#records.get(id);
+      if (r && r.fits && r.v.confirmed) this.#removed.push(r);
+      this.#records.delete(id);
+    }
+    const out: TrackedObject[] = [];
+    this.#all = [];
+    for (const v of vehicles) {
+      let r = this.#records.get(v.id);
+      if (!r) {
+        r = new ObjectRecord(v);
+        this.#records.set(v.id, r);
+      }
+      r.v = v;
+      this.#measure(r, frame, cam);
+      this.#all.push(r);
+      if (v.confirmed && r.fits) out.push(r);
+    }
+    return out;
+  }
+
+  /** Frees the detector. */
+  close(): void {
+    this.#vehicles.close();
+  }
+
+  /**
+   * The object's foot for this frame, then its size sample (when seen whole and matched), its kind
+   * and whether its size fits. A person whose box is much shorter than their measured height has
+   * lost their lower part (legs the colour of the ground, or behind a bench or a car): the foot is
+   * then put where a person of that height would stand for the head to be where it is (footUnderHead),
+   * and the frame gives no size sample.
+   */
+  #measure(r: ObjectRecord, frame: Frame, cam: RoadCamera | undefined): void {
+    const v = r.v;
+    const b = v.box;
+    const { width, height } = frame;
+    r.foot = v.foot;
+    r.ground = v.ground;
+    let cut = false;
+    if (cam && v.ground && r.kind === 'person' && r.fits && r.heightM !== undefined) {
+      // In pixels, not metres: a foot placed too high maps farther away, where the same head row
+      // makes a taller pole, so the height in metres hides most of the cut.
+      const head = cam.project(v.ground[0], v.ground[1], r.heightM);
+      if (head && b.h < CUT_OFF * (v.foot[1] - head[1])) {
+        const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, r.heightM, b.y + b.h, height);
+        const g = this.toGround([b.x + b.w / 2, y]);
+        if (g) {
+          cut = true;
+          r.foot = [b.x + b.w / 2, y];
+          r.ground = g;
+        }
+      }
+    }
+    if (v.missed === 0) {
+      r.history.push({ t: v.lastSeenMs, foot: r.foot, ground: r.ground });
+      if (r.history.length > HISTORY) r.history.splice(0, r.history.length - HISTORY);
+    }
+    const whole = b.x > 1 && b.y > 1 && b.x + b.w < width - 1 && b.y + b.h < height - 1;
+    if (v.missed === 0 && whole && !cut) {
+      let h: number | undefined;
+      let w: number | undefined;
+      if (cam) {
+        if (v.ground) h = poleHeightM(cam, v.ground[0], v.ground[1], b.y);
+        const left = this.toGround([b.x, b.y + b.h]);
+        const right = this.toGround([b.x + b.w, b.y + b.h]);
+        if (left && right) w = Math.hypot(right[0] - left[0], right[1] - left[1]);
+      } else {
+        h = b.h / height;
+        w = b.w / height;
+      }
+      if (h !== undefined && w !== undefined) {
+        const k = r.samples % SIZE_SAMPLES;
+        r.heights[k] = h;
+        r.widths[k] = w;
+        r.samples++;
+      }
+    }
+    const n = Math.min(r.samples, SIZE_SAMPLES);
+    if (n > 0) {
+      // median() sorts its input: measure on copies so the ring keeps its order.
+      r.heightM = median(copyInto(scratchH, r.heights, n), n);
+      r.widthM = median(copyInto(scratchW, r.widths, n), n);
+    }
+    r.kind = v.cls === 'vehicle' && !cam ? (r.heightM !== undefined && r.widthM !== undefined && r.heightM >= UPRIGHT * r.widthM ? 'person' : 'vehicle') : kindOfLabel(v.cls);
+    if (n < MIN_SIZE_SAMPLES) {
+      r.fits = undefined;
+      return;
+    }
+    if (!cam) {
+      const s = this.#config.imageSizes;
+      r.fits = r.heightM! >= s.minHeight && r.heightM! <= s.maxHeight;
+      r.heightM = undefined;
+      r.widthM = undefined;
+      return;
+    }
+    const range = r.kind === 'vehicle' ? anyVehicle(this.#config.sizes) : (this.#config.sizes as Record<string, SizeRange | undefined>)[r.kind];
+    r.fits = !range || (r.heightM! >= range.minHeightM && r.heightM! <= range.maxHeightM && r.widthM! >= range.minWidthM && r.widthM! <= range.maxWidthM);
+  }
+
+  #cameraFor(frame: Frame): RoadCamera | undefined {
+    const plane = this.#vehicles.plane;
+    if (!plane) return undefined;
+    const c = this.#camera;
+    if (c && c.plane === plane && c.width === frame.width && c.height === frame.height) return c.cam;
+    const cam = calibrateRoadCamera(plane, frame.width, frame.height);
+    this.#camera = { plane, cam, width: frame.width, height: frame.height };
+    return cam;
+  }
+}
+
+/** Scratch for the medians (one tracker at a time runs in a worker thread). */
+const scratchH = new Float64Array(SIZE_SAMPLES);
+const scratchW = new Float64Array(SIZE_SAMPLES);
+
+function copyInto(dst: Float64Array, src: Float64Array, n: number): Float64Array {
+  for (let i = 0; i < n; i++) dst[i] = src[i]!;
+  return dst;
+}
