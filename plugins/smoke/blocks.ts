@@ -1,0 +1,272 @@
+/**
+ * Per-block smoke evidence: does a block look like its background seen through a veil?
+ *
+ * Smoke between the camera and a surface blends the surface toward the smoke's grey with some
+ * opacity a (and low-passes it a little): the surface's edges are still there, in the same places,
+ * only weaker, and its colour fades toward neutral. An opaque object instead replaces the edges
+ * with its own; a cloud shadow or an exposure change scales luma, its edges and its chroma
+ * together; fog does what smoke does, but over the whole frame at once.
+ *
+ * So each block of B × B pixels compares the frame with a slowly learnt background (a per-pixel
+ * running mean of luma and chroma, which also averages the sensor noise away):
+ * - edges: one-level Haar details (LH, HL, HH of every 2 × 2 cell) of frame (c) and background (b).
+ *   The projection gain k = Σ c·b / Σ b·b is how much of the background's edge pattern is still
+ *   there, and the residual Σ (c − k b)² is new structure that the background did not have (the
+ *   edges of a person or a car, or noise). k is divided by the block's luma ratio (less the black
+ *   level), so a shadow or exposure change, which scales edges and luma alike, keeps a normalised
+ *   gain of 1 while a veil, which weakens edges but not the block's brightness, drops below it.
+ * - chroma: mean |U − 128| + |V − 128| of frame over background, divided by the same luma ratio
+ *   (a camera's chroma scales with light, as luma does; a veil greys it out).
+ * Blocks with too little background texture (below a multiple of the frame's noise) or colour give
+ * no edge or chroma evidence. The frame's noise level is the median residual over all blocks: most
+ * blocks are background, where the residual is the sensor's noise.
+ *
+ * Fog and exposure are frame-wide: each block's normalised gain is compared with the median gain of
+ * its band of block rows (fog thickens with distance, which in a ground scene is the row), so a
+ * block only counts when it has lost clearly more than its surroundings.
+ *
+ * The background learns with time constant `backgroundS`, 16 times slower in blocks that show smoke,
+ * so a plume is not absorbed while it lasts, but anything left for good is learnt in the end.
+ */
+
+/** Block side in analysis pixels (8 × 8 Haar cells, 8 × 8 chroma samples). */
+export const BLOCK = 16;
+/** Black level: luma ratios are taken above it (BT.601 limited range). */
+const BLACK = 16;
+/** Block rows per band for the frame-wide reference. */
+const BAND_ROWS = 3;
+/** Fewest informative blocks for a band's own median; fewer and the frame's median is used. */
+const BAND_MIN = 6;
+/** Learning in blocks showing smoke is this many times slower. */
+const SLOW = 16;
+
+/** The planes a SmokeBlocks reads: analysis-size luma and chroma with their strides. */
+export interface SmokePlanes {
+  y: Uint8Array;
+  u: Uint8Array;
+  v: Uint8Array;
+  strideY: number;
+  strideUV: number;
+}
+
+/** Thresholds of the per-block test. */
+export interface BlockThresholds {
+  /** A block's normalised edge gain must be below this share of its band's median. */
+  edgeDrop: number;
+  /** A block's normalised chroma ratio must be below this share of its band's median. */
+  chromaDrop: number;
+  /** Time constant of the background, seconds. */
+  backgroundS: number;
+}
+
+/** What one frame's analysis says of each block (valid until the next `update`). */
+export interface BlockEvidence {
+  /** 1 where the block looks veiled this frame. */
+  cue: Uint8Array;
+  /** Normalised edge gain (NaN where the background has no texture). */
+  gain: Float32Array;
+  /** Normalised chroma ratio (NaN where the background has no colour). */
+  chroma: Float32Array;
+}
+
+/** The per-block smoke test of one analysis size; see the file comment. */
+export class SmokeBlocks {
+  readonly width: number;
+  readonly height: number;
+  /** Blocks across and down (partial blocks at the right and bottom edges are left out). */
+  readonly cols: number;
+  readonly rows: number;
+  readonly #bgY: Float32Array;
+  readonly #bgU: Float32Array;
+  readonly #bgV: Float32Array;
+  readonly #cw: number;
+  readonly #frames: { n: number };
+  readonly #evidence: BlockEvidence;
+  readonly #residual: Float32Array;
+  readonly #texture: Float32Array;
+  readonly #sort: Float32Array;
+
+  constructor(width: number, height: number) {
+    if (width < 2 * BLOCK || height < 2 * BLOCK) throw new RangeError(`SmokeBlocks: ${width}x${height} is too small`);
+    this.width = width;
+    this.height = height;
+    this.cols = Math.floor(width / BLOCK);
+    this.rows = Math.floor(height / BLOCK);
+    this.#cw = Math.ceil(width / 2);
+    this.#bgY = new Float32Array(width * height);
+    this.#bgU = new Float32Array(this.#cw * Math.ceil(height / 2));
+    this.#bgV = new Float32Array(this.#bgU.length);
+    this.#frames = { n: 0 };
+    const n = this.cols * this.rows;
+    this.#evidence = { cue: new Uint8Array(n), gain: new Float32Array(n), chroma: new Float32Array(n) };
+    this.#residual = new Float32Array(n);
+    this.#texture = new Float32Array(n);
+    this.#sort = new Float32Array(n);
+  }
+
+  /** Frames seen so far. */
+  get frames(): number {
+    return this.#frames.n;
+  }
+
+  /**
+   * Measures every block of `p` against the background, then updates the background (`dtS` seconds
+   * since the last frame; blocks where `smoky` is non-zero learn slower). Returns the evidence.
+   */
+  update(p: SmokePlanes, dtS: number, smoky: Uint8Array, th: BlockThresholds): BlockEvidence {
+    const first = this.#frames.n === 0;
+    this.#frames.n++;
+    // A running mean over the first frames (a background at once), then the exponential average.
+    const alpha = Math.max(1 - Math.exp(-dtS / th.backgroundS), 1 / this.#frames.n);
+    const { gain, chroma } = this.#evidence;
+    for (let by = 0; by < this.rows; by++) {
+      for (let bx = 0; bx < this.cols; bx++) {
+        const k = by * this.cols + bx;
+        if (first) this.#seed(p, bx, by);
+        this.#measure(p, bx, by, k);
+        this.#learn(p, bx, by, smoky[k] ? alpha / SLOW : alpha);
+      }
+    }
+    this.#decide(th);
+    return this.#evidence;
+  }
+
+  /** The block's background is the frame's pixels. */
+  #seed(p: SmokePlanes, bx: number, by: number): void {
+    for (let y = by * BLOCK; y < by * BLOCK + BLOCK; y++) {
+      for (let x = bx * BLOCK; x < bx * BLOCK + BLOCK; x++) this.#bgY[y * this.width + x] = p.y[y * p.strideY + x]!;
+    }
+    for (let y = by * (BLOCK / 2); y < (by + 1) * (BLOCK / 2); y++) {
+      for (let x = bx * (BLOCK / 2); x < (bx + 1) * (BLOCK / 2); x++) {
+        this.#bgU[y * this.#cw + x] = p.u[y * p.strideUV + x]!;
+        this.#bgV[y * this.#cw + x] = p.v[y * p.strideUV + x]!;
+      }
+    }
+  }
+
+  /** Edge gain, residual, texture and chroma ratio of block k. */
+  #measure(p: SmokePlanes, bx: number, by: number, k: number): void {
+    const W = this.width;
+    const bg = this.#bgY;
+    let cb = 0;
+    let bb = 0;
+    let cc = 0;
+    let sumC = 0;
+    let sumB = 0;
+    for (let y = by * BLOCK; y < by * BLOCK + BLOCK; y += 2) {
+      let i = y * p.strideY + bx * BLOCK;
+      let j = y * W + bx * BLOCK;
+      for (let n = 0; n < BLOCK / 2; n++, i += 2, j += 2) {
+        const a = p.y[i]!;
+        const b = p.y[i + 1]!;
+        const c = p.y[i + p.strideY]!;
+        const d = p.y[i + p.strideY + 1]!;
+        const A = bg[j]!;
+        const B = bg[j + 1]!;
+        const C = bg[j + W]!;
+        const D = bg[j + W + 1]!;
+        // Haar details (times 2): horizontal, vertical and diagonal edges.
+        const lh = a + b - c - d;
+        const hl = a - b + c - d;
+        const hh = a - b - c + d;
+        const LH = A + B - C - D;
+        const HL = A - B + C - D;
+        const HH = A - B - C + D;
+        cb += lh * LH + hl * HL + hh * HH;
+        bb += LH * LH + HL * HL + HH * HH;
+        cc += lh * lh + hl * hl + hh * hh;
+        sumC += a + b + c + d;
+        sumB += A + B + C + D;
+      }
+    }
+    let satC = 0;
+    let satB = 0;
+    for (let y = by * (BLOCK / 2); y < (by + 1) * (BLOCK / 2); y++) {
+      let i = y * p.strideUV + bx * (BLOCK / 2);
+      let j = y * this.#cw + bx * (BLOCK / 2);
+      for (let n = 0; n < BLOCK / 2; n++, i++, j++) {
+        satC += Math.abs(p.u[i]! - 128) + Math.abs(p.v[i]! - 128);
+        satB += Math.abs(this.#bgU[j]! - 128) + Math.abs(this.#bgV[j]! - 128);
+      }
+    }
+    const cells = (BLOCK / 2) * (BLOCK / 2);
+    const mc = Math.max(4, sumC / (4 * cells) - BLACK);
+    const mb = Math.max(4, sumB / (4 * cells) - BLACK);
+    const lumaRatio = mc / mb;
+    const kGain = bb > 0 ? cb / bb : 0;
+    this.#texture[k] = bb / cells;
+    this.#residual[k] = Math.max(0, cc - kGain * cb) / cells;
+    this.#evidence.gain[k] = kGain / lumaRatio;
+    this.#evidence.chroma[k] = satB / cells >= MIN_CHROMA ? satC / satB / lumaRatio : NaN;
+  }
+
+  /** Moves block (bx, by) of the background toward the frame by alpha. */
+  #learn(p: SmokePlanes, bx: number, by: number, alpha: number): void {
+    const W = this.width;
+    for (let y = by * BLOCK; y < by * BLOCK + BLOCK; y++) {
+      let i = y * p.strideY + bx * BLOCK;
+      let j = y * W + bx * BLOCK;
+      for (let n = 0; n < BLOCK; n++, i++, j++) this.#bgY[j] = this.#bgY[j]! + alpha * (p.y[i]! - this.#bgY[j]!);
+    }
+    for (let y = by * (BLOCK / 2); y < (by + 1) * (BLOCK / 2); y++) {
+      let i = y * p.strideUV + bx * (BLOCK / 2);
+      let j = y * this.#cw + bx * (BLOCK / 2);
+      for (let n = 0; n < BLOCK / 2; n++, i++, j++) {
+        this.#bgU[j] = this.#bgU[j]! + alpha * (p.u[i]! - this.#bgU[j]!);
+        this.#bgV[j] = this.#bgV[j]! + alpha * (p.v[i]! - this.#bgV[j]!);
+      }
+    }
+  }
+
+  /** Turns the measurements into cues: texture and colour gates, band references, thresholds. */
+  #decide(th: BlockThresholds): void {
+    const { cue, gain, chroma } = this.#evidence;
+    const n = this.cols * this.rows;
+    const noise = median(this.#residual, 0, n, this.#sort, () => true);
+    // Textured: background edges well above what noise alone leaves in a running mean.
+    const minTexture = 2 * noise + MIN_TEXTURE;
+    for (let k = 0; k < n; k++) if (!(this.#texture[k]! >= minTexture)) gain[k] = NaN;
+    const frameGain = median(gain, 0, n, this.#sort, Number.isFinite);
+    const frameChroma = median(chroma, 0, n, this.#sort, Number.isFinite);
+    for (let b0 = 0; b0 < this.rows; b0 += BAND_ROWS) {
+      const from = b0 * this.cols;
+      const to = Math.min(this.rows, b0 + BAND_ROWS) * this.cols;
+      const refGain = bandReference(gain, from, to, this.#sort, frameGain);
+      const refChroma = bandReference(chroma, from, to, this.#sort, frameChroma);
+      for (let k = from; k < to; k++) {
+        const g = gain[k]!;
+        const s = chroma[k]!;
+        // The residual above the noise, as a share of the background's own texture: new edges.
+        const fresh = (this.#residual[k]! - noise) / Math.max(this.#texture[k]!, 1);
+        const edge = Number.isFinite(g) ? g < th.edgeDrop * refGain && fresh < MAX_FRESH : undefined;
+        const colour = Number.isFinite(s) ? s < th.chromaDrop * refChroma : undefined;
+        cue[k] = (edge ?? colour ?? false) && (colour ?? true) && (edge ?? true) ? 1 : 0;
+      }
+    }
+  }
+}
+
+/** Mean |U − 128| + |V − 128| (levels) a background block needs to give chroma evidence. */
+const MIN_CHROMA = 8;
+/** Background edge energy per cell, above twice the noise, a block needs to give edge evidence. */
+const MIN_TEXTURE = 40;
+/** New-structure share (residual over background texture) above which a block is not veiled but covered. */
+const MAX_FRESH = 0.5;
+
+/** Median of a band's finite values, or `fallback` (capped at 1) when the band has too few. */
+function bandReference(values: Float32Array, from: number, to: number, scratch: Float32Array, fallback: number): number {
+  let count = 0;
+  for (let k = from; k < to; k++) if (Number.isFinite(values[k]!)) count++;
+  const m = count >= BAND_MIN ? median(values, from, to, scratch, Number.isFinite) : fallback;
+  // A band that has brightened (a reference above 1) does not make its blocks look veiled.
+  return Number.isFinite(m) ? Math.min(1, m) : 1;
+}
+
+/** Median of values[from..to) that pass `keep`, using `scratch`; NaN when none do. */
+export function median(values: Float32Array, from: number, to: number, scratch: Float32Array, keep: (v: number) => boolean): number {
+  let n = 0;
+  for (let k = from; k < to; k++) if (keep(values[k]!)) scratch[n++] = values[k]!;
+  if (n === 0) return NaN;
+  const s = scratch.subarray(0, n).sort();
+  return n & 1 ? s[n >> 1]! : (s[(n >> 1) - 1]! + s[n >> 1]!) / 2;
+}
