@@ -248,6 +248,16 @@ export class BackgroundModel {
   }
 
   /**
+   * The background as an image: each cell's heaviest mode's mean luma, rounded (0 for a cell never
+   * seen), into `out` (maskWidth × maskHeight). For comparing what the model expects with the frame,
+   * e.g. the edges along a changed region's contour.
+   */
+  backgroundImage(out: Uint8Array): void {
+    if (out.length < this.cells) throw new RangeError(`BackgroundModel: image needs ${this.cells} bytes`);
+    for (let p = 0; p < this.cells; p++) out[p] = this.used[p]! > 0 ? Math.min(255, Math.round(this.mu[p]!)) : 0;
+  }
+
+  /**
    * Classifies `frame` into `mask` (maskWidth × maskHeight, row-major: 0 background, 127 shadow,
    * 255 foreground) and learns from it. `learningRate` < 0 or absent: automatic,
    * 1/min(2·frames, history), raised on lighting changes; 0 freezes the model; > 0 is used as is
