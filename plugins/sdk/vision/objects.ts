@@ -9,7 +9,8 @@
  * camera calibrated from the `ground` reference points (road.ts fitVehicleMask). A person is one
  * more prototype, an upright 0.5 × 0.5 × 1.7 m box; two people walking side by side or one behind
  * the other make one blob, so two more 'person' prototypes cover a pair (1.2 m across, or 1.5 m
- * along the way they walk). What the vehicle tracker assumes of vehicles does not get in the way of
+ * along the way they walk); people side by side are first cut apart where the blob's top dips
+ * between their heads (people.ts), so that each is tracked and counted on their own. What the vehicle tracker assumes of vehicles does not get in the way of
  * people: lanes (`splitBy`) are left empty; the class fit takes the heading from the velocity only
  * above 1 m/s and tries the road's axis otherwise, which a near-square person prototype does not
  * care about; and its "switched vehicle" test needs a jump of 4 m backwards against a speed of at
@@ -34,7 +35,9 @@ import type { Frame, Point } from '../types.js';
 import type { RoadCamera } from './calibration.js';
 import { calibrateRoadCamera } from './calibration.js';
 import type { GroundPlane } from './homography.js';
-import type { Box, DetectionSource } from './types.js';
+import type { BlobDetector } from './blobs.js';
+import { splitPeople } from './people.js';
+import type { Box, DetectionSource, ObjectDetection } from './types.js';
 import { DEFAULT_VEHICLE_CLASSES, VEHICLE_BLOBS, VehicleTracker, vehicleTrackingShape, type Vehicle, type VehicleClassSize } from './vehicles.js';
 
 /** The vehicle kinds, as the vehicle prototypes name them. */
@@ -172,6 +175,16 @@ export const UPRIGHT = 1.4;
  * foreground: the box's bottom is not their foot.
  */
 const CUT_OFF = 0.8;
+/**
+ * The tallest a person is taken to be for that test, metres. A box that lost part of the legs puts
+ * the foot farther away, where the same head row makes a taller pole (vtest: a man of about 1.75 m
+ * walking beside the lawn measured 1.98 m), and against that height his box, a little short, was
+ * "cut": his foot was moved a metre onto the lawn.
+ */
+const CUT_TALL_M = 1.8;
+
+/** Ground speed, m/s, above which an object is a vehicle under way, not someone running (splitGroups leaves its blob whole). */
+const VEHICLE_PACE = 4;
 
 /** Foot positions kept per object: 10 s at 10 fps. */
 const HISTORY = 100;
@@ -314,6 +327,8 @@ export class ObjectTracker {
       where: opts.where,
       source: opts.source,
       blobs: OBJECT_BLOBS,
+      // A detector's own boxes are its own; only blobs can hold several people.
+      ...(opts.source ? {} : { refine: (d: ObjectDetection[], f: Frame) => this.#splitGroups(d, f) }),
     });
   }
 
@@ -396,9 +411,12 @@ export class ObjectTracker {
     if (cam && v.ground && r.kind === 'person' && r.fits && r.heightM !== undefined) {
       // In pixels, not metres: a foot placed too high maps farther away, where the same head row
       // makes a taller pole, so the height in metres hides most of the cut.
-      const head = cam.project(v.ground[0], v.ground[1], r.heightM);
+      // The measured height is taken at most CUT_TALL_M: it comes out tall exactly when the legs are
+      // partly lost, and a foot moved down by that much lands on ground the person never stood on.
+      const tall = Math.min(r.heightM, CUT_TALL_M);
+      const head = cam.project(v.ground[0], v.ground[1], tall);
       if (head && b.h < CUT_OFF * (v.foot[1] - head[1])) {
-        const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, r.heightM, b.y + b.h, height);
+        const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, tall, b.y + b.h, height);
         const g = this.toGround([b.x + b.w / 2, y]);
         if (g) {
           cut = true;
@@ -453,6 +471,43 @@ export class ObjectTracker {
     r.fits = !range || (r.heightM! >= range.minHeightM && r.heightM! <= range.maxHeightM && r.widthM! >= range.minWidthM && r.widthM! <= range.maxWidthM);
   }
 
+  /**
+   * Cuts blobs that hold several people apart (people.ts). A blob over a vehicle already moving at
+   * a vehicle's pace is left whole: a car's blob can carry a pedestrian's head beside its roof.
+   */
+  #splitGroups(detections: ObjectDetection[], frame: Frame): ObjectDetection[] {
+    const cam = this.#cameraFor(frame);
+    const blobs = this.#vehicles.source as BlobDetector;
+    const fg = blobs.foreground;
+    const mask = blobs.mask;
+    if (!cam || !fg || !mask || detections.length === 0) return detections;
+    const grid = blobs.gridFor(frame.width, frame.height);
+    const camera = { cam, toGround: (p: Point) => this.toGround(p) };
+    const out: ObjectDetection[] = [];
+    for (const d of detections) {
+      if (this.#overVehicle(d.box)) {
+        out.push(d);
+        continue;
+      }
+      const pieces = splitPeople(d.box, mask, fg, grid, camera);
+      if (pieces.length === 1) out.push(d);
+      else for (const box of pieces) out.push({ box: clipBox(box, frame.width, frame.height), score: d.score });
+    }
+    return out;
+  }
+
+  /** Whether a box's foot is inside the box of a confirmed object of a vehicle kind moving faster than a person runs. */
+  #overVehicle(b: Box): boolean {
+    const fx = b.x + b.w / 2;
+    const fy = b.y + b.h;
+    for (const r of this.#records.values()) {
+      if (!r.confirmed || !isVehicleKind(r.kind) || !r.velocity || Math.hypot(r.velocity.vx, r.velocity.vz) < VEHICLE_PACE) continue;
+      const o = r.box;
+      if (fx >= o.x && fx <= o.x + o.w && fy >= o.y && fy <= o.y + o.h * 1.2) return true;
+    }
+    return false;
+  }
+
   #cameraFor(frame: Frame): RoadCamera | undefined {
     const plane = this.#vehicles.plane;
     if (!plane) return undefined;
@@ -467,6 +522,13 @@ export class ObjectTracker {
 /** Scratch for the medians (one tracker at a time runs in a worker thread). */
 const scratchH = new Float64Array(SIZE_SAMPLES);
 const scratchW = new Float64Array(SIZE_SAMPLES);
+
+/** A box clipped to a width × height frame. */
+function clipBox(b: Box, width: number, height: number): Box {
+  const x = Math.max(0, b.x);
+  const y = Math.max(0, b.y);
+  return { x, y, w: Math.min(width, b.x + b.w) - x, h: Math.min(height, b.y + b.h) - y };
+}
 
 function copyInto(dst: Float64Array, src: Float64Array, n: number): Float64Array {
   for (let i = 0; i < n; i++) dst[i] = src[i]!;

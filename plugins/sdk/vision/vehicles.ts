@@ -22,7 +22,7 @@ import { GroundPlane, groundVelocity } from './homography.js';
 import { ownTop } from './profile.js';
 import { courseOffset, fitVehicleClass, fitVehicleMask, groundAxis, laneCuts } from './road.js';
 import { Tracker, type Track } from './tracker.js';
-import type { Box, DetectionSource } from './types.js';
+import type { Box, DetectionSource, ObjectDetection } from './types.js';
 
 const npoint = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 
@@ -115,6 +115,8 @@ export interface VehicleTrackerOptions {
   blobs?: BlobDetectorOptions;
   /** Standing within this many metres (pixels / 20 of the frame height without a ground plane) is standing still. Default 1. */
   stillRadiusM?: number;
+  /** Rewrites each frame's detections before tracking (e.g. people cut apart, people.ts). Default none. */
+  refine?: (detections: ObjectDetection[], frame: Frame) => ObjectDetection[];
 }
 
 class VehicleRecord implements Vehicle {
@@ -236,7 +238,8 @@ export class VehicleTracker {
   async update(frame: Frame): Promise<readonly Vehicle[]> {
     const s = this.#prepare(frame);
     if (s.hold && this.#blobs) this.#fillHold(s);
-    const detections = await this.source.detect(frame);
+    const found = await this.source.detect(frame);
+    const detections = this.#opts.refine ? this.#opts.refine(found, frame) : found;
     const tracks = this.tracker.update(detections, frame.capturedAt);
     this.#removed = this.tracker.removed.map((t) => t.id);
     this.#removedVehicles = [];
