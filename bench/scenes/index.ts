@@ -4,8 +4,8 @@
  */
 import type { Scenario } from './scenario.js';
 
-/** The scenario files, one per traffic plugin. */
-export const SCENARIO_FILES = ['counting', 'red-light', 'lane', 'parking'] as const;
+/** The scenario files, one per plugin: the traffic plugins, then the public-safety ones. */
+export const SCENARIO_FILES = ['counting', 'red-light', 'lane', 'parking', 'crowd', 'smoke', 'fire', 'flood', 'intrusion', 'left-taken', 'tamper', 'objects'] as const;
 
 /** All scenarios of every scenario file, in file order. */
 export async function allScenarios(): Promise<Scenario[]> {
