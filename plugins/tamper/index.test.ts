@@ -103,6 +103,36 @@ describe('tamper plugin', () => {
     assert.deepEqual(events, []);
   });
 
+  // Seed 101 of the tamper-quiet-buses scene: two buses passing close, one each way, hid all but 3 or
+  // 4 of the 46 tiles with structure for 3 s, and the medians raised camera-moved.
+  it('stays quiet while vehicles close to the camera hide all but a few tiles for seconds, the rest in place', async () => {
+    const bus = texture(W, H, 77);
+    // Everything hidden but the top-left column of tiles down to half height and two tiles at the top right.
+    const hidden = (x: number, y: number) => !((x < 80 && y < 180) || (x >= 560 && y < 120));
+    const events = await run((t) => {
+      if (t < 8 || t >= 14) return scene;
+      const view = scene.slice();
+      const driving = shifted(bus, W, H, Math.round((t - 8) * 60), 0);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (hidden(x, y)) view[y * W + x] = driving[y * W + x]!;
+      return view;
+    }, 20);
+    assert.deepEqual(events, []);
+  });
+
+  it('still raises camera-moved for a knocked camera while a vehicle hides half of the new view', async () => {
+    const moved = shifted(scene, W, H, -24, 12);
+    const bus = texture(W, H, 77);
+    const events = await run((t) => {
+      if (t < 8) return scene;
+      if (t < 9 || t >= 12) return moved;
+      const view = moved.slice();
+      const driving = shifted(bus, W, H, Math.round((t - 9) * 60), 0);
+      for (let y = H / 3; y < H; y++) for (let x = 80; x < 560; x++) view[y * W + x] = driving[y * W + x]!;
+      return view;
+    }, 12);
+    assert.deepEqual(events.map((e) => [e.type, e.t]), [['camera-moved', 11]]);
+  });
+
   it('starts over when the frame size changes', async () => {
     const events: PluginEventInput[] = [];
     const instance = await plugin.create({

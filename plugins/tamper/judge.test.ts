@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classify, TamperState, type Thresholds } from './judge.js';
+import { classify, STEADY_TILES, TamperState, type Thresholds } from './judge.js';
 import type { Comparison } from './reference.js';
 
 const TH: Thresholds = { coveredContrast: 0.25, defocusedSharpness: 0.55, blindedSaturated: 0.15, movedMatch: 0.4, minShiftPx: 3 };
 const normal: Comparison = {
-  textured: 40, brightness: 110, refBrightness: 112, saturated: 0.01, refSaturated: 0.01, contrast: 0.95, edges: 0.97, sharpness: 1.01, match: 0.97,
+  textured: 40, brightness: 110, refBrightness: 112, saturated: 0.01, refSaturated: 0.01, contrast: 0.95, edges: 0.97, sharpness: 1.01, match: 0.97, steady: 36,
 };
 const at = (s: number) => 1_700_000_000_000 + s * 1000;
 
@@ -16,8 +16,8 @@ describe('classify', () => {
   });
 
   it('calls contrast and edges collapsed together covered, whatever the brightness', () => {
-    assert.equal(classify({ ...normal, brightness: 40, contrast: 0.06, edges: 0.15, sharpness: 2.1, match: 0 }, TH), 'covered');
-    assert.equal(classify({ ...normal, brightness: 180, contrast: 0.1, edges: 0.2, match: 0 }, TH), 'covered');
+    assert.equal(classify({ ...normal, brightness: 40, contrast: 0.06, edges: 0.15, sharpness: 2.1, match: 0, steady: 0 }, TH), 'covered');
+    assert.equal(classify({ ...normal, brightness: 180, contrast: 0.1, edges: 0.2, match: 0, steady: 0 }, TH), 'covered');
     // Edges gone but contrast left is not a cover (it is a blur).
     assert.equal(classify({ ...normal, contrast: 0.7, edges: 0.2, sharpness: 0.3 }, TH), 'defocused');
   });
@@ -35,14 +35,27 @@ describe('classify', () => {
   });
 
   it('calls a sharp view that lines up only when shifted moved, unless the shift is shake', () => {
-    const off = { ...normal, match: 0.05 };
-    assert.equal(classify({ ...off, shift: { dx: 9, dy: -2, match: 0.95 } }, TH), 'moved');
-    assert.equal(classify({ ...off, shift: { dx: 1, dy: 1, match: 0.95 } }, TH), undefined);
+    const off = { ...normal, match: 0.05, steady: 0 };
+    assert.equal(classify({ ...off, shift: { dx: 9, dy: -2, match: 0.95, steady: 0 } }, TH), 'moved');
+    assert.equal(classify({ ...off, shift: { dx: 1, dy: 1, match: 0.95, steady: 0 } }, TH), undefined);
     // Nothing lines up at any shift in range: turned away.
-    assert.equal(classify({ ...off, shift: { dx: 14, dy: 5, match: 0.1 } }, TH), 'moved');
+    assert.equal(classify({ ...off, shift: { dx: 14, dy: 5, match: 0.1, steady: 0 } }, TH), 'moved');
     assert.equal(classify(off, TH), 'moved');
     // A mediocre match in place (a bus over many tiles) is not enough.
     assert.equal(classify({ ...normal, match: 0.55 }, TH), undefined);
+  });
+
+  it('calls a view mostly hidden but with a few tiles still in place normal (a bus close by), not moved or covered', () => {
+    const hidden = { ...normal, match: 0.06, steady: STEADY_TILES };
+    assert.equal(classify({ ...hidden, shift: { dx: 12, dy: -1, match: 0.15, steady: 1 } }, TH), undefined);
+    assert.equal(classify({ ...hidden, steady: STEADY_TILES - 1, shift: { dx: 12, dy: -1, match: 0.15, steady: 1 } }, TH), 'moved');
+    // A flat truck side over most tiles collapses contrast and edges like a cover.
+    assert.equal(classify({ ...hidden, contrast: 0.1, edges: 0.15 }, TH), undefined);
+    assert.equal(classify({ ...hidden, contrast: 0.1, edges: 0.15, steady: 0 }, TH), 'covered');
+    // Against a shift that lines the view up, only tiles that line up better in place count.
+    const knocked = { ...normal, match: 0.05, steady: 4, shift: { dx: 9, dy: 1, match: 0.9, steady: 0 } };
+    assert.equal(classify(knocked, TH), 'moved');
+    assert.equal(classify({ ...knocked, shift: { ...knocked.shift, steady: STEADY_TILES } }, TH), undefined);
   });
 
   it('judges nothing but glare when the reference has too little structure', () => {

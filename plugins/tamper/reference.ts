@@ -36,6 +36,8 @@ export interface Comparison {
   sharpness: number;
   /** Median tile ZNCC with the reference in place. */
   match: number;
+  /** Textured tiles whose detail still lines up with the reference in place (shift.ts): the part of the view nothing hides. */
+  steady: number;
   /** The best shift, thumbnail pixels, when the view does not match in place and one was searched. */
   shift?: ShiftMatch;
 }
@@ -110,7 +112,7 @@ export class Reference {
     const match = this.#matcher.matchInPlace(s.thumb, bytes, tex);
     return {
       textured, brightness: s.brightness, refBrightness: this.brightness, saturated: s.saturated, refSaturated: this.saturated,
-      contrast, edges, sharpness, match,
+      contrast, edges, sharpness, match, steady: this.#matcher.steady(),
     };
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GRID_COLS, GRID_ROWS } from './measure.js';
-import { median, ViewMatcher, zncc } from './shift.js';
+import { detailZncc, median, ViewMatcher, zncc } from './shift.js';
 import { noisy, shifted, texture } from './testdata.js';
 
 const W = 160;
@@ -20,6 +20,27 @@ describe('zncc', () => {
 
   it('is NaN when a window is flat', () => {
     assert.ok(Number.isNaN(zncc(new Uint8Array(1200).fill(90), a, 40, 0, 40, 0, 30, 0, 0)));
+  });
+});
+
+describe('detailZncc', () => {
+  const a = texture(40, 30, 1);
+  const ramp = (gx: number, gy: number, base: number) => Uint8Array.from({ length: 1200 }, (_, i) => base + gx * (i % 40) + gy * Math.floor(i / 40));
+  it('matches the same structure under a gain, an offset and a ramp of light across it', () => {
+    const lit = Uint8Array.from(a, (v, i) => Math.min(255, Math.round(v * 0.6 + 10 + 1.5 * (i % 40))));
+    assert.ok(detailZncc(lit, a, 40, 0, 40, 0, 30, 0, 0) > 0.99);
+  });
+
+  it('finds no detail in a ramp of light, which zncc lines up with any other ramp', () => {
+    const glow = ramp(2, 1, 20);
+    assert.ok(zncc(glow, ramp(3, 1.5, 60), 40, 0, 40, 0, 30, 0, 0) > 0.99);
+    assert.ok(Number.isNaN(detailZncc(glow, ramp(3, 1.5, 60), 40, 0, 40, 0, 30, 0, 0)));
+    assert.ok(Number.isNaN(detailZncc(glow, a, 40, 0, 40, 0, 30, 0, 0)));
+  });
+
+  it('is low for other structure and for the same structure moved', () => {
+    assert.ok(Math.abs(detailZncc(texture(40, 30, 2), a, 40, 0, 40, 0, 30, 0, 0)) < 0.4);
+    assert.ok(detailZncc(shifted(a, 40, 30, 8, 0), a, 40, 0, 40, 0, 30, 0, 0) < 0.5);
   });
 });
 
@@ -55,6 +76,23 @@ describe('ViewMatcher', () => {
       assert.deepEqual([s.dx, s.dy], [dx, dy]);
       assert.ok(s.match > 0.8, `match ${s.match}`);
     }
+  });
+
+  it('counts the tiles still in place around a vehicle as steady, and none of a moved view', () => {
+    const m = new ViewMatcher(W, H);
+    const hidden = ref.slice();
+    const bus = texture(W, H, 55);
+    // All but the top row of tiles (15 pixels) and the left column (20 pixels) hidden.
+    for (let y = 15; y < H; y++) for (let x = 20; x < W; x++) hidden[y * W + x] = bus[y * W + x]!;
+    assert.ok(m.matchInPlace(hidden, ref, all) < 0.4);
+    assert.equal(m.steady(), GRID_COLS + GRID_ROWS - 1);
+    const s = m.findShift(hidden, ref, all);
+    assert.ok(!s || s.match < 0.6 || s.steady >= GRID_COLS, JSON.stringify(s));
+    const moved = noisy(shifted(ref, W, H, 7, -3), 2, 5);
+    m.matchInPlace(moved, ref, all);
+    assert.ok(m.steady() <= 1, `steady ${m.steady()}`);
+    const k = m.findShift(moved, ref, all)!;
+    assert.deepEqual([k.dx, k.dy, k.steady], [7, -3, 0]);
   });
 
   it('finds no good shift for a different view', () => {
