@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pointInPolygon } from '../../plugins/sdk/index.js';
+import { I420Canvas } from './canvas.js';
 import { smokeCoverage, type SmokeElement } from './elements/smoke.js';
+import { drawWeather } from './elements/weather.js';
 import { playInProcess, scoreEvents } from './play.js';
 import { imagePoint } from './scenario.js';
 import { NOTICEABLE_ALPHA, plumeVisibleAt, quickScenarios, scenarios, SMOKE } from './smoke.js';
+import { streetScene } from './street.js';
 
 const all = scenarios();
 const plumesOf = (sc: (typeof all)[number]) => (sc.scene.elements ?? []).filter((e): e is SmokeElement => e.kind === 'smoke');
@@ -20,6 +23,27 @@ describe('smoke scenarios', () => {
     assert.ok(weather.some((e) => e.kind === 'weather' && e.clouds));
     assert.ok(quiet.some((s) => (s.scene.lighting?.amplitude ?? 0) >= 0.2));
     assert.ok(new Set(all.map((s) => s.name)).size === all.length);
+  });
+
+  it('cloud shadows darken a surface as a camera sees it: chroma\'s distance from neutral scales with luma above black', () => {
+    // Guards the false smoke of smoke-quiet-clouds-2: shadows used to darken luma alone, leaving
+    // chroma as it was, which no camera does and which the smoke plugin's chroma cue misread.
+    const camera = streetScene({ name: 'clouds-test', width: 320, height: 180 }).camera;
+    const canvas = new I420Canvas(320, 180);
+    canvas.fill([110, 100, 150]);
+    drawWeather({ kind: 'weather', id: 1, clouds: { count: 14, seed: 2, sizeM: 20, speedMps: 3, darkness: 0.45 } }, { t: 10, camera, canvas, rand: () => 0.5, objects: [] });
+    let shaded = 0;
+    for (let r = 0; r < 90; r++) {
+      for (let c = 0; c < 160; c++) {
+        const y = canvas.y[2 * r * 320 + 2 * c]!;
+        if (y > 100) continue;
+        shaded++;
+        const k = (y - 16) / (110 - 16);
+        assert.ok(Math.abs(canvas.u[r * 160 + c]! - (128 - 28 * k)) <= 2.5, `U at ${c},${r}: ${canvas.u[r * 160 + c]} for light ${k.toFixed(2)}`);
+        assert.ok(Math.abs(canvas.v[r * 160 + c]! - (128 + 22 * k)) <= 2.5, `V at ${c},${r}: ${canvas.v[r * 160 + c]} for light ${k.toFixed(2)}`);
+      }
+    }
+    assert.ok(shaded > 500, `shaded samples ${shaded}`);
   });
 
   it('expects each watched plume once, persistS after its plume first covers minArea at the noticeable opacity', () => {

@@ -101,7 +101,8 @@ export function scenarios(o: SmokeSceneOptions = {}): Scenario[] {
     ], [], (scene) => ({ 'west-verge': groundRect(scene, -25, -3.5, 4, 60) })),
     plumeScenario(`smoke-in-haze-${s}`, o, 70, [{ kind: 'smoke', id, x: 6, z: 16, startS: 35, wind: [-0.4, 0.2], density: 0.5 }], [fog(950, 0, 15, 1000, 120)]),
     quietScenario(`smoke-quiet-fog-${s}`, o, 120, [fog(950, 15, 25, 35, 45)]),
-    quietScenario(`smoke-quiet-clouds-${s}`, o, 120, [{ kind: 'weather', id: 951, clouds: { count: 14, seed: s, sizeM: 7, speedMps: 3, darkness: 0.45 } }]),
+    // Cloud shadows tens of metres across, as broken cumulus casts them (they darken chroma with luma, as on a camera).
+    quietScenario(`smoke-quiet-clouds-${s}`, o, 120, [{ kind: 'weather', id: 951, clouds: { count: 14, seed: s, sizeM: 20, speedMps: 3, darkness: 0.45 } }]),
     quietScenario(`smoke-quiet-exposure-${s}`, o, 90, [], { lighting: { amplitude: 0.3, periodS: 30 } }),
     quietScenario(`smoke-quiet-busy-${s}`, o, 120, people(120, s * 17 + 3, 40), { trafficPerMin: 14 }),
   ];

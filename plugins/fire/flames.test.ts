@@ -82,3 +82,17 @@ test('FlameCells: an orange vehicle with a dark windscreen driving toward the ca
     assert.equal(flickering(frames), 0, `${speed} px/frame`);
   }
 });
+
+test('FlameCells: orange clothes swinging over the road (a walker\'s legs) do not flicker; flames do', () => {
+  // Guards the held-out false fire of fire-quiet-sunset-2 (a far walker's orange trousers under a
+  // sunset): a thing of one colour toggles cells between its colour and the road's at every step,
+  // with no change of brightness while coloured. The old rule counted every toggle as a flicker.
+  const noise = prng(5);
+  const ORANGE: [number, number, number] = [150, 44, 200];
+  const legs = Array.from({ length: 40 }, (_, i) => frame(noise, (i >> 1) & 1 ? undefined : { x: 16, y: 16, c: ORANGE }));
+  assert.equal(flickering(legs), 0);
+  // Flames gone from the cell as often (every fourth frame), but showing a different part of the
+  // flame — another brightness — from one frame to the next while they are there.
+  const flames = Array.from({ length: 40 }, (_, i) => frame(noise, i % 4 === 3 ? undefined : { x: 16, y: 16, c: FLAME[i % 3]! }));
+  assert.ok(flickering(flames) >= 40, `flickering ${flickering(flames)}`);
+});

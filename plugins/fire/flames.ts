@@ -10,16 +10,25 @@
  * The means are the frame's own, so a frame-wide colour cast (a sunset, sodium lights) moves the
  * thresholds with it instead of turning the whole frame into fire.
  *
- * Flicker: flames change shape many times a second, irregularly (roughly 1–10 Hz), so a cell in a
- * fire keeps switching between fire colours and background, or between the flame's dim and bright
- * parts. Each cell keeps the last 32 frames as bits: whether it was fire-coloured, and whether it
- * changed — luma moved by at least `lumaStep` while fire-coloured before or after. A cell flickers
- * when it was fire-coloured in at least MIN_COLOURED of those frames and changed in at least
- * `minChanges`. A red car or an orange sign standing still never changes; lamps switch on and stay
- * on; sensor noise is far below lumaStep. A vehicle driving by changes a cell at each edge of its
- * shape that passes (arriving, its windscreen, its roof, leaving): a handful of changes, once,
- * where flames keep changing the cell every frame or two for as long as they burn — hence a window
- * of seconds (32 frames) and a count well above what one passing shape gives.
+ * Flicker: flames change shape many times a second, irregularly (roughly 1–10 Hz), and they are not
+ * of one colour: a flame is red-orange at its edge, orange in its body and yellow-white at its core,
+ * so a point inside a fire sees those parts pass over it as the tongues leap and sink — its
+ * brightness keeps jumping while it stays fire-coloured. Each cell keeps the last 32 frames as bits:
+ * whether it was fire-coloured, and whether it changed — luma moved by at least `lumaStep` between
+ * two frames that were both fire-coloured. A cell flickers when it was fire-coloured in at least
+ * MIN_COLOURED of those frames and changed in at least `minChanges`.
+ *
+ * Changes count only within fire colours because a thing of one paint or cloth moving over a cell
+ * toggles it between its own colour and the background's, and its own colour has one brightness:
+ * a walker's orange trousers swinging over the road at every step, or the edge of a yellow truck
+ * creeping away at the far end of a lane, switch a cell on and off many times a second without its
+ * brightness ever changing while it is coloured (a held-out sunset scene raised a false fire on a
+ * far walker's legs and a receding yellow truck that way). A red car or an orange sign standing
+ * still never changes; lamps switch on and stay on; sensor noise is far below lumaStep, and a cell
+ * that noise toggles across the colour threshold is coloured in only one of the two frames. A
+ * vehicle driving by changes a cell at each edge of its shape that passes: a handful of changes,
+ * once, where flames keep changing the cell every frame or two for as long as they burn — hence a
+ * window of seconds (32 frames) and a count well above what one passing shape gives.
  */
 
 /** Frames of history per cell (bits of a Uint32). */
@@ -31,7 +40,7 @@ const MIN_COLOURED = 6;
 export interface FlameThresholds {
   /** |Cr − Cb| a fire colour needs (Celik & Demirel's τ). */
   tau: number;
-  /** Luma change between frames that counts as a flicker. */
+  /** Luma change between two fire-coloured frames that counts as a flicker. */
   lumaStep: number;
   /** Changes in the window a flickering cell needs. */
   minChanges: number;
@@ -111,7 +120,7 @@ export class FlameCells {
         const cr = p.v[r * p.strideUV + c]!;
         const on = fireColoured(y, cb, cr, yMean, cbMean, crMean, th.tau) ? 1 : 0;
         const wasOn = this.#colourBits[k]! & 1;
-        const changed = !first && (on | wasOn) === 1 && Math.abs(y - this.#luma[k]!) >= th.lumaStep ? 1 : 0;
+        const changed = !first && (on & wasOn) === 1 && Math.abs(y - this.#luma[k]!) >= th.lumaStep ? 1 : 0;
         this.#colourBits[k] = (this.#colourBits[k]! << 1) | on;
         this.#changeBits[k] = (this.#changeBits[k]! << 1) | changed;
         this.#luma[k] = y;

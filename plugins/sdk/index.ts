@@ -16,6 +16,7 @@ import type { PluginContext, PluginDefaults, PluginDefinition, PluginInstance } 
 export type * from './types.js';
 export * from './evidence.js';
 export * from './vision/index.js';
+export * from './alarm.js';
 
 /** Plugin names become YAML keys and metric labels. */
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;

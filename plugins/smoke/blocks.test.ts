@@ -135,3 +135,28 @@ test('median: of the kept values, odd and even counts; NaN when none is kept', (
 test('SmokeBlocks: refuses a frame smaller than two blocks', () => {
   assert.throws(() => new SmokeBlocks(20, 100), RangeError);
 });
+
+test('SmokeBlocks: on a flat lawn (colour, no texture) a patch that brightens with its colour kept is no cue; a veil is', () => {
+  // Guards the held-out false smoke of smoke-quiet-clouds-2: a patch that lay under a cloud shadow
+  // while the background was learnt, lit again, looks faded once its chroma is normalised by its
+  // brighter luma, although none of its colour has gone. The old rule took that for a veil.
+  const cw = W / 2;
+  const lawn = (noise: () => number): SmokePlanes => {
+    const y = new Uint8Array(W * H);
+    for (let i = 0; i < y.length; i++) y[i] = 90 + Math.round((noise() - 0.5) * 6);
+    return { y, u: new Uint8Array(cw * (H / 2)).fill(100), v: new Uint8Array(cw * (H / 2)).fill(150), strideY: W, strideUV: cw };
+  };
+  const blocks = new SmokeBlocks(W, H);
+  const noise = prng(11);
+  const smoky = new Uint8Array(blocks.cols * blocks.rows);
+  for (let i = 0; i < 30; i++) blocks.update(lawn(noise), 0.2, smoky, TH);
+  const lit = lawn(noise);
+  inBlocks(lit, 1, 4, 1, 3, (l) => 16 + 1.45 * (l - 16), (c) => c);
+  const ev = blocks.update(lit, 0.2, smoky, TH);
+  assert.ok(Number.isNaN(ev.gain[1 * blocks.cols + 2]!), 'flat: no edge evidence');
+  assert.ok(ev.chroma[1 * blocks.cols + 2]! < 0.75, `normalised chroma looks faded: ${ev.chroma[1 * blocks.cols + 2]}`);
+  assert.equal(ev.cue.reduce((a, b) => a + b, 0), 0);
+  const veiled = lawn(noise);
+  inBlocks(veiled, 1, 4, 1, 3, (l) => l + 0.55 * (170 - l), (c) => c + 0.55 * (128 - c));
+  assert.equal(cueAt(blocks.update(veiled, 0.2, smoky, TH).cue, blocks, 2, 1), 1);
+});

@@ -21,6 +21,16 @@
  * no edge or chroma evidence. The frame's noise level is the median residual over all blocks: most
  * blocks are background, where the residual is the sensor's noise.
  *
+ * Where a block has texture, a veil must show in both cues. Where it has none (a flat lawn, a
+ * painted wall), chroma is the only evidence, and its normalisation rests on chroma scaling with the
+ * light, which a real scene only roughly keeps (a shadow lit by blue skylight, a camera's white
+ * balance drifting, or a renderer that darkens luma alone). So there the colour must also really be
+ * gone: a veil blends chroma toward neutral whatever it does to luma, so the raw chroma ratio
+ * (frame over background, before normalising) must have fallen as well, below RAW_FADE of its band's.
+ * A patch that only brightened — where a cloud shadow lay while the background was learnt, now lit —
+ * keeps its raw colour, and only its normalised ratio looks faded (a held-out clouds scene raised a
+ * false smoke that way).
+ *
  * Fog and exposure are frame-wide: each block's normalised gain is compared with the median gain of
  * its band of block rows (fog thickens with distance, which in a ground scene is the row), so a
  * block only counts when it has lost clearly more than its surroundings.
@@ -82,6 +92,8 @@ export class SmokeBlocks {
   readonly #cw: number;
   readonly #frames: { n: number };
   readonly #evidence: BlockEvidence;
+  /** Raw chroma ratio, frame over background, not normalised by luma (NaN where no colour). */
+  readonly #rawChroma: Float32Array;
   readonly #residual: Float32Array;
   readonly #texture: Float32Array;
   readonly #sort: Float32Array;
@@ -99,6 +111,7 @@ export class SmokeBlocks {
     this.#frames = { n: 0 };
     const n = this.cols * this.rows;
     this.#evidence = { cue: new Uint8Array(n), gain: new Float32Array(n), chroma: new Float32Array(n) };
+    this.#rawChroma = new Float32Array(n);
     this.#residual = new Float32Array(n);
     this.#texture = new Float32Array(n);
     this.#sort = new Float32Array(n);
@@ -197,7 +210,8 @@ export class SmokeBlocks {
     this.#texture[k] = bb / cells;
     this.#residual[k] = Math.max(0, cc - kGain * cb) / cells;
     this.#evidence.gain[k] = kGain / lumaRatio;
-    this.#evidence.chroma[k] = satB / cells >= MIN_CHROMA ? satC / satB / lumaRatio : NaN;
+    this.#rawChroma[k] = satB / cells >= MIN_CHROMA ? satC / satB : NaN;
+    this.#evidence.chroma[k] = this.#rawChroma[k]! / lumaRatio;
   }
 
   /** Moves block (bx, by) of the background toward the frame by alpha. */
@@ -228,11 +242,13 @@ export class SmokeBlocks {
     for (let k = 0; k < n; k++) if (!(this.#texture[k]! >= minTexture)) gain[k] = NaN;
     const frameGain = median(gain, 0, n, this.#sort, Number.isFinite);
     const frameChroma = median(chroma, 0, n, this.#sort, Number.isFinite);
+    const frameRaw = median(this.#rawChroma, 0, n, this.#sort, Number.isFinite);
     for (let b0 = 0; b0 < this.rows; b0 += BAND_ROWS) {
       const from = b0 * this.cols;
       const to = Math.min(this.rows, b0 + BAND_ROWS) * this.cols;
       const refGain = bandReference(gain, from, to, this.#sort, frameGain);
       const refChroma = bandReference(chroma, from, to, this.#sort, frameChroma);
+      const refRaw = bandReference(this.#rawChroma, from, to, this.#sort, frameRaw);
       for (let k = from; k < to; k++) {
         const g = gain[k]!;
         const s = chroma[k]!;
@@ -240,7 +256,9 @@ export class SmokeBlocks {
         const fresh = (this.#residual[k]! - noise) / Math.max(this.#texture[k]!, 1);
         const edge = Number.isFinite(g) ? g < th.edgeDrop * refGain && fresh < MAX_FRESH : undefined;
         const colour = Number.isFinite(s) ? s < th.chromaDrop * refChroma : undefined;
-        cue[k] = (edge ?? colour ?? false) && (colour ?? true) && (edge ?? true) ? 1 : 0;
+        // Colour alone (no texture) needs the raw chroma gone too (see the file comment).
+        const faded = edge !== undefined || this.#rawChroma[k]! < RAW_FADE * refRaw;
+        cue[k] = (edge ?? colour ?? false) && (colour ?? true) && (edge ?? true) && faded ? 1 : 0;
       }
     }
   }
@@ -252,6 +270,8 @@ const MIN_CHROMA = 8;
 const MIN_TEXTURE = 40;
 /** New-structure share (residual over background texture) above which a block is not veiled but covered. */
 const MAX_FRESH = 0.5;
+/** A block with colour but no texture needs its raw chroma below this share of its band's (a fifth gone). */
+const RAW_FADE = 0.8;
 
 /** Median of a band's finite values, or `fallback` (capped at 1) when the band has too few. */
 function bandReference(values: Float32Array, from: number, to: number, scratch: Float32Array, fallback: number): number {

@@ -6,17 +6,18 @@
  * block is veiled when its one-level Haar edge energy has dropped against the background's (the same
  * edges, weaker, and no new ones), its chroma has faded toward grey, and both clearly more than in
  * the blocks around it in the frame (fog, cloud shadows and exposure changes act on the whole frame,
- * or scale edges and luma together). Veiled blocks need to stay veiled for about a second and a half
- * (a leaky average of the per-frame cue) to count, which people and vehicles crossing a block, sharp
- * and quick, do not. The largest connected region of counting blocks in each zone (or the whole
- * frame) feeds an alarm (alarm.ts): `smoke` (critical) when the region has been at least `minArea`
- * for `persistS` and has grown by `growth` since it appeared, with the region's box and size and a
- * snapshot; `smoke-cleared` (info) when it has stayed under half of minArea for `clearS`.
+ * or scale edges and luma together). A block without texture has only its colour to show, and
+ * there the colour must really have gone, not only look faded against a brighter luma. Veiled
+ * blocks need to stay veiled for about a second and a half (a leaky average of the per-frame cue)
+ * to count, which people and vehicles crossing a block, sharp and quick, do not. The largest
+ * connected region of counting blocks in each zone (or the whole frame) feeds an alarm
+ * (../sdk/alarm.ts): `smoke` (critical) when the region has been at least `minArea` for `persistS`
+ * and has grown by `growth` since it appeared, with the region's box and size and a snapshot;
+ * `smoke-cleared` (info) when it has stayed under half of minArea for `clearS`.
  */
 import { z } from 'zod';
-import { ConnectedComponents, definePlugin, pointInPolygon, type Detection, type Frame, type PluginContext, type Point } from '../sdk/index.js';
+import { definePlugin, frameStepS, HeldBlocks, ZoneAlarms, type ConnectedComponents, type Detection, type Frame, type PluginContext } from '../sdk/index.js';
 import { analysisFactor, FrameScaler } from '../sdk/vision/scale.js';
-import { AreaAlarm, frameStepS, HeldBlocks } from './alarm.js';
 import { BLOCK, SmokeBlocks, type SmokePlanes } from './blocks.js';
 
 const configSchema = z.strictObject({
@@ -53,10 +54,7 @@ interface Sized {
   blocks: SmokeBlocks;
   grey: Uint8Array;
   held: HeldBlocks;
-  mask: Uint8Array;
-  components: ConnectedComponents;
-  /** One per zone (or one for the whole frame): its blocks (1 inside), alarm and name. */
-  regions: { zone: string | undefined; inside: Uint8Array; alarm: AreaAlarm }[];
+  alarms: ZoneAlarms;
 }
 
 export default definePlugin({
@@ -78,17 +76,13 @@ export default definePlugin({
       const h = Math.ceil(frame.height / f);
       const blocks = new SmokeBlocks(w, h);
       const n = blocks.cols * blocks.rows;
-      const zones = Object.entries(ctx.geometry.zones);
-      const regions = (zones.length ? zones : [[undefined, undefined] as const]).map(([zone, poly]) => ({
-        zone,
-        inside: blockMask(blocks, w, h, poly),
-        alarm: new AreaAlarm({ minArea: cfg.minArea, persistS: cfg.persistS, growth: cfg.growth, clearS: cfg.clearS, clearShare: 0.5 }),
-      }));
+      const alarms = new ZoneAlarms(ctx.geometry.zones, blocks.cols, blocks.rows, BLOCK / w, BLOCK / h, {
+        minArea: cfg.minArea, persistS: cfg.persistS, growth: cfg.growth, clearS: cfg.clearS, clearShare: 0.5,
+      });
       return {
         key: `${frame.width}x${frame.height}`, scaler, blocks,
         grey: new Uint8Array(Math.ceil(w / 2) * Math.ceil(h / 2)).fill(128),
-        held: new HeldBlocks(n, EVIDENCE_S), mask: new Uint8Array(n),
-        components: new ConnectedComponents(blocks.cols, blocks.rows), regions,
+        held: new HeldBlocks(n, EVIDENCE_S), alarms,
       };
     }
 
@@ -104,16 +98,11 @@ export default definePlugin({
         const planes = analysisPlanes(frame, s);
         const ev = s.blocks.update(planes, dtS, s.held.active, thresholds);
         s.held.update(ev.cue, dtS);
-        const n = s.mask.length;
         if (frame.capturedAt - firstAt < WARMUP_MS) return [];
         const out: Detection[] = [];
         const blockShare = (BLOCK * BLOCK) / (s.blocks.width * s.blocks.height);
-        for (const r of s.regions) {
-          for (let i = 0; i < n; i++) s.mask[i] = s.held.active[i]! & r.inside[i]!;
-          const region = largest(s.components, s.mask);
-          const area = region ? region.area * blockShare : 0;
-          const change = r.alarm.update(frame.capturedAt, area);
-          const box = region && ([region.x / s.blocks.cols, region.y / s.blocks.rows, region.w / s.blocks.cols, region.h / s.blocks.rows] as [number, number, number, number]);
+        for (const r of s.alarms.regions) {
+          const { region, area, box, change } = s.alarms.judge(r, frame.capturedAt, s.held.active, blockShare);
           if (box && area >= cfg.minArea) out.push({ label: 'smoke', score: Math.min(1, area / cfg.minArea / 4), box });
           if (change === 'raised' && box) {
             ctx.emit({
@@ -125,7 +114,7 @@ export default definePlugin({
                 areaShare: round(area, 4),
                 growth: round(area / r.alarm.startArea, 2),
                 box: box.map((v) => round(v, 4)),
-                ...meanOver(s.components, region!.label, ev.gain, ev.chroma),
+                ...meanOver(s.alarms.components, region!.label, ev.gain, ev.chroma),
               },
               snapshot: true,
             });
@@ -144,26 +133,6 @@ function analysisPlanes(frame: Frame, s: Sized): SmokePlanes {
   const p = s.scaler ? s.scaler.scale(frame) : frame;
   if (p.u && p.v) return { y: p.y, u: p.u, v: p.v, strideY: p.strideY, strideUV: p.strideUV };
   return { y: p.y, u: s.grey, v: s.grey, strideY: p.strideY, strideUV: Math.ceil(s.blocks.width / 2) };
-}
-
-/** 1 for each block whose centre is inside the normalised polygon (every block without one). */
-function blockMask(b: SmokeBlocks, w: number, h: number, poly: Point[] | undefined): Uint8Array {
-  const m = new Uint8Array(b.cols * b.rows);
-  for (let by = 0; by < b.rows; by++) {
-    for (let bx = 0; bx < b.cols; bx++) {
-      const c: Point = [((bx + 0.5) * BLOCK) / w, ((by + 0.5) * BLOCK) / h];
-      m[by * b.cols + bx] = !poly || pointInPolygon(c, poly) ? 1 : 0;
-    }
-  }
-  return m;
-}
-
-/** The largest component of `mask`, or undefined when it is empty. */
-function largest(cc: ConnectedComponents, mask: Uint8Array): { label: number; area: number; x: number; y: number; w: number; h: number } | undefined {
-  const count = cc.label(mask);
-  let best = 0;
-  for (let l = 1; l <= count; l++) if (best === 0 || cc.area[l]! > cc.area[best]!) best = l;
-  return best ? cc.component(best) : undefined;
 }
 
 /** Mean normalised edge gain and chroma ratio over a component's blocks (where measured). */

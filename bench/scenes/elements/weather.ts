@@ -3,8 +3,11 @@
  * - fog: a haze that rolls in, holds and clears. Its veil grows with distance (Koschmieder: the
  *   share of airlight is 1 − exp(−d / visibility)), so far ground fades more than near ground, and it
  *   pulls every pixel toward the fog's grey and chroma toward neutral;
- * - cloud shadows: large soft-edged ellipses on the ground, drifting with the wind, that darken luma
- *   by a factor (what a shadow does; chroma is left as the scene's cast shadows leave it);
+ * - cloud shadows: large soft-edged ellipses on the ground, drifting with the wind, that take away
+ *   a share of the light. A camera sees a surface of fixed colour under less light as the same
+ *   colour scaled down: in limited-range YCbCr luma above black (16) and the chroma's distance from
+ *   neutral (128) both scale by the light's factor, so a shadow darkens Y and pulls U and V toward
+ *   128 together (the bluer tint of skylight in a shadow is left out);
  * - a sunset tint: the whole frame warms (Cb down, Cr up) and dims a little, slowly.
  * Ground distances come from the camera model per image row, so the element costs a few operations
  * per pixel.
@@ -52,30 +55,7 @@ export function drawWeather(w: WeatherElement, ctx: DrawContext): void {
   const W = canvas.width;
   const H = canvas.height;
   const Y = canvas.y;
-  if (w.clouds && t >= (w.clouds.fromS ?? 0)) {
-    const c = w.clouds;
-    // Clouds start spread over X in [-80, 80] m, Z in [0, 80] m and wrap round a 160 m span as they drift.
-    const cl = Array.from({ length: c.count }, (_, i) => {
-      const size = c.sizeM * (0.6 + 0.8 * hash(c.seed, i, 0));
-      const x = ((((hash(c.seed, i, 1) * 160 + c.speedMps * t) % 160) + 160) % 160) - 80;
-      return { x, z: hash(c.seed, i, 2) * 80, rx: size, rz: size * (0.5 + 0.5 * hash(c.seed, i, 3)) };
-    });
-    for (let row = 0; row < H; row++) {
-      const g = rowGround(ctx, row);
-      if (!g) continue;
-      const [z, perPx] = g;
-      for (let x = 0; x < W; x++) {
-        const gx = (x + 0.5 - W / 2) * perPx;
-        let k = 1;
-        for (const e of cl) {
-          const d = Math.hypot((gx - e.x) / e.rx, (z - e.z) / e.rz);
-          // Soft edge over the outer 40 % of the radius.
-          if (d < 1) k *= 1 - c.darkness * Math.min(1, (1 - d) / 0.4);
-        }
-        if (k < 1) Y[row * W + x] = Math.round(16 + (Y[row * W + x]! - 16) * k);
-      }
-    }
-  }
+  if (w.clouds && t >= (w.clouds.fromS ?? 0)) drawCloudShadows(w.clouds, ctx);
   if (w.tint && t > w.tint.fromS) {
     const s = w.tint.strength * Math.min(1, (t - w.tint.fromS) / w.tint.rampS);
     for (let i = 0; i < Y.length; i++) Y[i] = Math.round(16 + (Y[i]! - 16) * (1 - 0.12 * s));
@@ -99,6 +79,57 @@ export function drawWeather(w: WeatherElement, ctx: DrawContext): void {
           canvas.v[j] = Math.round(canvas.v[j]! + a * (128 - canvas.v[j]!));
         }
       }
+    }
+  }
+}
+
+/** Light left per column of one row, reused across rows and frames. */
+const shadeRows = new WeakMap<DrawContext['canvas'], Float32Array>();
+
+/** Darkens the ground under the cloud shadows at ctx.t, luma and chroma alike (see the file comment). */
+function drawCloudShadows(c: NonNullable<WeatherElement['clouds']>, ctx: DrawContext): void {
+  const { canvas, t } = ctx;
+  const W = canvas.width;
+  let shade = shadeRows.get(canvas);
+  if (!shade) shadeRows.set(canvas, (shade = new Float32Array(W)));
+  // Clouds start spread over X in [-80, 80] m, Z in [0, 80] m and wrap round a 160 m span as they drift.
+  const cl = Array.from({ length: c.count }, (_, i) => {
+    const size = c.sizeM * (0.6 + 0.8 * hash(c.seed, i, 0));
+    const x = ((((hash(c.seed, i, 1) * 160 + c.speedMps * t) % 160) + 160) % 160) - 80;
+    return { x, z: hash(c.seed, i, 2) * 80, rx: size, rz: size * (0.5 + 0.5 * hash(c.seed, i, 3)) };
+  });
+  for (let row = 0; row < canvas.height; row++) {
+    const g = rowGround(ctx, row);
+    if (!g) continue;
+    const [z, perPx] = g;
+    let shaded = false;
+    for (const e of cl) {
+      const dz = (z - e.z) / e.rz;
+      if (dz <= -1 || dz >= 1) continue;
+      // The columns this ellipse covers on this row.
+      const half = e.rx * Math.sqrt(1 - dz * dz);
+      const x0 = Math.max(0, Math.floor((e.x - half) / perPx + W / 2 - 0.5));
+      const x1 = Math.min(W - 1, Math.ceil((e.x + half) / perPx + W / 2 - 0.5));
+      for (let x = x0; x <= x1; x++) {
+        const d = Math.hypot(((x + 0.5 - W / 2) * perPx - e.x) / e.rx, dz);
+        if (d >= 1) continue;
+        if (!shaded) {
+          shade.fill(1);
+          shaded = true;
+        }
+        // Soft edge over the outer 40 % of the radius.
+        shade[x] = shade[x]! * (1 - c.darkness * Math.min(1, (1 - d) / 0.4));
+      }
+    }
+    if (!shaded) continue;
+    for (let x = 0, i = row * W; x < W; x++, i++) if (shade[x]! < 1) canvas.y[i] = Math.round(16 + (canvas.y[i]! - 16) * shade[x]!);
+    // Each chroma sample covers two rows and two columns: it takes the light of its top row's pair.
+    if (row & 1) continue;
+    for (let x = 0, j = (row >> 1) * canvas.cw; x < canvas.cw; x++, j++) {
+      const k = (shade[2 * x]! + shade[Math.min(W - 1, 2 * x + 1)]!) / 2;
+      if (k >= 1) continue;
+      canvas.u[j] = Math.round(128 + (canvas.u[j]! - 128) * k);
+      canvas.v[j] = Math.round(128 + (canvas.v[j]! - 128) * k);
     }
   }
 }
