@@ -129,7 +129,7 @@ export function scenarios(o: FireSceneOptions = {}): Scenario[] {
   ];
 }
 
-/** One short fire scene (25 s, 10 fps) for the shared end-to-end test. */
+/** One short fire scene (20 s, 10 fps) for the shared end-to-end test: the event is due at 12 s, and orange traffic passes before and during the fire. */
 export function quickScenarios(o: FireSceneOptions = {}): Scenario[] {
-  return [fireScenario(`fire-quick-${o.seed ?? 1}`, o, 25, [{ kind: 'fire', id: 800, x: -5, z: 14, startS: 8, widthM: 1.2, heightM: 1.4, growS: 10 }], undefined, fieryTraffic(25, 8, o.seed ?? 1))];
+  return [fireScenario(`fire-quick-${o.seed ?? 1}`, o, 20, [{ kind: 'fire', id: 800, x: -5, z: 14, startS: 8, widthM: 1.2, heightM: 1.4, growS: 10 }], undefined, fieryTraffic(20, 8, o.seed ?? 1))];
 }

@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CountStore, type Crossing } from '../events/counts.js';
-import { createHttpApp, type HttpApp } from './app.js';
-import { MemoryDetectionServer } from './testdata/memory-server.js';
+import { storeApp } from './testdata/store-app.js';
 
 /** The count API on the real lmdb CountStore. */
 describe('count API', () => {
-  const server = new MemoryDetectionServer();
-  let dir = '';
-  let store: CountStore;
-  let app: HttpApp;
-  let port = 0;
   /** Local wall-clock times on 2026-11-20 (buckets and the report are in the server's zone). */
   const at = (h: number, m: number) => new Date(2026, 10, 20, h, m).getTime();
   const day = { from: at(0, 0), to: new Date(2026, 10, 21).getTime() - 1 };
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'streamsight-http-counts-'));
-    store = await CountStore.open({ path: dir });
+  const api = storeApp('counts', (path) => CountStore.open({ path }), async (store) => {
     const add = (over: Partial<Crossing>, n: number) =>
       Promise.all(Array.from({ length: n }, () => store.add({ camera: 'gate1', gate: 'north', line: 'entry', cls: 'car', direction: 'in', at: at(7, 10), ...over })));
     await add({}, 5);
@@ -28,25 +16,13 @@ describe('count API', () => {
     await add({ cls: 'motorbike', direction: 'out', at: at(7, 40) }, 3);
     await add({ cls: 'bus', at: at(17, 5) }, 2);
     await add({ camera: 'gate2', gate: 'south', cls: 'truck', at: at(8, 0) }, 30);
-    app = createHttpApp(server, { host: '127.0.0.1', port: 0, maxBodyBytes: 4096, corsOrigins: [] });
-    port = await app.listen();
   });
-  after(async () => {
-    app?.close();
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const get = async (path: string) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`);
-    const type = res.headers.get('content-type') ?? '';
-    return { status: res.status, type, body: type.startsWith('application/json') ? await res.json() : await res.text() };
-  };
+  const { server, get } = api;
 
   it('answers 503 until the store is open', async () => {
     const r = await get(`/api/counts?from=${day.from}&to=${day.to}`);
     assert.equal(r.status, 503);
-    server.counts = store;
+    server.counts = api.store;
   });
 
   it('returns hour buckets for a gate, and minute buckets for a camera', async () => {

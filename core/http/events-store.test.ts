@@ -1,48 +1,26 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EventStore } from '../events/store.js';
-import { createHttpApp, type HttpApp } from './app.js';
-import { FAKE_JPEG, MemoryDetectionServer } from './testdata/memory-server.js';
+import { FAKE_JPEG } from './testdata/memory-server.js';
+import { storeApp } from './testdata/store-app.js';
 import { TestWebSocket } from './testdata/ws-client.js';
 import type { StoredEventLike } from './types.js';
 
 /** The routes and /ws on the real lmdb EventStore: ULID ids, its cursor, its snapshot table, its 'event'. */
 describe('detection API on the real EventStore', () => {
-  const server = new MemoryDetectionServer();
-  let dir = '';
-  let store: EventStore;
-  let app: HttpApp;
-  let port = 0;
   const T0 = Date.UTC(2026, 2, 1);
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'streamsight-http-events-'));
-    store = await EventStore.open({ path: dir });
+  const api = storeApp('events', (path) => EventStore.open({ path }), (store, server) => {
     server.events = store;
     server.onEvent = (listener) => store.on('event', listener);
-    app = createHttpApp(server, { host: '127.0.0.1', port: 0, maxBodyBytes: 4096, corsOrigins: [] });
-    port = await app.listen();
   });
-  after(async () => {
-    app?.close();
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const get = async (path: string) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { status: res.status, type: res.headers.get('content-type'), body: res.headers.get('content-type')?.startsWith('image/') ? new Uint8Array(await res.arrayBuffer()) : await res.json() };
-  };
+  const { get } = api;
 
   it('appends reach /ws after commit, then query, page, show and snapshot over HTTP', async () => {
-    const ws = await TestWebSocket.open(port);
+    const ws = await TestWebSocket.open(api.port);
     try {
       const appended: StoredEventLike[] = [];
       for (let i = 0; i < 7; i++) {
-        appended.push(await store.append({
+        appended.push(await api.store.append({
           camera: i % 2 ? 'yard' : 'gate1', plugin: 'brightness', type: i % 2 ? 'bright' : 'dark', severity: 'info',
           startedAt: T0 + i * 1000, ...(i === 2 ? { snapshot: FAKE_JPEG } : {}),
         }));

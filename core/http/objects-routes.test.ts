@@ -1,57 +1,34 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CountStore } from '../events/counts.js';
-import { createHttpApp, type HttpApp } from './app.js';
-import { MemoryDetectionServer } from './testdata/memory-server.js';
+import { storeApp } from './testdata/store-app.js';
 
 /** GET /api/reports/objects on the real lmdb CountStore; the memory server's cameras are gate1 and yard. */
 describe('object statistics API', () => {
-  const server = new MemoryDetectionServer();
-  let dir = '';
-  let store: CountStore;
-  let app: HttpApp;
-  let port = 0;
   /** Local wall-clock times on 2026-11-20 (buckets and the report are in the server's zone). */
   const at = (h: number, m: number) => new Date(2026, 10, 20, h, m).getTime();
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'streamsight-http-objects-'));
-    store = await CountStore.open({ path: dir });
+  const api = storeApp('objects', (path) => CountStore.open({ path }), async (store) => {
     const observe = (camera: string, cls: string, t: number, n: number) => Promise.all(Array.from({ length: n }, () => store.observe({ camera, cls, at: t })));
     await observe('gate1', 'person', at(7, 10), 4);
     await observe('gate1', 'car', at(7, 50), 2);
     await observe('gate1', 'person', at(18, 0), 1);
     await observe('yard', 'truck', at(9, 30), 3);
     await observe('yard', 'person', new Date(2026, 10, 21, 0, 5).getTime(), 9); // the next day
-    app = createHttpApp(server, { host: '127.0.0.1', port: 0, maxBodyBytes: 4096, corsOrigins: [] });
-    port = await app.listen();
   });
-  after(async () => {
-    app?.close();
-    await store?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const get = async (path: string) => {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const { server, get } = api;
   interface Tally { total: number; byClass: Record<string, number>; hours: { hour: number; total: number; byClass: Record<string, number> }[] }
   type Report = Tally & { date: string; camera?: string; cameras: (Tally & { camera: string })[] };
 
   it('answers 503 until the store is open', async () => {
     const r = await get('/api/reports/objects?date=2026-11-20');
     assert.equal(r.status, 503);
-    server.counts = store;
+    server.counts = api.store;
   });
 
   it("gives one camera's day: totals per class and per-hour counts per class", async () => {
     const r = await get('/api/reports/objects?camera=gate1&date=2026-11-20');
     assert.equal(r.status, 200);
-    const report = r.body as unknown as Report;
+    const report = r.body as Report;
     assert.deepEqual([report.date, report.camera, report.total, report.byClass], ['2026-11-20', 'gate1', 7, { person: 5, car: 2 }]);
     assert.deepEqual(report.hours.filter((h) => h.total > 0), [
       { hour: 7, total: 6, byClass: { person: 4, car: 2 } }, { hour: 18, total: 1, byClass: { person: 1 } },
@@ -60,13 +37,13 @@ describe('object statistics API', () => {
   });
 
   it('without a camera gives every camera, each on its own, and the day ends at local midnight', async () => {
-    const report = (await get('/api/reports/objects?date=2026-11-20')).body as unknown as Report;
+    const report = (await get('/api/reports/objects?date=2026-11-20')).body as Report;
     assert.equal(report.camera, undefined);
     assert.deepEqual(report.byClass, { person: 5, car: 2, truck: 3 });
     assert.deepEqual(report.cameras.map((c) => [c.camera, c.total]), [['gate1', 7], ['yard', 3]]);
-    const next = (await get('/api/reports/objects?date=2026-11-21&camera=yard')).body as unknown as Report;
+    const next = (await get('/api/reports/objects?date=2026-11-21&camera=yard')).body as Report;
     assert.deepEqual([next.total, next.hours[0]!.byClass], [9, { person: 9 }]);
-    const empty = (await get('/api/reports/objects?date=2026-11-19&camera=yard')).body as unknown as Report;
+    const empty = (await get('/api/reports/objects?date=2026-11-19&camera=yard')).body as Report;
     assert.deepEqual([empty.total, empty.cameras.map((c) => [c.camera, c.total])], [0, [['yard', 0]]]);
   });
 
@@ -78,13 +55,13 @@ describe('object statistics API', () => {
     ] as const) {
       const r = await get(`/api/reports/objects?${q}`);
       assert.equal(r.status, 400, q);
-      assert.match(r.body.error as string, message, q);
+      assert.match((r.body as { error: string }).error, message, q);
     }
   });
 
   it('answers 404 for an unknown camera', async () => {
     const r = await get('/api/reports/objects?camera=nope&date=2026-11-20');
     assert.equal(r.status, 404);
-    assert.equal(r.body.error, "unknown camera 'nope'");
+    assert.equal((r.body as { error: string }).error, "unknown camera 'nope'");
   });
 });

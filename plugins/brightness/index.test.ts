@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Frame, Geometry, PluginEventInput } from '../sdk/index.js';
+import type { Frame, Geometry } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import brightness from './index.js';
 
 const W = 64;
@@ -16,17 +17,10 @@ function frame(left: number, right = left): Frame {
   return { cameraId: 'c', pts: 0, capturedAt: 0, seq: 1, width: W, height: H, format: 'gray', y, strideY: W, strideUV: 0 };
 }
 
-async function run(config: unknown, geometry: Geometry = { zones: {}, lines: {} }) {
-  const events: PluginEventInput[] = [];
-  const inst = await brightness.create({
-    cameraId: 'c',
-    config: brightness.configSchema.parse(config),
-    geometry,
-    emit: (e) => events.push(e),
-    count: () => {}, observe: () => {},
-    log: () => {},
-  });
-  return { events, feed: (f: Frame) => inst.onFrame(f) };
+async function run(config: unknown, geometry?: Geometry) {
+  const ctx = testContext(brightness, config, { cameraId: 'c', geometry });
+  const inst = await brightness.create(ctx);
+  return { events: ctx.events, feed: (f: Frame) => inst.onFrame(f) };
 }
 
 describe('brightness plugin', () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { gateScenario } from '../../bench/scenes/counting.js';
 import { playInProcess } from '../../bench/scenes/play.js';
 import type { CountInput, Frame } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import counting from './index.js';
 
 /** The road of carFrames: 320×180 px, its counting line at y = LINE_Y. */
@@ -33,15 +34,13 @@ const EMPTY = 30;
  * of the frame it was counted on.
  */
 async function playCar(options: Record<string, unknown>, bottoms: (number | undefined)[], after = 20): Promise<(CountInput & { emittedAt: number })[]> {
-  const config = counting.configSchema.parse({ band: 3 / H, ...options });
   const got: (CountInput & { emittedAt: number })[] = [];
   let now = 0;
-  const plugin = await counting.create({
-    cameraId: 'gate', config, emit: () => {}, log: () => {},
-    geometry: { zones: {}, lines: { gate: { from: [0, LINE_Y / H], to: [1, LINE_Y / H] } } },
-    count: (c) => got.push({ ...c, emittedAt: now }),
-    observe: () => {},
-  });
+  const plugin = await counting.create(testContext(counting, { band: 3 / H, ...options }, {
+    cameraId: 'gate',
+    geometry: { lines: { gate: { from: [0, LINE_Y / H], to: [1, LINE_Y / H] } } },
+    onCount: (c) => got.push({ ...c, emittedAt: now }),
+  }));
   const draw = carFrames();
   const frames = [...Array<undefined>(EMPTY).fill(undefined), ...bottoms, ...Array<undefined>(after).fill(undefined)];
   for (const [i, b] of frames.entries()) {
@@ -121,9 +120,8 @@ describe('counting plugin', () => {
   });
 
   it('refuses splitBy zones that are not configured, naming the path', async () => {
-    const config = counting.configSchema.parse({ splitBy: ['lane9'] });
     await assert.rejects(
-      async () => counting.create({ cameraId: 'gate1', config, geometry: { zones: { lane1: [[0, 0], [1, 0], [1, 1]] }, lines: {} }, emit: () => {}, count: () => {}, observe: () => {}, log: () => {} }),
+      async () => counting.create(testContext(counting, { splitBy: ['lane9'] }, { cameraId: 'gate1', geometry: { zones: { lane1: [[0, 0], [1, 0], [1, 1]] } } })),
       { name: 'ConfigError', message: /cameras\.gate1\.plugins\.counting\.config\.splitBy: names zone 'lane9'/ },
     );
   });

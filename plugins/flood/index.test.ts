@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../core/errors.js';
 import type { Detection, Frame, PluginEventInput } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import flood from './index.js';
 import { BOARD_X0, BOARD_X1, BOARD_ZONE, gaugeFrame, H, W } from './testgauge.js';
 
@@ -12,10 +13,7 @@ const rowOf = (level: number) => 150 - level * 50;
 function start(config: Record<string, unknown>) {
   const events: (PluginEventInput & { t: number })[] = [];
   let now = 0;
-  const instance = flood.create({
-    cameraId: 'cam', config: flood.configSchema.parse(config), geometry: { zones: { gauge: BOARD_ZONE }, lines: {} },
-    emit: (e) => events.push({ ...e, t: now }), count: () => {}, observe: () => {}, log: () => {},
-  }) as { onFrame(f: Frame): Detection[] };
+  const instance = flood.create(testContext(flood, config, { geometry: { zones: { gauge: BOARD_ZONE } }, onEvent: (e) => events.push({ ...e, t: now }) })) as { onFrame(f: Frame): Detection[] };
   const feed = (t: number, y: Uint8Array): Detection[] => {
     now = t;
     return instance.onFrame({ cameraId: 'cam', pts: 0, capturedAt: 1e12 + t * 1000, seq: 1, width: W, height: H, format: 'gray', y, strideY: W, strideUV: 0 });
@@ -78,7 +76,7 @@ describe('flood plugin', () => {
 
   it('refuses a zone the camera does not have, naming the config path', () => {
     assert.throws(
-      () => flood.create({ cameraId: 'c1', config: flood.configSchema.parse({ gauge: { zone: 'staff', marks: MARKS } }), geometry: { zones: { gauge: BOARD_ZONE }, lines: {} }, emit: () => {}, count: () => {}, observe: () => {}, log: () => {} }),
+      () => flood.create(testContext(flood, { gauge: { zone: 'staff', marks: MARKS } }, { cameraId: 'c1', geometry: { zones: { gauge: BOARD_ZONE } } })),
       (e: unknown) => e instanceof ConfigError && /cameras\.c1\.plugins\.flood\.config\.gauge\.zone: names zone 'staff', which is not among the zones \(gauge\)/.test(e.message),
     );
   });

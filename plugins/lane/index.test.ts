@@ -3,15 +3,15 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../../core/errors.js';
 import { cleanScenario, scenarios } from '../../bench/scenes/lane.js';
 import { playInProcess, scoreEvents } from '../../bench/scenes/play.js';
-import type { PluginEventInput } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import plugin from './index.js';
 
 const reference = cleanScenario({ durationS: 20 }).plugins.lane!;
 const geometry = { zones: reference.zones!, lines: reference.lines! };
 const where = 'cameras.cam.plugins.lane.config';
 
-function create(config: Record<string, unknown>, geo = geometry, emit: (e: PluginEventInput) => void = () => {}) {
-  return plugin.create({ cameraId: 'cam', config: plugin.configSchema.parse(config), geometry: geo, emit, count: () => {}, observe: () => {}, log: () => {} });
+function create(config: Record<string, unknown>, geo = geometry) {
+  return plugin.create(testContext(plugin, config, { geometry: geo }));
 }
 
 /** The first issue's message of a config the schema rejects. */

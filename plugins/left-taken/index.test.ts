@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../core/errors.js';
 import type { Detection, PluginEventInput, Point } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import plugin, { type LeftTakenConfig } from './index.js';
 import { PatchScene, type Patch } from './testdata/patches.js';
 
@@ -15,10 +16,7 @@ const BASE = { dwellS: 6, absorbS: 20 };
 async function run(scene: PatchScene, untilMs: number, config: object = {}, zones: Record<string, Point[]> = {}) {
   const events: (PluginEventInput & { tMs: number })[] = [];
   let tMs = 0;
-  const instance = await plugin.create({
-    cameraId: 'cam1', config: plugin.configSchema.parse({ ...BASE, ...config }), geometry: { zones, lines: {} },
-    emit: (e) => events.push({ ...e, tMs }), count() {}, observe() {}, log() {},
-  });
+  const instance = await plugin.create(testContext(plugin, { ...BASE, ...config }, { cameraId: 'cam1', geometry: { zones }, onEvent: (e) => events.push({ ...e, tMs }) }));
   let last: Detection[] = [];
   for (tMs = 0; tMs <= untilMs; tMs += DT) last = (await instance.onFrame(scene.frame(tMs, tMs / DT))) ?? [];
   instance.close?.();
@@ -40,9 +38,7 @@ describe('left-taken plugin', () => {
     assert.equal(c.dwellS, 30);
     assert.equal(c.absorbS, 120);
     assert.deepEqual(c.object, { minSizeM: 0.15, maxSizeM: 1.5, maxHeightM: 1.2, maxAspect: 2.5 });
-    const ctx = (config: object, zones = {}) => ({
-      cameraId: 'cam1', config: plugin.configSchema.parse(config), geometry: { zones, lines: {} }, emit() {}, count() {}, observe() {}, log() {},
-    });
+    const ctx = (config: object) => testContext(plugin, config, { cameraId: 'cam1' });
     assert.throws(() => plugin.create(ctx({ zones: ['verge'] })), (e: unknown) =>
       e instanceof ConfigError && e.message === "cameras.cam1.plugins.left-taken.config.zones[0]: names zone 'verge', which is not among the zones (none)");
     // Reference points in a line fit no plane.

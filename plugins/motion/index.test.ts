@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Frame, PluginEventInput } from '../sdk/index.js';
+import type { Frame } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import motion from './index.js';
 
 function frame(seq: number, luma: (x: number, y: number) => number): Frame {
@@ -13,9 +14,9 @@ function frame(seq: number, luma: (x: number, y: number) => number): Frame {
 
 describe('motion plugin', () => {
   it('emits motion.start after minFrames of change and motion.end when the scene is still', async () => {
-    const events: PluginEventInput[] = [];
-    const config = motion.configSchema.parse({ minFrames: 2 });
-    const instance = await motion.create({ cameraId: 'cam', config, geometry: { zones: {}, lines: {} }, emit: (e) => events.push(e), count: () => {}, observe: () => {}, log: () => {} });
+    const ctx = testContext(motion, { minFrames: 2 });
+    const { events } = ctx;
+    const instance = await motion.create(ctx);
     const still = (x: number) => (x < 32 ? 40 : 200);
     let seq = 0;
     for (let i = 0; i < 3; i++) await instance.onFrame(frame(seq++, still));

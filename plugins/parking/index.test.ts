@@ -7,6 +7,7 @@ import { SCENE_EPOCH_MS, scoreEvents, type PlayedEvent } from '../../bench/scene
 import { driftScenario, jamScenario, kerbScenario, quietScenario, redQueueScenario, type ParkingScenario } from '../../bench/scenes/parking.js';
 import { renderFrame, type FrameTruth } from '../../bench/scenes/traffic.js';
 import { iou, VehicleTracker, type Detection, type Frame, type PluginEventInput } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import plugin from './index.js';
 
 /** Scenes at the plugin's own rate, so every rendered frame is one it analyses. */
@@ -24,10 +25,9 @@ async function play(sc: ParkingScenario, untilS: number, alongside?: (f: Frame, 
   const { width, height } = sc.scene.camera;
   const out: Played = { events: [], frames: [] };
   let timeS = 0;
-  const instance = await plugin.create({
-    cameraId: sc.name, config: plugin.configSchema.parse(p.config), geometry: { zones: p.zones ?? {}, lines: p.lines ?? {} },
-    emit: (e) => out.events.push({ ...e, timeS }), count: () => {}, observe: () => {}, log: () => {},
-  });
+  const instance = await plugin.create(testContext(plugin, p.config, {
+    cameraId: sc.name, geometry: { zones: p.zones, lines: p.lines }, onEvent: (e) => out.events.push({ ...e, timeS }),
+  }));
   const canvas = new I420Canvas(width, height);
   const rand = prng(sc.scene.seed);
   for (let i = 0; i < untilS * sc.scene.fps; i++) {
@@ -73,9 +73,7 @@ describe('parking plugin', () => {
     assert.deepEqual(bad({ ground, congestion: { occupancy: 0.3, clearOccupancy: 0.5 } }), ['congestion.clearOccupancy: must not exceed congestion.occupancy']);
     assert.match(bad({ ground, dwell: 5 })!.join(), /Unrecognized key/);
     assert.equal(plugin.configSchema.parse({ ground, noStopping: [{ zone: 'z' }] }).noStopping[0]!.dwellS, 30);
-    const ctx = (config: object, zones = {}, lines = {}) => ({
-      cameraId: 'cam1', config: plugin.configSchema.parse({ ground, ...config }), geometry: { zones, lines }, emit() {}, count() {}, observe() {}, log() {},
-    });
+    const ctx = (config: object) => testContext(plugin, { ground, ...config }, { cameraId: 'cam1' });
     assert.throws(() => plugin.create(ctx({ noStopping: [{ zone: 'kerb' }] })), (e: unknown) =>
       e instanceof ConfigError && e.message === "cameras.cam1.plugins.parking.config.noStopping[0].zone: names zone 'kerb', which is not among the zones (none)");
     assert.throws(() => plugin.create(ctx({ stopLines: ['stop'] })), /config\.stopLines\[0\]: names line 'stop', which is not among the lines \(none\)/);

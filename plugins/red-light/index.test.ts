@@ -6,7 +6,8 @@ import { playInProcess, scoreEvents } from '../../bench/scenes/play.js';
 import { RED_LIGHT_SCENES, redLightScene, redLightScenario } from '../../bench/scenes/red-light.js';
 import { renderFrame, resizeScene } from '../../bench/scenes/traffic.js';
 import { prng } from '../../core/testing/prng.js';
-import type { Frame, PluginEventInput } from '../sdk/index.js';
+import type { Frame } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import plugin from './index.js';
 import { configSchema, resolveGeometry } from './config.js';
 
@@ -80,11 +81,9 @@ describe('red-light plugin', () => {
     // The first runner of the scene: crosses at about 14.2 s.
     const { scene, plugins } = runners;
     const p = plugins['red-light']!;
-    const events: PluginEventInput[] = [];
-    const instance = await plugin.create({
-      cameraId: 'cam', config: plugin.configSchema.parse(p.config), geometry: { zones: p.zones!, lines: p.lines! },
-      emit: (e) => events.push(e), count: () => {}, observe: () => {}, log: () => {},
-    });
+    const ctx = testContext(plugin, p.config, { geometry: { zones: p.zones!, lines: p.lines! } });
+    const { events } = ctx;
+    const instance = await plugin.create(ctx);
     const canvas = new I420Canvas(scene.camera.width, scene.camera.height);
     const rand = prng(scene.seed);
     let detections: unknown;
