@@ -37,6 +37,17 @@
  *
  * The background learns with time constant `backgroundS`, 16 times slower in blocks that show smoke,
  * so a plume is not absorbed while it lasts, but anything left for good is learnt in the end.
+ *
+ * A block's background can also hold something that was only standing in front of it: a truck
+ * stopped at a light, or one in view while the background was first averaged together. When it
+ * leaves, the surface it reveals differs from that background the way a veil does — the truck's
+ * paint and edges are gone and the road is greyer — yet nothing is veiled. What tells the two apart
+ * is how the change came: smoke thickens over seconds, a departing vehicle uncovers the block from
+ * one frame to the next. So a block whose mean luma or colour jumps between frames (a step) is
+ * watched until it has been still for SETTLE_S; if it then looks veiled, and did not look so before
+ * the step, the step and not a veil made the difference, and the block's background is taken from
+ * the frame at once. A person crossing a block that smoke already veils is a step too, but the block
+ * was smoky before it, so the smoke is kept.
  */
 
 /** Block side in analysis pixels (8 × 8 Haar cells, 8 × 8 chroma samples). */
@@ -49,6 +60,16 @@ const BAND_ROWS = 3;
 const BAND_MIN = 6;
 /** Learning in blocks showing smoke is this many times slower. */
 const SLOW = 16;
+/**
+ * A step: the block's mean luma, or mean |ΔU| + |ΔV|, moves at least this many levels from one frame
+ * to the next, at 4 fps or more. Frames further apart need a proportionally larger move, so that a
+ * plume thickening at its usual pace is no step at a low frame rate either.
+ */
+const STEP_LUMA = 8;
+const STEP_CHROMA = 8;
+const STEP_FRAME_S = 0.25;
+/** Seconds a block must stay without a step after one before it is judged (see the file comment). */
+const SETTLE_S = 1;
 
 /** The planes a SmokeBlocks reads: analysis-size luma and chroma with their strides. */
 export interface SmokePlanes {
@@ -97,6 +118,14 @@ export class SmokeBlocks {
   readonly #residual: Float32Array;
   readonly #texture: Float32Array;
   readonly #sort: Float32Array;
+  /** Each block's mean luma, U and V in the last frame, to find steps. */
+  readonly #meanY: Float32Array;
+  readonly #meanU: Float32Array;
+  readonly #meanV: Float32Array;
+  /** Seconds since the block's last step, while a step waits to be judged (NaN: none waits). */
+  readonly #stillS: Float32Array;
+  /** 1 where the block looked smoky just before its waiting run of steps began. */
+  readonly #smokyBefore: Uint8Array;
 
   constructor(width: number, height: number) {
     if (width < 2 * BLOCK || height < 2 * BLOCK) throw new RangeError(`SmokeBlocks: ${width}x${height} is too small`);
@@ -115,6 +144,11 @@ export class SmokeBlocks {
     this.#residual = new Float32Array(n);
     this.#texture = new Float32Array(n);
     this.#sort = new Float32Array(n);
+    this.#meanY = new Float32Array(n);
+    this.#meanU = new Float32Array(n);
+    this.#meanV = new Float32Array(n);
+    this.#stillS = new Float32Array(n).fill(NaN);
+    this.#smokyBefore = new Uint8Array(n);
   }
 
   /** Frames seen so far. */
@@ -131,17 +165,45 @@ export class SmokeBlocks {
     this.#frames.n++;
     // A running mean over the first frames (a background at once), then the exponential average.
     const alpha = Math.max(1 - Math.exp(-dtS / th.backgroundS), 1 / this.#frames.n);
-    const { gain, chroma } = this.#evidence;
+    const { cue } = this.#evidence;
+    const stepScale = Math.max(1, dtS / STEP_FRAME_S);
     for (let by = 0; by < this.rows; by++) {
       for (let bx = 0; bx < this.cols; bx++) {
         const k = by * this.cols + bx;
         if (first) this.#seed(p, bx, by);
-        this.#measure(p, bx, by, k);
+        // `cue` still holds the last frame's verdict here.
+        this.#watchSteps(k, this.#measure(p, bx, by, k, stepScale) && !first, dtS, smoky[k]! | cue[k]!);
         this.#learn(p, bx, by, smoky[k] ? alpha / SLOW : alpha);
       }
     }
     this.#decide(th);
+    this.#relearnUncovered(p);
     return this.#evidence;
+  }
+
+  /** Keeps block k's step watch: a step starts or restarts it, stillness runs its clock. */
+  #watchSteps(k: number, step: boolean, dtS: number, smokyNow: number): void {
+    if (step) {
+      if (Number.isNaN(this.#stillS[k]!)) this.#smokyBefore[k] = smokyNow;
+      this.#stillS[k] = 0;
+    } else if (!Number.isNaN(this.#stillS[k]!)) {
+      this.#stillS[k] = this.#stillS[k]! + dtS;
+    }
+  }
+
+  /**
+   * Judges the blocks whose steps have settled: one that looks veiled now but did not before its
+   * steps was uncovered, not veiled, so its background becomes this frame (see the file comment).
+   */
+  #relearnUncovered(p: SmokePlanes): void {
+    const { cue } = this.#evidence;
+    for (let k = 0; k < cue.length; k++) {
+      if (!(this.#stillS[k]! >= SETTLE_S)) continue;
+      this.#stillS[k] = NaN;
+      if (!cue[k] || this.#smokyBefore[k]) continue;
+      this.#seed(p, k % this.cols, Math.floor(k / this.cols));
+      cue[k] = 0;
+    }
   }
 
   /** The block's background is the frame's pixels. */
@@ -157,8 +219,11 @@ export class SmokeBlocks {
     }
   }
 
-  /** Edge gain, residual, texture and chroma ratio of block k. */
-  #measure(p: SmokePlanes, bx: number, by: number, k: number): void {
+  /**
+   * Edge gain, residual, texture and chroma ratio of block k; true when its means stepped since the
+   * last frame (by `stepScale` times the step thresholds).
+   */
+  #measure(p: SmokePlanes, bx: number, by: number, k: number, stepScale: number): boolean {
     const W = this.width;
     const bg = this.#bgY;
     let cb = 0;
@@ -194,10 +259,14 @@ export class SmokeBlocks {
     }
     let satC = 0;
     let satB = 0;
+    let sumU = 0;
+    let sumV = 0;
     for (let y = by * (BLOCK / 2); y < (by + 1) * (BLOCK / 2); y++) {
       let i = y * p.strideUV + bx * (BLOCK / 2);
       let j = y * this.#cw + bx * (BLOCK / 2);
       for (let n = 0; n < BLOCK / 2; n++, i++, j++) {
+        sumU += p.u[i]!;
+        sumV += p.v[i]!;
         satC += Math.abs(p.u[i]! - 128) + Math.abs(p.v[i]! - 128);
         satB += Math.abs(this.#bgU[j]! - 128) + Math.abs(this.#bgV[j]! - 128);
       }
@@ -212,6 +281,15 @@ export class SmokeBlocks {
     this.#evidence.gain[k] = kGain / lumaRatio;
     this.#rawChroma[k] = satB / cells >= MIN_CHROMA ? satC / satB : NaN;
     this.#evidence.chroma[k] = this.#rawChroma[k]! / lumaRatio;
+    const meanY = sumC / (4 * cells);
+    const meanU = sumU / cells;
+    const meanV = sumV / cells;
+    const step = Math.abs(meanY - this.#meanY[k]!) >= stepScale * STEP_LUMA
+      || Math.abs(meanU - this.#meanU[k]!) + Math.abs(meanV - this.#meanV[k]!) >= stepScale * STEP_CHROMA;
+    this.#meanY[k] = meanY;
+    this.#meanU[k] = meanU;
+    this.#meanV[k] = meanV;
+    return step;
   }
 
   /** Moves block (bx, by) of the background toward the frame by alpha. */

@@ -7,7 +7,9 @@
  * edges, weaker, and no new ones), its chroma has faded toward grey, and both clearly more than in
  * the blocks around it in the frame (fog, cloud shadows and exposure changes act on the whole frame,
  * or scale edges and luma together). A block without texture has only its colour to show, and
- * there the colour must really have gone, not only look faded against a brighter luma. Veiled
+ * there the colour must really have gone, not only look faded against a brighter luma. A block
+ * that a vehicle uncovers in one step looks veiled against a background that learnt the vehicle;
+ * smoke thickens over seconds, so such a block's background is taken from the frame at once. Veiled
  * blocks need to stay veiled for about a second and a half (a leaky average of the per-frame cue)
  * to count, which people and vehicles crossing a block, sharp and quick, do not. The largest
  * connected region of counting blocks in each zone (or the whole frame) feeds an alarm
