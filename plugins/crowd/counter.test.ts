@@ -92,14 +92,34 @@ describe('CrowdCounter', () => {
   });
 
   it('counts a group by its weighted area, through the calibration curve', async () => {
-    // Six people shoulder to shoulder: one blob of about six people's area.
-    const group = () => [0, 1, 2, 3, 4, 5].map((i) => person(5 + i * 0.3, 26));
+    // Six people shoulder to shoulder, their silhouettes touching (no gap for splitPeople to cut at): one blob of about six people's area.
+    const group = () => [0, 1, 2, 3, 4, 5].map((i) => person(5 + i * 0.26, 26));
     const linear = await run(new CrowdCounter({ ground, zones, calibration: { gain: 1, exponent: 1 } }), group);
     assert.equal(linear.groups.length, 1);
     assert.ok(Math.abs(linear.zones[1]!.count - linear.groups[0]!.weight) < 1e-9, 'linear: count = weight');
     assert.ok(linear.groups[0]!.weight > 4 && linear.groups[0]!.weight < 7.5, `weight ${linear.groups[0]!.weight}`);
     const curved = await run(new CrowdCounter({ ground, zones, calibration: { gain: 1.2, exponent: 1.3 } }), group);
     assert.ok(Math.abs(curved.zones[1]!.count - 1.2 * linear.groups[0]!.weight ** 1.3) < 0.05, `curved: ${curved.zones[1]!.count}`);
+  });
+
+  it('cuts people side by side apart at the dip between their heads, one each', async () => {
+    // Two people shoulder to shoulder, each a body and a narrower head: one blob whose top dips between the heads.
+    const pair = () => [5.2, 5.75].flatMap((x) => {
+      const b = person(x, 22);
+      const head = b.h * 0.25;
+      return [{ x: b.x, y: b.y + head, w: b.w * 1.2, h: b.h - head }, { x: b.x + b.w * 0.35, y: b.y, w: b.w * 0.5, h: head + 1 }];
+    });
+    const r = await run(new CrowdCounter({ ground, zones }), pair);
+    assert.equal(r.groups.length, 0, JSON.stringify(r.groups));
+    assert.equal(r.people.length, 2);
+    assert.equal(r.zones[1]!.count, 2);
+  });
+
+  it('does not count a strip far lower than a person', async () => {
+    // A dark kerb-like strip 12 people wide and a fifth of a person tall on the far zone.
+    const b = person(6, 24);
+    const r = await run(new CrowdCounter({ ground, zones }), () => [{ x: b.x - 3 * b.w, y: b.y + b.h * 0.8, w: b.w * 12, h: b.h * 0.2 }]);
+    assert.deepEqual(r.zones.map((z) => z.count), [0, 0]);
   });
 
   it('does not count what stands on an ignored zone, even where it covers a zone in the image', async () => {

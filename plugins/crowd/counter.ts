@@ -5,7 +5,9 @@
  *   frame → BlobDetector (background with shadow suppression; its cleaned foreground)
  *         → ConnectedComponents → each foreground cell weighted 1 / (one person's cells at the row
  *           of its person's feet, perspective.ts), summed per component and per zone under the feet
- *         → per component: a person-sized blob standing alone is 1 person; a group is
+ *         → per component: a person-sized blob standing alone is 1 person; a larger blob is
+ *           first cut where its top dips between heads side by side (the SDK's splitPeople), and
+ *           each piece of one person's size counts 1, any other piece (or an uncut group)
  *           gain · (weighted area)^exponent people (occlusion: see CROWD_CALIBRATION)
  *         → per zone: each component's people, shared among zones as its weighted cells are.
  *
@@ -22,9 +24,10 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import {
-  BlobDetector, ConnectedComponents, GroundPlane, pointToPixels, polygonArea,
+  BlobDetector, calibrateRoadCamera, ConnectedComponents, GroundPlane, pointToPixels, polygonArea,
   type Box, type DetectionSource, type Frame, type Point, type ReferencePoint,
 } from '../sdk/index.js';
+import { splitPeople, type PeopleCamera } from '../sdk/vision/people.js';
 import { countDetectionsInZones } from './detections.js';
 import { FastMovers } from './movers.js';
 import { PERSON_HEIGHT_M, PersonScale, zoneCells } from './perspective.js';
@@ -39,11 +42,19 @@ export const CROWD_CALIBRATION = { gain: 0.92, exponent: 1.04 };
 
 /** Components of less than this weight (people-equivalents) are noise or specks of a person. */
 const MIN_WEIGHT = 0.2;
+/** A blob lower than this share of a person's height at its foot row is not a person (unless the frame's edge cuts it). */
+const MIN_HEIGHT = 0.33;
 /** A blob of at most this weight whose box fits one person at its foot row is one person. */
 const SINGLE_MAX_WEIGHT = 1.7;
 /** ...and whose box is at most this many person heights tall and widths wide. */
 const SINGLE_MAX_HEIGHT = 1.35;
 const SINGLE_MAX_WIDTH = 1.8;
+/**
+ * A piece cut from a group (splitPeople) may weigh more and still be one person: the cut found a
+ * head of its own on it, and the closing that joined the group widened each piece by a cell a side,
+ * a large share of a far person's few cells.
+ */
+const PIECE_MAX_WEIGHT = 2.2;
 /** People run at up to about 6 m/s; traffic in town passes at 8 m/s and more. */
 export const MAX_SPEED_MPS = 6;
 /** Luma change (levels) between two frames at a cell that counts as motion: several times sensor noise. */
@@ -100,6 +111,8 @@ interface Sized {
   gw: number;
   gh: number;
   scale: PersonScale | undefined;
+  /** The calibrated camera for splitPeople, in this size's pixels; undefined when it cannot be calibrated. */
+  camera: PeopleCamera | undefined;
   bits: Uint8Array;
   /** Cells in an ignored zone (the carriageway), or undefined when none is configured. */
   ignore: Uint8Array | undefined;
@@ -107,6 +120,8 @@ interface Sized {
   /** Per component: weight, and weight per zone ([l · zones + k]). */
   weight: Float64Array;
   zoneWeight: Float64Array;
+  /** Per cell: its weight this frame (0 off the foreground or on ignored ground). */
+  cellWeight: Float32Array;
   /** Per component: latest motion time of any of its cells. */
   moved: Float64Array;
   /** Per cell: last time it changed, and its luma then. */
@@ -183,14 +198,18 @@ export class CrowdCounter {
     const cap = cc.area.length;
     const hold = new Uint8Array(cells);
     this.#blobs.hold = hold;
+    const plane = GroundPlane.fromReferencePoints(ground);
+    const cam = calibrateRoadCamera(plane, width, height);
     this.#sized = {
       width, height, step: grid.step, gw: grid.width, gh: grid.height,
       scale: PersonScale.fromReferencePoints(ground, width, height, grid),
+      camera: cam ? { cam, toGround: (p) => plane.imageToGround(p) ?? undefined } : undefined,
       bits: zoneCells(this.#polygons, width, height, grid),
       ignore: this.#ignore.length > 0 ? zoneCells(this.#ignore, width, height, grid) : undefined,
       cc,
       weight: new Float64Array(cap),
       zoneWeight: new Float64Array(cap * Math.max(1, this.names.length)),
+      cellWeight: new Float32Array(cells),
       moved: new Float64Array(cap),
       lastMotion: new Float64Array(cells).fill(-Infinity),
       luma: new Uint8Array(cells),
@@ -214,6 +233,8 @@ export class CrowdCounter {
     const people: Box[] = [];
     const groups: CrowdReading['groups'] = [];
     const { cc, weight, zoneWeight, step, scale } = s;
+    const mask = this.#blobs.mask;
+    const grid = { step, width: s.gw, height: s.gh };
     // Blobs of at least MIN_WEIGHT, and which of them are vehicles (movers.ts).
     const labels: number[] = [];
     const boxes: Box[] = [];
@@ -232,16 +253,64 @@ export class CrowdCounter {
       if (now - s.moved[l]! < STILL_MS) this.#holdComponent(s, l);
       const w = weight[l]!;
       const foot = cc.maxY[l]!;
-      const bw = cc.maxX[l]! - cc.minX[l]! + 1;
       const bh = foot - cc.minY[l]! + 1;
-      const single = w <= SINGLE_MAX_WEIGHT && bh <= SINGLE_MAX_HEIGHT * scale.heightCells[foot]! && bw <= SINGLE_MAX_WIDTH * scale.widthCells[foot]!;
-      const n = single ? 1 : this.#gain * Math.pow(w, this.#exponent);
+      const edge = cc.minX[l]! === 0 || cc.minY[l]! === 0 || cc.maxX[l]! === s.gw - 1 || foot === s.gh - 1;
+      // A strip far lower than a person (a kerb line, a shadow's edge, a flicker along a contour) is
+      // no one, unless the frame's edge cuts it.
+      if (!edge && bh < MIN_HEIGHT * scale.heightCells[foot]!) return;
       const shares = this.names.map((_, k) => zoneWeight[l * zones + k]! / w);
-      if (single) people.push(boxes[j]!);
-      else groups.push({ box: boxes[j]!, count: n, weight: w, shares });
-      for (let k = 0; k < zones; k++) counts[k]! += n * shares[k]!;
+      const add = (n: number) => {
+        for (let k = 0; k < zones; k++) counts[k]! += n * shares[k]!;
+      };
+      if (this.#isOne(w, boxes[j]!, s)) {
+        people.push(boxes[j]!);
+        return add(1);
+      }
+      // People side by side: cut where the blob's top dips between heads (splitPeople), then each
+      // piece is one person when it has one person's size and area, a group by its area otherwise.
+      const pieces = s.camera && mask ? splitPeople(boxes[j]!, mask, fg, grid, s.camera) : [boxes[j]!];
+      const weights = pieces.length > 1 ? this.#pieceWeights(s, l, pieces) : [w];
+      pieces.forEach((box, q) => {
+        const pw = weights[q]!;
+        if (pieces.length > 1 && this.#isOne(pw, box, s, PIECE_MAX_WEIGHT)) {
+          people.push(box);
+          return add(1);
+        }
+        const n = this.#gain * Math.pow(pw, this.#exponent);
+        groups.push({ box, count: n, weight: pw, shares });
+        add(n);
+      });
     });
     return { zones: this.#zones(counts), people, groups };
+  }
+
+  /** Whether a blob (or a piece of one) of weight w and pixel box b is one person: a person's area and size at its foot row. */
+  #isOne(w: number, b: Box, s: Sized, maxWeight = SINGLE_MAX_WEIGHT): boolean {
+    const scale = s.scale!;
+    const foot = Math.min(s.gh - 1, Math.floor((b.y + b.h - 1) / s.step));
+    return w <= maxWeight && b.h / s.step <= SINGLE_MAX_HEIGHT * scale.heightCells[foot]! && b.w / s.step <= SINGLE_MAX_WIDTH * scale.widthCells[foot]!;
+  }
+
+  /**
+   * Component l's weight in each of its pieces (boxes left to right, from splitPeople): the columns
+   * between two pieces, where the cut was, are shared at their middle.
+   */
+  #pieceWeights(s: Sized, l: number, pieces: readonly Box[]): number[] {
+    const { cc, gw, step, cellWeight } = s;
+    const labels = cc.labels;
+    const out: number[] = [];
+    let from = cc.minX[l]!;
+    pieces.forEach((p, q) => {
+      const next = pieces[q + 1];
+      const to = next ? Math.floor((p.x + p.w + next.x) / 2 / step) : cc.maxX[l]!;
+      let sum = 0;
+      for (let gy = cc.minY[l]!; gy <= cc.maxY[l]!; gy++) {
+        for (let gx = from, i = gy * gw + gx; gx <= to; gx++, i++) if (labels[i] === l) sum += cellWeight[i]!;
+      }
+      out.push(sum);
+      from = to + 1;
+    });
+    return out;
   }
 
   /**
@@ -250,13 +319,14 @@ export class CrowdCounter {
    * a cell higher up the row half a person below it.
    */
   #weigh(fg: Uint8Array, s: Sized, scale: PersonScale, count: number): void {
-    const { gw, gh, bits, ignore, weight, zoneWeight, moved, lastMotion } = s;
+    const { gw, gh, bits, ignore, weight, zoneWeight, moved, lastMotion, cellWeight } = s;
     const labels = s.cc.labels;
     const zones = this.names.length;
     const { heightCells, perCell, footOfMid } = scale;
     weight.fill(0, 0, count + 1);
     zoneWeight.fill(0, 0, (count + 1) * zones);
     moved.fill(-Infinity, 0, count + 1);
+    cellWeight.fill(0);
     for (let gx = 0; gx < gw; gx++) {
       let bottom = -1;
       for (let gy = gh - 1; gy >= 0; gy--) {
@@ -269,6 +339,7 @@ export class CrowdCounter {
         if (ignore !== undefined && ignore[bottom * gw + gx] !== 0) continue;
         const foot = bottom - gy < heightCells[bottom]! ? bottom : footOfMid[gy]!;
         const w = perCell[foot]!;
+        cellWeight[i] = w;
         const l = labels[i]!;
         weight[l] = weight[l]! + w;
         if (lastMotion[i]! > moved[l]!) moved[l] = lastMotion[i]!;

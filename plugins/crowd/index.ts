@@ -8,8 +8,9 @@
  *
  * People are counted from the foreground in perspective (counter.ts): with the camera calibrated from
  * the 4 `ground` reference points, each foreground cell stands for a share of one person of the size
- * a person has where their feet are; lone person-sized blobs count one each, groups by their weighted
- * area through a calibrated occlusion curve. Blobs moving at vehicle speed and foreground standing on
+ * a person has where their feet are; lone person-sized blobs count one each; larger blobs are cut
+ * between heads side by side (the SDK's splitPeople), each person-sized piece counting one and the
+ * rest by weighted area through a calibrated occlusion curve. Blobs moving at vehicle speed and foreground standing on
  * `ignore` zones (the carriageway) are not people. A neural person detector, when one is given to
  * CrowdCounter, replaces the foreground with its 'person' boxes.
  *
