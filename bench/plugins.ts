@@ -1,5 +1,5 @@
 /**
- * `streamsight bench plugins [--json] [--seconds N] [--warmup S] [--runs R]`: each built-in traffic plugin's
+ * `streamsight bench plugins [--json] [--seconds N] [--warmup S] [--runs R] [--only NAME,...]`: each built-in plugin's
  * processing time per frame (p50, p99, mean) at 640×360 and 1280×720 against its stated latency budget.
  *
  * Each plugin runs over the first scenario of its own scenario file (bench/scenes) that lasts at
@@ -65,9 +65,10 @@ export function resized(s: Scenario, width: number, height: number): Scenario {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Times every plugin that has a scenario of at least `seconds`, at both sizes, after `warmupS` seconds of warm-up. */
-export async function timePlugins(seconds: number, warmupS = seconds, log: (s: string) => void = () => {}, runs = 3): Promise<PluginTiming[]> {
+export async function timePlugins(seconds: number, warmupS = seconds, log: (s: string) => void = () => {}, runs = 3, only?: readonly string[]): Promise<PluginTiming[]> {
   const first = new Map<string, Scenario>();
-  for (const s of await allScenarios()) if (!first.has(s.plugin) && s.scene.durationS >= seconds) first.set(s.plugin, s);
+  for (const s of await allScenarios()) if (!first.has(s.plugin) && s.scene.durationS >= seconds && (!only || only.includes(s.plugin))) first.set(s.plugin, s);
+  if (only) for (const name of only) if (!first.has(name)) throw new Error(`--only ${name}: no plugin of that name has a scenario of at least ${seconds} s`);
   const out: PluginTiming[] = [];
   for (const [plugin, scenario] of first) {
     const def = await loadPlugin(plugin);
@@ -102,7 +103,9 @@ async function main(argv: string[]): Promise<void> {
   const seconds = option(argv, '--seconds', 60);
   const warmupS = option(argv, '--warmup', seconds);
   const runs = Math.max(1, Math.round(option(argv, '--runs', 3)));
-  const rows = await timePlugins(seconds, warmupS, json ? undefined : (s) => console.log(`  ${s}`), runs);
+  const i = argv.indexOf('--only');
+  const only = i >= 0 ? (argv[i + 1] ?? '').split(',').filter(Boolean) : undefined;
+  const rows = await timePlugins(seconds, warmupS, json ? undefined : (s) => console.log(`  ${s}`), runs, only);
   if (json) {
     console.log(JSON.stringify({ seconds, warmupS, runs, plugins: rows }, null, 2));
     return;

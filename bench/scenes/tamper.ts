@@ -48,7 +48,8 @@ export function quickScenarios(opts: TamperSceneOptions = {}): Scenario[] {
   const o = { ...opts, seed: opts.seed ?? 1 };
   const r = prng(o.seed * 31 + 7);
   const cover = build('tamper-quick-cover', o, 30, 10, [lens(900, { effect: 'cover', fromS: 8, untilS: 18, colour: skin(r), leak: 'left' })]);
-  const moved = build('tamper-quick-moved', o, 30, 10, [lens(900, { effect: 'move', fromS: 10, rampS: 0.3, yawDeg: 3.5, pitchDeg: 1 })]);
+  // The knock is reported at about 13 s: 22 s leave the moved view as long again to stay quiet in.
+  const moved = build('tamper-quick-moved', o, 22, 10, [lens(900, { effect: 'move', fromS: 10, rampS: 0.3, yawDeg: 3.5, pitchDeg: 1 })]);
   return [cover, moved];
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Frame, PluginEventInput } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import plugin from './index.js';
 import { blurred, noisy, shifted, texture } from './testdata.js';
 
@@ -13,10 +14,7 @@ const scene = texture(W, H, 11);
 async function run(pictures: (t: number) => Uint8Array, untilS: number, config: Record<string, unknown> = {}) {
   const events: (PluginEventInput & { t: number })[] = [];
   let t = 0;
-  const instance = await plugin.create({
-    cameraId: 'cam', config: plugin.configSchema.parse(config), geometry: { zones: {}, lines: {} },
-    emit: (e) => events.push({ ...e, t }), count: () => {}, observe: () => {}, log: () => {},
-  });
+  const instance = await plugin.create(testContext(plugin, config, { onEvent: (e) => events.push({ ...e, t }) }));
   for (let i = 0; i * 0.2 <= untilS; i++) {
     t = Math.round(i * 2) / 10;
     const y = noisy(pictures(t).slice(), 2, i);
@@ -134,10 +132,9 @@ describe('tamper plugin', () => {
   });
 
   it('starts over when the frame size changes', async () => {
-    const events: PluginEventInput[] = [];
-    const instance = await plugin.create({
-      cameraId: 'cam', config: plugin.configSchema.parse({}), geometry: { zones: {}, lines: {} }, emit: (e) => events.push(e), count: () => {}, observe: () => {}, log: () => {},
-    });
+    const ctx = testContext(plugin);
+    const instance = await plugin.create(ctx);
+    const { events } = ctx;
     const small = texture(320, 180, 4);
     for (let i = 0; i < 40; i++) {
       const big = i >= 30;
