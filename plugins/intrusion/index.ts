@@ -20,7 +20,7 @@ import {
   pointToNormalised, pointToPixels, type Detection, type Point, type EvidenceImage, type Frame, type FrameCopy, type PluginContext, type TrackedObject,
 } from '../sdk/index.js';
 import { ActiveHours, isTimeZone, scheduleWindowSchema } from './schedule.js';
-import { ZoneWatch, type Visit } from './visits.js';
+import { segmentDistance, ZoneWatch, type Visit } from './visits.js';
 
 const kinds = z.array(z.string().min(1).max(32)).min(1).default(['person', 'vehicle'])
   .describe("Kinds that raise it: 'person', 'vehicle' (every vehicle class), a vehicle class (motorbike, car, truck, bus), or a detector's label.");
@@ -99,12 +99,6 @@ function jumped(kind: string, a: readonly number[], ta: number, b: readonly numb
   return Math.hypot(b[0]! - a[0]!, b[1]! - a[1]!) > limit * Math.max(0.2, (tb - ta) / 1000);
 }
 
-/** Distance from p to the segment a–b. */
-function segmentDistance(p: readonly number[], a: Point, b: Point): number {
-  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
-  const k = Math.max(0, Math.min(1, ((p[0]! - a[0]) * dx + (p[1]! - a[1]) * dy) / (dx * dx + dy * dy)));
-  return Math.hypot(p[0]! - (a[0] + k * dx), p[1]! - (a[1] + k * dy));
-}
 
 /** What depends on the frame size: the zones' watches and the tripwires' detectors, in pixels. */
 interface Sized {

@@ -86,6 +86,23 @@ describe('ZoneWatch', () => {
     assert.deepEqual(fired, []);
   });
 
+  it('dates a track that split off a visitor\'s blob back to that visit, and no other track', () => {
+    // vtest: a pair walking one behind the other onto the lawn was one blob for 2 s; the one who came
+    // out of it was timed from the split and fired 2.7 s after the truth.
+    const w = watch(2000);
+    const pair = new Walker(1);
+    const split = new Walker(2);
+    const apart = new Walker(3);
+    const fired = new Map<number, number>();
+    for (let t = 0; t <= 4000; t += 200) {
+      const objs = [pair.at(t, [110 + t / 100, 150])]; // in from t = 0
+      if (t >= 1400) objs.push(split.at(t, [118 + t / 100, 146])); // born beside the pair's foot, inside
+      if (t >= 1400) objs.push(apart.at(t, [190, 190])); // born inside too, but far from anyone
+      for (const v of w.update(t, objs).fired) fired.set(v.trackId, t);
+    }
+    assert.deepEqual([...fired.entries()].sort((a, b) => a[0] - b[0]), [[1, 2000], [2, 2000], [3, 3400]]);
+  });
+
   it('raises only for watched kinds, and not from a lost track\'s predicted box', () => {
     const w = watch(1000);
     const car = new Walker(1, 'car');

@@ -9,11 +9,22 @@
  *   jittering on the edge, a frame where the detection was lost) does not end it.
  * - It raises one intrusion, at `dwellMs` after its start, if the object is then inside and of a
  *   watched kind. A visit that has fired stays fired until it ends: no repeats while the object stays.
+ * - A track first seen inside the zone, close to the foot of an object already on a visit, split off
+ *   that object's blob (people walking one behind the other are one blob until they part): its visit
+ *   starts when that one's did.
  * - A track that starts inside the zone where a visit ended less than `leaveMs` ago, within one
  *   object height of where that visit's object was last seen, takes that visit over: the same person,
  *   lost behind a passing van and picked up under a new track id, is not a new visit.
  */
 import { pointInPolygon, type Point } from '../sdk/index.js';
+
+/** Distance from p to the segment a–b. */
+export function segmentDistance(p: readonly number[], a: Point, b: Point): number {
+  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const len2 = dx * dx + dy * dy;
+  const k = len2 > 0 ? Math.max(0, Math.min(1, ((p[0]! - a[0]) * dx + (p[1]! - a[1]) * dy) / len2)) : 0;
+  return Math.hypot(p[0]! - (a[0] + k * dx), p[1]! - (a[1] + k * dy));
+}
 
 /** What a visit needs to know of an object (an ObjectTracker's TrackedObject fits). */
 export interface VisitObject {
@@ -133,6 +144,15 @@ export class ZoneWatch {
     for (let i = h.length - 1; i >= 0; i--) {
       if (!pointInPolygon(h[i]!.foot, this.#o.polygon)) break;
       entered = Math.min(entered, h[i]!.t);
+    }
+    // Never seen outside, and first seen within half a height of an object on a visit: it came out
+    // of that object's blob (two people walking one behind the other make one blob until they part),
+    // so it was inside as long as that one was.
+    const first = h[0];
+    if (first && entered <= first.t) {
+      for (const v of this.#visits.values()) {
+        if (v.enteredMs < entered && Math.hypot(v.foot[0] - first.foot[0], v.foot[1] - first.foot[1]) <= v.heightPx / 2) entered = v.enteredMs;
+      }
     }
     const visit: Visit = { trackId: obj.id, kind: obj.kind, enteredMs: Math.max(entered, since), lastInsideMs: now, foot: obj.foot, heightPx: obj.box.h, fired: false };
     out.started.push(visit);

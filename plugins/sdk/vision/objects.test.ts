@@ -9,6 +9,7 @@ import { renderFrame } from '../../../bench/scenes/traffic.js';
 import { prng } from '../../../core/testing/prng.js';
 import type { Frame } from '../types.js';
 import { calibrateRoadCamera } from './calibration.js';
+import { pointInPolygon } from './geometry.js';
 import { GroundPlane } from './homography.js';
 import { footUnderHead, kindOfLabel, ObjectTracker, objectTrackingShape, poleHeightM, type ObjectTrackingConfig, type TrackedObject } from './objects.js';
 import type { Box, DetectionSource, ObjectDetection } from './types.js';
@@ -109,6 +110,28 @@ describe('ObjectTracker', () => {
     const lenient = schema.parse({ ground: GROUND, sizes: { person: { minHeightM: 0.4 } } });
     const again = await run(lenient, () => [{ box: uprightBox(-3, 9, 0.5, 0.55), score: 0.9, label: 'person' }], 10);
     assert.equal(again.reported.size, 1);
+  });
+
+  it('keeps the foot of a person cut by the bottom edge inside the frame, so a zone drawn to the edge holds it', async () => {
+    // vtest: a woman on the lawn, cut at the knees by the frame's bottom edge, had her foot on the
+    // frame's last boundary row, which a zone drawn to the edge holds or not by rounding: she was
+    // 'outside' for 3 s and made a second intrusion.
+    const config = schema.parse({ ground: GROUND });
+    const zone: [number, number][] = [[0, 250], [640, 250], [640, 360], [0, 360]];
+    const tracker = new ObjectTracker({ config, where: 'test', source: new Scripted((i) => {
+      const b = uprightBox(1, 7.4 - i * 0.06, 0.5, 1.7);
+      return [{ box: { ...b, h: Math.min(b.h, 360 - b.y) }, score: 0.9, label: 'person' }];
+    }) });
+    let cutFrames = 0;
+    for (let i = 0; i < 20; i++) {
+      await tracker.update(blank(i));
+      const o = tracker.all[0]!;
+      if (o.box.y + o.box.h < 359) continue;
+      cutFrames++;
+      assert.ok(o.foot[1] < 360, `frame ${i}: foot row ${o.foot[1]}`);
+      assert.ok(pointInPolygon(o.foot, zone), `frame ${i}: foot ${o.foot} outside the edge zone`);
+    }
+    assert.ok(cutFrames >= 10, `${cutFrames} frames cut by the edge`);
   });
 
   it('falls back to the box height as a share of the frame without reference points', async () => {

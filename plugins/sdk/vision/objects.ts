@@ -425,6 +425,15 @@ export class ObjectTracker {
         }
       }
     }
+    // A box cut by the frame's bottom edge has its bottom on the frame's boundary, which is also the
+    // boundary of every zone drawn to the frame's edge: there pointInPolygon says in or out by
+    // rounding; and a person so cut whose foot was put under their head stands below the frame. The
+    // foot is kept at the last row's centre at most, inside the frame (vtest: a woman on the lawn,
+    // cut at the knees by the bottom edge, was 'outside' for 3 s and made a second visit).
+    if (r.foot[1] > height - 0.5) {
+      r.foot = [r.foot[0], height - 0.5];
+      if (cam) r.ground = this.toGround(r.foot);
+    }
     if (v.missed === 0) {
       r.history.push({ t: v.lastSeenMs, foot: r.foot, ground: r.ground });
       if (r.history.length > HISTORY) r.history.splice(0, r.history.length - HISTORY);
