@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { project } from './camera.js';
 import { edgeX, underWater, waterLevel, waterShare } from './elements/water.js';
-import { EXTENT_FOR_S, EXTENT_SHARE, GAUGE, gaugeMarks, MEDIAN_S, quickScenarios, RISE_CM_PER_MIN, RISE_WINDOW_S, roadZone, scenarios, THRESHOLD_M } from './flood.js';
+import { EXTENT_FOR_S, EXTENT_SHARE, GAUGE, gaugeMarks, heldOutScenarios, MEDIAN_S, quickScenarios, RISE_CM_PER_MIN, RISE_WINDOW_S, roadZone, scenarios, THRESHOLD_M } from './flood.js';
 import { personVisible, type PersonElement } from './elements/person.js';
 import { playInProcess, scoreEvents } from './play.js';
 
@@ -87,6 +87,39 @@ describe('flood scenarios', () => {
     const right = project(cam, [GAUGE.x + GAUGE.widthM / 2, 0.5, GAUGE.z])!;
     assert.ok(head[1] < line[1] - 5, `head at ${head[1].toFixed(0)}, waterline at ${line[1].toFixed(0)}`);
     assert.ok(head[0] > left[0] - 10 && head[0] < right[0] + 10, 'in front of the board');
+  });
+
+  it('gives held-out scenes truth that follows from their own water plans, with gauges in view', () => {
+    const tuned = new Set(all.map((s) => s.name));
+    for (const seed of [21, 22, 23, 24]) {
+      const held = heldOutScenarios(seed);
+      assert.deepEqual(held.map((s) => s.events.map((e) => e.type).sort().join(',')), ['flood-level', 'flood-rise', 'flood-extent,flood-level', '', ''], `seed ${seed}`);
+      for (const sc of held) {
+        assert.ok(!tuned.has(sc.name), sc.name);
+        const L = (t: number) => waterLevel(sc.water, t);
+        const max = Math.max(...sc.water.plan.map((p) => p[1]));
+        const lvl = sc.events.find((e) => e.type === 'flood-level');
+        if (lvl) assert.ok(L(lvl.timeS) >= THRESHOLD_M && L(lvl.timeS - 0.02) < THRESHOLD_M, `${sc.name} level at ${lvl.timeS}`);
+        else assert.ok(max <= THRESHOLD_M - 0.05 + 1e-9, `${sc.name}: ${max} m`);
+        let fastest = 0;
+        for (let t = RISE_WINDOW_S; t <= sc.scene.durationS; t += 0.5) fastest = Math.max(fastest, ((L(t) - L(t - RISE_WINDOW_S)) / RISE_WINDOW_S) * 6000);
+        const rise = sc.events.find((e) => e.type === 'flood-rise');
+        if (rise) {
+          assert.ok(fastest >= RISE_CM_PER_MIN * 1.5, `${sc.name}: ${fastest} cm/min`);
+          const mean = ((L(rise.timeS) - L(rise.timeS - RISE_WINDOW_S)) / RISE_WINDOW_S) * 6000;
+          assert.ok(mean >= RISE_CM_PER_MIN && mean < RISE_CM_PER_MIN + 0.1, `${sc.name} rise at ${rise.timeS}: ${mean} cm/min`);
+        } else assert.ok(fastest <= RISE_CM_PER_MIN * 0.8 + 1e-9, `${sc.name}: ${fastest.toFixed(1)} cm/min`);
+        const ext = sc.events.find((e) => e.type === 'flood-extent');
+        if (ext) {
+          const zone = roadZone(sc.scene);
+          assert.ok(Math.abs(waterShare(sc.water, sc.scene.camera, zone, L(ext.timeS - EXTENT_FOR_S), 4) - EXTENT_SHARE) < 0.02, `${sc.name} extent at ${ext.timeS}`);
+        }
+        // The marks the config gives are in the frame, in order, and the gauge is the scene's own.
+        const marks = (sc.plugins.flood!.config as { gauge: { marks: { y: number }[] } }).gauge.marks;
+        assert.ok(marks.every((m, i) => m.y > 0 && m.y < 1 && (i === 0 || m.y < marks[i - 1]!.y)), sc.name);
+        assert.deepEqual(sc.water.gauge, held[0]!.water.gauge);
+      }
+    }
   });
 
   it('plays the quick scene and raises its events on time', async () => {

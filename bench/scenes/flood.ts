@@ -18,18 +18,24 @@
  * Quiet scenes keep the level under the threshold, the rise under its rate and the water in the
  * channel, with the distractors the plugin must ignore: people and a motorbike passing in front of
  * the gauge (one person stands in front of it for 20 s), traffic, a strong lighting drift.
+ *
+ * `heldOutScenarios(seed)` is the check on what the plugin was not tuned on: the same kinds of scene
+ * with the water plan (when it rises, how fast, how high), the gauge (where it stands in the channel,
+ * how far from the camera, its size) and the weather (rain) drawn from the seed.
  */
 import { project } from './camera.js';
 import { prng } from '../../core/testing/prng.js';
 import { COLOURS } from './canvas.js';
 import { waterLevel, waterShare, type WaterElement } from './elements/water.js';
-import type { SceneElement } from './elements/index.js';
+import type { SceneElement, WeatherElement } from './elements/index.js';
 import { groundRect, type ExpectedEvent, type NPoint, type Scenario } from './scenario.js';
 import { passers, streetScene, walker } from './street.js';
 import type { TrafficScene, VehiclePlan } from './traffic.js';
 
 /** The gauge board: centre X, Z, width, height (metres); zero at the channel bed. */
-export const GAUGE = { x: 4.45, z: 8, widthM: 0.5, heightM: 1.6 };
+export const GAUGE: Gauge = { x: 4.45, z: 8, widthM: 0.5, heightM: 1.6 };
+/** A gauge board's place and size (see GAUGE). */
+export type Gauge = WaterElement['gauge'];
 const CHANNEL = { x0: 4.1, x1: 7.5, z0: 2, z1: 60 };
 const BANK = { levelM: 0.9, slope: 0.02 };
 /** Alarm settings of these scenes. */
@@ -64,7 +70,8 @@ export function scenarios(opts: SceneOptions = {}): FloodScenario[] {
 
 /** Short scenes (≤ 30 s, 10 fps) for the end-to-end test through the server. */
 export function quickScenarios(opts: SceneOptions = {}): FloodScenario[] {
-  return [build('flood-quick-rise', 41, 30, opts, [[0, 0.42], [6, 0.42], [24, 0.72], [30, 0.72]], { trafficPerMin: 4 }, { medianS: 4, riseWindowS: 10 })];
+  // It ends as the water stops rising (24 s): both events are due by 17 s.
+  return [build('flood-quick-rise', 41, 24, opts, [[0, 0.42], [6, 0.42], [24, 0.72]], { trafficPerMin: 4 }, { medianS: 4, riseWindowS: 10 })];
 }
 
 /** The level rises at 13.5 cm/min for 200 s and crosses the threshold at 163 s; light traffic, people on the far verge. */
@@ -116,8 +123,68 @@ export function slowScenario(opts: SceneOptions = {}): FloodScenario {
   return build('flood-quiet-slow', 7, 300, opts, [[0, 0.3], [300, 0.55]], { trafficPerMin: 6, people: 10 });
 }
 
+/**
+ * Held-out scenes for `seed` (any seed but those of scenarios()): a rise over the threshold in rain,
+ * a rapid rise that stops under it, water spreading over the road, a quiet steady level in heavy
+ * rain with people passing the gauge, and a quiet slow rise. The water plan, the gauge's place and
+ * size (in the channel, 8.5 to 18 m from the camera, 0.35 to 0.7 m wide, 1.6 to 2.2 m tall) and
+ * the rain come from the seed; the truth follows from them as in scenarios(). Never tune on these.
+ */
+export function heldOutScenarios(seed: number, opts: Omit<SceneOptions, 'seedOffset'> = {}): FloodScenario[] {
+  const r = prng(seed * 7919 + 13);
+  const u = (lo: number, hi: number) => lo + r() * (hi - lo);
+  const gauge = placeGauge(u, opts);
+  const o: SceneOptions = { ...opts, seedOffset: seed };
+  const rain = (id: number, density: number, darkness: number, fromS?: number): WeatherElement =>
+    ({ kind: 'weather', id, rain: { seed: seed * 31 + id, density, darkness, fromS, slant: round2(u(-0.25, 0.25)) } });
+  const minutes = (m: number) => m / 60;
+  const name = (n: string) => `flood-held-${n}-s${seed}`;
+  // A rise of 10-20 cm/min from 0.25-0.4 m to 0.68-0.85 m, starting 20-50 s in, with rain from the start.
+  const r1 = { from: round2(u(0.25, 0.4)), at: Math.round(u(20, 50)), rate: u(10, 20), peak: round2(u(0.68, 0.85)) };
+  const r1End = Math.round(r1.at + (r1.peak - r1.from) / (r1.rate / 100) * 60);
+  // 40-55 cm/min for 40 s from 0.1-0.17 m: a clear rapid rise, under the threshold at its top.
+  const r2 = { from: round2(u(0.1, 0.17)), at: Math.round(u(30, 60)), rate: u(40, 55) };
+  const r2Top = round2(r2.from + (r2.rate / 100) * minutes(40));
+  // 12-20 cm/min from just under the threshold to past the bank (0.9 m).
+  const r3 = { from: round2(u(0.5, 0.57)), at: Math.round(u(10, 30)), rate: u(12, 20), peak: round2(Math.min(gauge.heightM - 0.15, u(1.0, 1.1))) };
+  const r3End = Math.round(r3.at + (r3.peak - r3.from) / (r3.rate / 100) * 60);
+  // Quiet: a steady level wavering by a centimetre; a slow rise of 3-7 cm/min ending under 0.55 m.
+  const steady = round2(u(0.3, 0.48));
+  const slow = { from: round2(u(0.25, 0.35)), rate: u(3, 7) };
+  const slowTop = round2(Math.min(0.55, slow.from + (slow.rate / 100) * minutes(240)));
+  const walkers = (id: number, rand: () => number): SceneElement[] => [
+    walker(id, 20, [3.75, 3], [3.75, 24], 1.2, rand), walker(id + 1, 90, [3.8, 24], [3.8, 3], 1.0, rand), walker(id + 2, 160, [3.7, 4], [3.7, 22], 1.4, rand),
+  ];
+  return [
+    build(name('rising'), 11, r1End + 30, o, [[0, r1.from], [r1.at, r1.from], [r1End, r1.peak]], { trafficPerMin: 6, people: 8, gauge, weather: rain(90, u(2, 5), u(0.2, 0.35)) }),
+    build(name('rapid'), 12, r2.at + 40 + 60, o, [[0, r2.from], [r2.at, r2.from], [r2.at + 40, r2Top]], { trafficPerMin: 6, people: 6, gauge }),
+    build(name('spread'), 13, r3End + 30, o, [[0, r3.from], [r3.at, r3.from], [r3End, r3.peak]], { trafficPerMin: 4, people: 6, gauge }),
+    build(name('quiet-rain'), 14, 240, o, [[0, steady], [80, round2(steady + 0.01)], [160, round2(steady - 0.01)], [240, steady]],
+      { trafficPerMin: 8, people: 10, gauge, extra: walkers(300, r), weather: rain(91, u(4, 8), u(0.3, 0.45), 0) }),
+    build(name('quiet-slow'), 15, 270, o, [[0, slow.from], [30, slow.from], [270, slowTop]], { trafficPerMin: 6, people: 10, gauge }),
+  ];
+}
+
+/** A gauge drawn from `u` (uniform in a range) that the camera sees whole, post top included, 8 pixels clear of the frame's edges. */
+function placeGauge(u: (lo: number, hi: number) => number, opts: SceneOptions): Gauge {
+  const cam = streetScene({ name: 'gauge-fit', seed: 0, durationS: 1, width: opts.width, height: opts.height, trafficPerMin: 0 }).camera;
+  const inFrame = (p: [number, number] | undefined) => p !== undefined && p[0] >= 8 && p[0] <= cam.width - 8 && p[1] >= 8 && p[1] <= cam.height - 8;
+  for (;;) {
+    const g: Gauge = { x: round2(u(4.4, 6)), z: round2(u(8.5, 18)), widthM: round2(u(0.35, 0.7)), heightM: round2(u(1.6, 2.2)) };
+    const corners: [number, number][] = [[g.x - g.widthM / 2, 0], [g.x + g.widthM / 2, 0], [g.x - g.widthM / 2, g.heightM + 0.25], [g.x + g.widthM / 2, g.heightM + 0.25]];
+    if (corners.every(([x, y]) => inFrame(project(cam, [x, y, g.z])))) return g;
+  }
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
 interface Extras {
   trafficPerMin: number;
+  /** The gauge, if not GAUGE. */
+  gauge?: Gauge;
+  weather?: WeatherElement;
   people?: number;
   extra?: SceneElement[];
   vehicles?: VehiclePlan[];
@@ -127,19 +194,20 @@ interface Extras {
 /** Builds a scenario: the street, the water, the plugin's config and the truth from the plan. */
 function build(name: string, seed: number, durationS: number, opts: SceneOptions, plan: [number, number][], x: Extras, tune: { medianS?: number; riseWindowS?: number } = {}): FloodScenario {
   const s = seed + (opts.seedOffset ?? 0) * 100;
-  const water: WaterElement = { kind: 'water', id: 1, gauge: GAUGE, plan, channel: CHANNEL, bank: BANK };
+  const gauge = x.gauge ?? GAUGE;
+  const water: WaterElement = { kind: 'water', id: 1, gauge, plan, channel: CHANNEL, bank: BANK };
   // People walk along the far (left) verge and the far stretch of the right one, clear of the gauge.
   const people = passers({ count: x.people ?? 0, fromS: 0, toS: durationS - 10, region: { x0: -9, x1: -4, z0: 8, z1: 40 }, idStart: 1, seed: s * 31 + 7 });
   const scene = streetScene({
     name, seed: s, durationS, width: opts.width, height: opts.height, fps: opts.fps ?? (durationS > 30 ? 5 : 10), trafficPerMin: x.trafficPerMin,
-    elements: [water, ...people, ...(x.extra ?? [])], lighting: x.lighting,
+    elements: [water, ...people, ...(x.extra ?? []), ...(x.weather ? [x.weather] : [])], lighting: x.lighting,
   });
   scene.vehicles.push(...(x.vehicles ?? []));
   const medianS = tune.medianS ?? MEDIAN_S;
   const riseWindowS = tune.riseWindowS ?? RISE_WINDOW_S;
-  const zones = { gauge: gaugeZone(scene), road: roadZone(scene) };
+  const zones = { gauge: gaugeZone(scene, gauge), road: roadZone(scene) };
   const config = {
-    gauge: { zone: 'gauge', marks: gaugeMarks(scene) },
+    gauge: { zone: 'gauge', marks: gaugeMarks(scene, gauge) },
     medianS,
     level: { thresholdM: THRESHOLD_M },
     rise: { cmPerMin: RISE_CM_PER_MIN, windowS: riseWindowS },
@@ -150,16 +218,15 @@ function build(name: string, seed: number, durationS: number, opts: SceneOptions
 }
 
 /** The gauge zone: the board, 4 cm in from its sides, from the channel bed to 5 cm under its top. */
-export function gaugeZone(scene: TrafficScene): NPoint[] {
-  const g = GAUGE;
+export function gaugeZone(scene: TrafficScene, g: Gauge = GAUGE): NPoint[] {
   const x0 = g.x - g.widthM / 2 + 0.04;
   const x1 = g.x + g.widthM / 2 - 0.04;
-  return [[x0, 0], [x1, 0], [x1, g.heightM - 0.05], [x0, g.heightM - 0.05]].map(([x, y]) => boardPoint(scene, x!, y!));
+  return [[x0, 0], [x1, 0], [x1, g.heightM - 0.05], [x0, g.heightM - 0.05]].map(([x, y]) => boardPoint(scene, g, x!, y!));
 }
 
 /** The marks the plugin is configured with: rows of the gauge's 0, 0.5, 1 and 1.5 m marks at its centre line. */
-export function gaugeMarks(scene: TrafficScene): { y: number; level: number }[] {
-  return MARKS.map((level) => ({ y: boardPoint(scene, GAUGE.x, level)[1], level }));
+export function gaugeMarks(scene: TrafficScene, g: Gauge = GAUGE): { y: number; level: number }[] {
+  return MARKS.map((level) => ({ y: boardPoint(scene, g, g.x, level)[1], level }));
 }
 
 /** The extent zone: the right lane from Z 6.5 m to 16 m. */
@@ -167,8 +234,8 @@ export function roadZone(scene: TrafficScene): NPoint[] {
   return groundRect(scene, 0.3, 3.3, 6.5, 16);
 }
 
-function boardPoint(scene: TrafficScene, x: number, y: number): NPoint {
-  const p = project(scene.camera, [x, y, GAUGE.z])!;
+function boardPoint(scene: TrafficScene, g: Gauge, x: number, y: number): NPoint {
+  const p = project(scene.camera, [x, y, g.z])!;
   return [Math.round((p[0] / scene.camera.width) * 1e5) / 1e5, Math.round((p[1] / scene.camera.height) * 1e5) / 1e5];
 }
 

@@ -64,6 +64,24 @@ describe('flood plugin', () => {
     assert.ok(levels.every((l) => Math.abs(l - 0.8) < 0.05), `levels ${Math.min(...levels)}..${Math.max(...levels)}`);
   });
 
+  it('follows water rising fast out of the bottom period, where the gauge reads dry, without holding it as an occlusion', () => {
+    const { events, feed } = start({ gauge: { zone: 'gauge', marks: MARKS }, medianS: 4, rise: { cmPerMin: 30, windowS: 20 } });
+    // 8 cm of water (under the finder's floor, a period above the board's foot: read as dry), then
+    // 60 cm/min from 10 s. The rows the water climbs over change their look, as a passer-by's would.
+    const truth = (t: number) => Math.min(1.2, 0.08 + Math.max(0, t - 10) / 100);
+    const errs: number[] = [];
+    for (let t = 0; t <= 70; t += 0.5) {
+      const det = feed(t, gaugeFrame(Math.round(rowOf(truth(t))), { seed: t * 2 + 11, t }));
+      const level = det.find((d) => d.label.startsWith('level:'));
+      // Once the water is well in view, the median is the level half its window ago, to a band.
+      if (level && truth(t - 2) >= 0.35) errs.push(Math.abs(Number(level.label.slice(6)) - truth(t - 2)));
+    }
+    assert.ok(errs.length > 50 && Math.max(...errs) < 0.06, `level off by up to ${Math.max(...errs).toFixed(3)} m over ${errs.length} readings`);
+    // The 20 s mean rise reaches 30 cm/min at 20 s; the fitted slope of the 4 s median follows within 12 s.
+    assert.deepEqual(events.map((e) => e.type), ['flood-rise']);
+    assert.ok(events[0]!.t >= 18 && events[0]!.t <= 32, `raised at ${events[0]!.t}`);
+  });
+
   it('refuses a gauge with one mark, marks out of order, no gauge or extent, and alarms without a gauge', () => {
     const bad = (c: unknown) => flood.configSchema.safeParse(c).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ?? '';
     assert.match(bad({ gauge: { zone: 'g', marks: [{ y: 0.5, level: 1 }] } }), /gauge\.marks: gauge\.marks needs at least 2 reference marks/);

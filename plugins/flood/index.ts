@@ -176,7 +176,12 @@ class Flood {
     if (reading.state === 'hidden') return;
     const level = this.#scale!.level(reading.row / frame.height).level;
     const median = this.#level.value;
-    if (!Number.isNaN(median) && Math.abs(level - median) > c.jumpM && this.#covered(reading, median, s, frame.height)) {
+    // Levels under the finder's floor cannot be told apart ('dry' says only "somewhere below it"), so
+    // the jump is measured between levels raised to the floor: water rising out of the bottom
+    // period into view is not a jump from the region's bottom, nor is water falling back into it.
+    const floor = this.#scale!.level(finder.floorRow / frame.height).level;
+    const jump = Math.abs(Math.max(level, floor) - Math.max(median, floor));
+    if (!Number.isNaN(median) && jump > c.jumpM && this.#covered(reading, median, s, frame.height)) {
       // A jump with something in front of the gauge: hold the median, unless it goes on for acceptAfterS.
       if (Number.isNaN(this.#occludedSinceMs)) this.#occludedSinceMs = now;
       if (now - this.#occludedSinceMs < c.acceptAfterS * 1000) return;

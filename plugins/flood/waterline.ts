@@ -98,6 +98,16 @@ export class WaterlineFinder {
     this.#wetShare = wetShare;
   }
 
+  /**
+   * The highest frame row (a row boundary) a 'dry' reading can hide the waterline at: one marking
+   * period above the region's bottom. The smoothing over a period carries the marks' texture half a
+   * period down into the water, and a run of marks ending within half a period of the bottom counts
+   * as dry, so water up to about a period deep at the bottom still reads as 'dry'.
+   */
+  get floorRow(): number {
+    return this.bottom + 1 - this.period;
+  }
+
   /** The dry gauge's texture learnt so far (NaN before the first reading with a dry stretch). */
   get reference(): number {
     return this.#reference;

@@ -8,7 +8,12 @@
  *   colour scaled down: in limited-range YCbCr luma above black (16) and the chroma's distance from
  *   neutral (128) both scale by the light's factor, so a shadow darkens Y and pulls U and V toward
  *   128 together (the bluer tint of skylight in a shadow is left out);
- * - a sunset tint: the whole frame warms (Cb down, Cr up) and dims a little, slowly.
+ * - a sunset tint: the whole frame warms (Cb down, Cr up) and dims a little, slowly;
+ * - rain: the overcast light that comes with it (the frame dims and its colours go grey), and the
+ *   drops as a camera sees them: each falls several metres during one exposure, so it is a thin,
+ *   slanted, partly transparent streak, lighter than what it crosses (it catches the sky's light).
+ *   Nearer drops make longer, brighter streaks. Streaks fall from frame to frame (each drop's
+ *   height is its phase plus its speed times t, wrapping round the frame), so they never stay put.
  * Ground distances come from the camera model per image row, so the element costs a few operations
  * per pixel.
  */
@@ -24,6 +29,12 @@ export interface WeatherElement {
   clouds?: { count: number; seed: number; sizeM: number; speedMps: number; darkness: number; fromS?: number };
   /** A sunset cast reaching `strength` (0..1) from fromS over rampS. */
   tint?: { fromS: number; rampS: number; strength: number };
+  /**
+   * Rain from fromS (default 0; reaching full strength over rampS, default 10 s) until untilS
+   * (default: the end; easing off over rampS): `density` streaks per 10,000 pixels, the light
+   * dimmed by `darkness` (0..1), and the streaks slanted by `slant` (pixels across per pixel down: wind).
+   */
+  rain?: { seed: number; density: number; darkness: number; fromS?: number; rampS?: number; untilS?: number; slant?: number };
 }
 
 /** Ground of one image row: Z at the centre column, and metres of X per pixel of column. */
@@ -56,6 +67,7 @@ export function drawWeather(w: WeatherElement, ctx: DrawContext): void {
   const H = canvas.height;
   const Y = canvas.y;
   if (w.clouds && t >= (w.clouds.fromS ?? 0)) drawCloudShadows(w.clouds, ctx);
+  if (w.rain) drawRain(w.rain, ctx);
   if (w.tint && t > w.tint.fromS) {
     const s = w.tint.strength * Math.min(1, (t - w.tint.fromS) / w.tint.rampS);
     for (let i = 0; i < Y.length; i++) Y[i] = Math.round(16 + (Y[i]! - 16) * (1 - 0.12 * s));
@@ -130,6 +142,54 @@ function drawCloudShadows(c: NonNullable<WeatherElement['clouds']>, ctx: DrawCon
       if (k >= 1) continue;
       canvas.u[j] = Math.round(128 + (canvas.u[j]! - 128) * k);
       canvas.v[j] = Math.round(128 + (canvas.v[j]! - 128) * k);
+    }
+  }
+}
+
+/** Strength of the rain at t (0..1): a ramp in from fromS, a ramp out after untilS. */
+export function rainLevel(r: NonNullable<WeatherElement['rain']>, t: number): number {
+  const ramp = r.rampS ?? 10;
+  const up = (t - (r.fromS ?? 0)) / ramp;
+  const down = r.untilS === undefined ? 1 : 1 - (t - r.untilS) / ramp;
+  return Math.max(0, Math.min(1, up, down));
+}
+
+/** Dims the frame for the overcast, then draws the falling streaks (see the file comment). */
+function drawRain(r: NonNullable<WeatherElement['rain']>, ctx: DrawContext): void {
+  const { canvas, t } = ctx;
+  const k = rainLevel(r, t);
+  if (k <= 0) return;
+  const W = canvas.width;
+  const H = canvas.height;
+  const Y = canvas.y;
+  // Overcast: less light (luma above black scales down) and greyer colours.
+  const light = 1 - r.darkness * k;
+  for (let i = 0; i < Y.length; i++) Y[i] = Math.round(16 + (Y[i]! - 16) * light);
+  const grey = 0.35 * r.darkness * k;
+  for (let i = 0; i < canvas.u.length; i++) {
+    canvas.u[i] = Math.round(canvas.u[i]! + grey * (128 - canvas.u[i]!));
+    canvas.v[i] = Math.round(canvas.v[i]! + grey * (128 - canvas.v[i]!));
+  }
+  const scale = W / 640;
+  const slant = r.slant ?? 0.15;
+  const count = Math.round((r.density * k * W * H) / 10000);
+  for (let i = 0; i < count; i++) {
+    // Depth 0 (far) .. 1 (near): longer, brighter, faster streaks.
+    const near = hash(r.seed, i, 20);
+    const len = (8 + 22 * near) * scale;
+    const speed = (1.2 + 1.8 * near) * H;
+    const span = H + len;
+    const top = ((hash(r.seed, i, 21) * span + speed * t) % span) - len;
+    const x0 = hash(r.seed, i, 22) * (W + slant * H) - slant * H;
+    const alpha = 0.12 + 0.22 * near;
+    const luma = 175 + 40 * near;
+    const y0 = Math.max(0, Math.ceil(top));
+    const y1 = Math.min(H, Math.floor(top + len));
+    for (let y = y0; y < y1; y++) {
+      const x = Math.round(x0 + slant * y);
+      if (x < 0 || x >= W) continue;
+      const j = y * W + x;
+      Y[j] = Math.round(Y[j]! + alpha * (luma - Y[j]!));
     }
   }
 }
