@@ -4,6 +4,7 @@ import { ConfigError } from '../../core/errors.js';
 import { groundConfig, groundRect } from '../../bench/scenes/scenario.js';
 import { streetScene } from '../../bench/scenes/street.js';
 import type { Detection, Frame, PluginEventInput } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import plugin from './index.js';
 
 const scene = streetScene({ name: 'unit', width: 640, height: 360 });
@@ -13,10 +14,7 @@ const plaza = groundRect(scene, 4, 10, 12, 20);
 const bad = (config: unknown) => plugin.configSchema.safeParse(config).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 
 function ctx(config: object, zones: Record<string, [number, number][]> = { plaza }, emitted: PluginEventInput[] = []) {
-  return {
-    cameraId: 'cam1', config: plugin.configSchema.parse({ ground, ...config }), geometry: { zones, lines: {} },
-    emit: (e: PluginEventInput) => emitted.push(e), count() {}, observe() {}, log() {},
-  };
+  return testContext(plugin, { ground, ...config }, { cameraId: 'cam1', geometry: { zones }, onEvent: (e) => emitted.push(e) });
 }
 
 /** A flat grey frame with one dark standing person (luma 30) in `rows` × `cols`, or none. */

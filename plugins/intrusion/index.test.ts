@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ConfigError } from '../../core/errors.js';
 import { prng } from '../../core/testing/prng.js';
 import type { Frame, Point, PluginEventInput } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import plugin, { watches } from './index.js';
 
 const W = 320;
@@ -36,10 +37,7 @@ const LINE = { from: [0.3, 0.95] as Point, to: [0.3, 0.1] as Point };
 async function play(config: unknown, frames: Frame[]): Promise<(PluginEventInput & { t: number })[]> {
   const events: (PluginEventInput & { t: number })[] = [];
   let t = 0;
-  const instance = await plugin.create({
-    cameraId: 'yard', config: plugin.configSchema.parse(config), geometry: { zones: { yard: ZONE }, lines: { gate: LINE } },
-    emit: (e) => events.push({ ...e, t }), count() {}, observe() {}, log() {},
-  });
+  const instance = await plugin.create(testContext(plugin, config, { cameraId: 'yard', geometry: { zones: { yard: ZONE }, lines: { gate: LINE } }, onEvent: (e) => events.push({ ...e, t }) }));
   for (const f of frames) {
     t = (f.capturedAt - T0) / 1000;
     await instance.onFrame(f);
@@ -102,7 +100,7 @@ describe('intrusion plugin', () => {
     assert.match(bad({ restricted: [{ zone: 'yard' }], dwell: 5 })!.join(), /Unrecognized key/);
     const parsed = plugin.configSchema.parse({ restricted: [{ zone: 'yard' }] });
     assert.deepEqual([parsed.restricted[0]!.dwellS, parsed.restricted[0]!.kinds, parsed.leaveS], [5, ['person', 'vehicle'], 3]);
-    const ctx = (config: object) => ({ cameraId: 'cam1', config: plugin.configSchema.parse(config), geometry: { zones: {}, lines: {} }, emit() {}, count() {}, observe() {}, log() {} });
+    const ctx = (config: object) => testContext(plugin, config, { cameraId: 'cam1' });
     assert.throws(() => plugin.create(ctx({ restricted: [{ zone: 'lawn' }] })), (e: unknown) =>
       e instanceof ConfigError && e.message === "cameras.cam1.plugins.intrusion.config.restricted[0].zone: names zone 'lawn', which is not among the zones (none)");
     assert.throws(() => plugin.create(ctx({ tripwires: [{ line: 'fence' }] })), (e: unknown) =>

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../core/errors.js';
 import type { Frame, ObservedObject, Point } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import objects from './index.js';
 
 /** A 320×180 grey textured yard (no ground reference points: kinds from the blob's shape). */
@@ -27,10 +28,10 @@ function frames(): (i: number, blobs: Blob[]) => Frame {
 /** Runs the plugin over `n` frames (the first 20 empty, for the background) and returns what it observed, closing it at the end. */
 async function play(config: Record<string, unknown>, blobs: Blob[], n: number, zones: Record<string, Point[]> = {}): Promise<ObservedObject[]> {
   const seen: ObservedObject[] = [];
-  const plugin = await objects.create({
-    cameraId: 'yard', config: objects.configSchema.parse(config), geometry: { zones, lines: {} },
-    emit: () => assert.fail('object statistics raise no events'), count: () => assert.fail('nor count crossings'), observe: (o) => seen.push(o), log: () => {},
-  });
+  const plugin = await objects.create(testContext(objects, config, {
+    cameraId: 'yard', geometry: { zones },
+    onEvent: () => assert.fail('object statistics raise no events'), onCount: () => assert.fail('nor count crossings'), onObserve: (o) => seen.push(o),
+  }));
   const frame = frames();
   for (let i = 0; i < n; i++) await plugin.onFrame(frame(i, i < 20 ? [] : blobs));
   plugin.close?.();
@@ -67,7 +68,7 @@ describe('objects plugin', () => {
 
   it('refuses bad config with the path and a clear message', async () => {
     const create = (config: Record<string, unknown>, zones: Record<string, Point[]> = {}) =>
-      objects.create({ cameraId: 'park1', config: objects.configSchema.parse(config), geometry: { zones, lines: {} }, emit() {}, count() {}, observe() {}, log() {} });
+      objects.create(testContext(objects, config, { cameraId: 'park1', geometry: { zones } }));
     assert.throws(() => create({ zones: ['gate'] }, { lawn: [[0, 0], [1, 0], [1, 1]] }), (e: unknown) =>
       e instanceof ConfigError && e.message === "cameras.park1.plugins.objects.config.zones[0]: names zone 'gate', which is not among the zones (lawn)");
     const bad = (config: Record<string, unknown>) => objects.configSchema.safeParse(config).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);

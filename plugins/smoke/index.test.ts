@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { prng } from '../../core/testing/prng.js';
 import type { Frame, PluginEventInput, Point } from '../sdk/index.js';
+import { testContext } from '../sdk/testing.js';
 import plugin from './index.js';
 
 const W = 320;
@@ -43,13 +44,7 @@ function plume(cx: number, cy: number, startS: number) {
 async function run(seconds: number, scene: (t: number) => { veil: (x: number, y: number) => number; frameVeil?: number }, config: Record<string, unknown> = {}, zones: Record<string, Point[]> = {}) {
   const events: (PluginEventInput & { t: number })[] = [];
   let t = 0;
-  const inst = await plugin.create({
-    cameraId: 'c', config: plugin.configSchema.parse(config), geometry: { zones, lines: {} },
-    emit: (e) => {
-      events.push({ ...e, t });
-    },
-    count: () => {}, observe: () => {}, log: () => {},
-  });
+  const inst = await plugin.create(testContext(plugin, config, { cameraId: 'c', geometry: { zones }, onEvent: (e) => events.push({ ...e, t }) }));
   const noise = prng(11);
   for (let i = 0; i < seconds * FPS; i++) {
     t = i / FPS;
