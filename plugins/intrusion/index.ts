@@ -17,10 +17,10 @@ import { z } from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import {
   boxToNormalised, definePlugin, FrameHistory, isVehicleKind, LineCrossingDetector, ObjectTracker, objectTrackingShape,
-  pointToNormalised, pointToPixels, type Detection, type Point, type EvidenceImage, type Frame, type FrameCopy, type PluginContext, type TrackedObject,
+  pointToNormalised, pointToPixels, segmentDistance, type Detection, type Point, type EvidenceImage, type Frame, type FrameCopy, type PluginContext, type TrackedObject,
 } from '../sdk/index.js';
 import { ActiveHours, isTimeZone, scheduleWindowSchema } from './schedule.js';
-import { segmentDistance, ZoneWatch, type Visit } from './visits.js';
+import { ZoneWatch, type Visit } from './visits.js';
 
 const kinds = z.array(z.string().min(1).max(32)).min(1).default(['person', 'vehicle'])
   .describe("Kinds that raise it: 'person', 'vehicle' (every vehicle class), a vehicle class (motorbike, car, truck, bus), or a detector's label.");
@@ -98,7 +98,6 @@ function jumped(kind: string, a: readonly number[], ta: number, b: readonly numb
   const limit = isVehicleKind(kind) ? VEHICLE_SPEED_MPS : PERSON_SPEED_MPS;
   return Math.hypot(b[0]! - a[0]!, b[1]! - a[1]!) > limit * Math.max(0.2, (tb - ta) / 1000);
 }
-
 
 /** What depends on the frame size: the zones' watches and the tripwires' detectors, in pixels. */
 interface Sized {

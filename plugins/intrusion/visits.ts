@@ -18,14 +18,6 @@
  */
 import { pointInPolygon, type Point } from '../sdk/index.js';
 
-/** Distance from p to the segment a–b. */
-export function segmentDistance(p: readonly number[], a: Point, b: Point): number {
-  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
-  const len2 = dx * dx + dy * dy;
-  const k = len2 > 0 ? Math.max(0, Math.min(1, ((p[0]! - a[0]) * dx + (p[1]! - a[1]) * dy) / len2)) : 0;
-  return Math.hypot(p[0]! - (a[0] + k * dx), p[1]! - (a[1] + k * dy));
-}
-
 /** What a visit needs to know of an object (an ObjectTracker's TrackedObject fits). */
 export interface VisitObject {
   readonly id: number;

@@ -21,7 +21,7 @@
  * reaches the zone's dwell.
  */
 import type { Box, Point, Vehicle } from '../sdk/index.js';
-import { iou, pointInPolygon } from '../sdk/index.js';
+import { iou, pointInPolygon, segmentDistance } from '../sdk/index.js';
 import type { TravelLog, TrailPoint } from './hold.js';
 
 /** A track moving this far between two samples jumped to another blob, metres. */
@@ -291,13 +291,4 @@ function covers(a: Box, b: Box): boolean {
 /** Distance between two ground points, metres. */
 function dist(a: readonly [number, number], b: readonly [number, number]): number {
   return Math.hypot(a[0] - b[0], a[1] - b[1]);
-}
-
-/** Distance from p to the segment a–b. */
-function segmentDistance(p: readonly [number, number], a: readonly [number, number], b: readonly [number, number]): number {
-  const dx = b[0] - a[0];
-  const dz = b[1] - a[1];
-  const len2 = dx * dx + dz * dz;
-  const k = len2 > 0 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dz) / len2)) : 0;
-  return Math.hypot(p[0] - (a[0] + k * dx), p[1] - (a[1] + k * dz));
 }

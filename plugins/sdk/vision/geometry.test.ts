@@ -14,6 +14,7 @@ import {
   pointToNormalised,
   pointToPixels,
   polygonArea,
+  segmentDistance,
 } from './geometry.js';
 
 const square: Point[] = [[0, 0], [10, 0], [10, 10], [0, 10]];
@@ -66,6 +67,15 @@ describe('pointInPolygon', () => {
   it('a degenerate polygon contains nothing', () => {
     assert.ok(!pointInPolygon([0, 0], []));
     assert.ok(!pointInPolygon([1, 1], [[0, 0], [2, 2]]));
+  });
+});
+
+describe('segmentDistance', () => {
+  it('measures to the nearest point of the segment: across its middle, past either end, and to a segment of no length', () => {
+    assert.equal(segmentDistance([5, 3], [0, 0], [10, 0]), 3);
+    assert.equal(segmentDistance([13, 4], [0, 0], [10, 0]), 5);
+    assert.equal(segmentDistance([-3, -4], [0, 0], [10, 0]), 5);
+    assert.equal(segmentDistance([3, 4], [0, 0], [0, 0]), 5);
   });
 });
 

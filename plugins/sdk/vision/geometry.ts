@@ -12,6 +12,15 @@ import type { Box } from './types.js';
 /** A box as the SDK's `Detection.box` carries it: [x, y, w, h] normalised to 0..1 of the frame. */
 export type NormalisedBox = [number, number, number, number];
 
+/** Distance from `p` to the segment a–b (to `a` when the segment has no length), in their units. */
+export function segmentDistance(p: Readonly<Point>, a: Readonly<Point>, b: Readonly<Point>): number {
+  const dx = b[0] - a[0];
+  const dy = b[1] - a[1];
+  const len2 = dx * dx + dy * dy;
+  const k = len2 > 0 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2)) : 0;
+  return Math.hypot(p[0] - (a[0] + k * dx), p[1] - (a[1] + k * dy));
+}
+
 /**
  * Whether `p` is inside `polygon` by the even-odd rule (a ray cast towards +x crosses the outline
  * an odd number of times), so a self-intersecting outline has holes where it overlaps itself.
