@@ -202,7 +202,7 @@ export class CrowdCounter {
     const cam = calibrateRoadCamera(plane, width, height);
     this.#sized = {
       width, height, step: grid.step, gw: grid.width, gh: grid.height,
-      scale: PersonScale.fromReferencePoints(ground, width, height, grid),
+      scale: cam ? PersonScale.fromCamera(plane, cam, width, grid) : undefined,
       camera: cam ? { cam, toGround: (p) => plane.imageToGround(p) ?? undefined } : undefined,
       bits: zoneCells(this.#polygons, width, height, grid),
       ignore: this.#ignore.length > 0 ? zoneCells(this.#ignore, width, height, grid) : undefined,

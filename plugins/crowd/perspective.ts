@@ -14,7 +14,7 @@
  * Rows are taken at the image's centre column: for a camera without roll every point of a ground row
  * is at the same depth, so a person is the same size anywhere along it.
  */
-import { calibrateRoadCamera, GroundPlane, pointInPolygon, type Point, type ReferencePoint } from '../sdk/index.js';
+import { calibrateRoadCamera, GroundPlane, pointInPolygon, type Point, type ReferencePoint, type RoadCamera } from '../sdk/index.js';
 
 /** A standing adult: width across the shoulders and height, metres. */
 export const PERSON_WIDTH_M = 0.5;
@@ -52,7 +52,11 @@ export class PersonScale {
   static fromReferencePoints(ground: readonly ReferencePoint[], width: number, height: number, grid: CellGrid): PersonScale | undefined {
     const plane = GroundPlane.fromReferencePoints(ground);
     const camera = calibrateRoadCamera(plane, width, height);
-    if (!camera) return undefined;
+    return camera ? PersonScale.fromCamera(plane, camera, width, grid) : undefined;
+  }
+
+  /** The same from a plane and the camera already calibrated on it (`width`: the frame's, pixels). */
+  static fromCamera(plane: GroundPlane, camera: RoadCamera, width: number, grid: CellGrid): PersonScale {
     const gh = grid.height;
     const heightCells = new Float64Array(gh);
     const widthCells = new Float64Array(gh);
