@@ -28,7 +28,7 @@ import { prng } from '../../core/testing/prng.js';
 import { COLOURS } from './canvas.js';
 import { waterLevel, waterShare, type WaterElement } from './elements/water.js';
 import type { SceneElement, WeatherElement } from './elements/index.js';
-import { groundRect, type ExpectedEvent, type NPoint, type Scenario } from './scenario.js';
+import { groundRect, roundTo, type ExpectedEvent, type NPoint, type Scenario } from './scenario.js';
 import { passers, streetScene, walker } from './street.js';
 import type { TrafficScene, VehiclePlan } from './traffic.js';
 
@@ -136,22 +136,22 @@ export function heldOutScenarios(seed: number, opts: Omit<SceneOptions, 'seedOff
   const gauge = placeGauge(u, opts);
   const o: SceneOptions = { ...opts, seedOffset: seed };
   const rain = (id: number, density: number, darkness: number, fromS?: number): WeatherElement =>
-    ({ kind: 'weather', id, rain: { seed: seed * 31 + id, density, darkness, fromS, slant: round2(u(-0.25, 0.25)) } });
+    ({ kind: 'weather', id, rain: { seed: seed * 31 + id, density, darkness, fromS, slant: roundTo(u(-0.25, 0.25), 2) } });
   const minutes = (m: number) => m / 60;
   const name = (n: string) => `flood-held-${n}-s${seed}`;
   // A rise of 10-20 cm/min from 0.25-0.4 m to 0.68-0.85 m, starting 20-50 s in, with rain from the start.
-  const r1 = { from: round2(u(0.25, 0.4)), at: Math.round(u(20, 50)), rate: u(10, 20), peak: round2(u(0.68, 0.85)) };
+  const r1 = { from: roundTo(u(0.25, 0.4), 2), at: Math.round(u(20, 50)), rate: u(10, 20), peak: roundTo(u(0.68, 0.85), 2) };
   const r1End = Math.round(r1.at + (r1.peak - r1.from) / (r1.rate / 100) * 60);
   // 40-55 cm/min for 40 s from 0.1-0.17 m: a clear rapid rise, under the threshold at its top.
-  const r2 = { from: round2(u(0.1, 0.17)), at: Math.round(u(30, 60)), rate: u(40, 55) };
-  const r2Top = round2(r2.from + (r2.rate / 100) * minutes(40));
+  const r2 = { from: roundTo(u(0.1, 0.17), 2), at: Math.round(u(30, 60)), rate: u(40, 55) };
+  const r2Top = roundTo(r2.from + (r2.rate / 100) * minutes(40), 2);
   // 12-20 cm/min from just under the threshold to past the bank (0.9 m).
-  const r3 = { from: round2(u(0.5, 0.57)), at: Math.round(u(10, 30)), rate: u(12, 20), peak: round2(Math.min(gauge.heightM - 0.15, u(1.0, 1.1))) };
+  const r3 = { from: roundTo(u(0.5, 0.57), 2), at: Math.round(u(10, 30)), rate: u(12, 20), peak: roundTo(Math.min(gauge.heightM - 0.15, u(1.0, 1.1)), 2) };
   const r3End = Math.round(r3.at + (r3.peak - r3.from) / (r3.rate / 100) * 60);
   // Quiet: a steady level wavering by a centimetre; a slow rise of 3-7 cm/min ending under 0.55 m.
-  const steady = round2(u(0.3, 0.48));
-  const slow = { from: round2(u(0.25, 0.35)), rate: u(3, 7) };
-  const slowTop = round2(Math.min(0.55, slow.from + (slow.rate / 100) * minutes(240)));
+  const steady = roundTo(u(0.3, 0.48), 2);
+  const slow = { from: roundTo(u(0.25, 0.35), 2), rate: u(3, 7) };
+  const slowTop = roundTo(Math.min(0.55, slow.from + (slow.rate / 100) * minutes(240)), 2);
   const walkers = (id: number, rand: () => number): SceneElement[] => [
     walker(id, 20, [3.75, 3], [3.75, 24], 1.2, rand), walker(id + 1, 90, [3.8, 24], [3.8, 3], 1.0, rand), walker(id + 2, 160, [3.7, 4], [3.7, 22], 1.4, rand),
   ];
@@ -159,7 +159,7 @@ export function heldOutScenarios(seed: number, opts: Omit<SceneOptions, 'seedOff
     build(name('rising'), 11, r1End + 30, o, [[0, r1.from], [r1.at, r1.from], [r1End, r1.peak]], { trafficPerMin: 6, people: 8, gauge, weather: rain(90, u(2, 5), u(0.2, 0.35)) }),
     build(name('rapid'), 12, r2.at + 40 + 60, o, [[0, r2.from], [r2.at, r2.from], [r2.at + 40, r2Top]], { trafficPerMin: 6, people: 6, gauge }),
     build(name('spread'), 13, r3End + 30, o, [[0, r3.from], [r3.at, r3.from], [r3End, r3.peak]], { trafficPerMin: 4, people: 6, gauge }),
-    build(name('quiet-rain'), 14, 240, o, [[0, steady], [80, round2(steady + 0.01)], [160, round2(steady - 0.01)], [240, steady]],
+    build(name('quiet-rain'), 14, 240, o, [[0, steady], [80, roundTo(steady + 0.01, 2)], [160, roundTo(steady - 0.01, 2)], [240, steady]],
       { trafficPerMin: 8, people: 10, gauge, extra: walkers(300, r), weather: rain(91, u(4, 8), u(0.3, 0.45), 0) }),
     build(name('quiet-slow'), 15, 270, o, [[0, slow.from], [30, slow.from], [270, slowTop]], { trafficPerMin: 6, people: 10, gauge }),
   ];
@@ -169,15 +169,12 @@ export function heldOutScenarios(seed: number, opts: Omit<SceneOptions, 'seedOff
 function placeGauge(u: (lo: number, hi: number) => number, opts: SceneOptions): Gauge {
   const cam = streetScene({ name: 'gauge-fit', seed: 0, durationS: 1, width: opts.width, height: opts.height, trafficPerMin: 0 }).camera;
   const inFrame = (p: [number, number] | undefined) => p !== undefined && p[0] >= 8 && p[0] <= cam.width - 8 && p[1] >= 8 && p[1] <= cam.height - 8;
-  for (;;) {
-    const g: Gauge = { x: round2(u(4.4, 6)), z: round2(u(8.5, 18)), widthM: round2(u(0.35, 0.7)), heightM: round2(u(1.6, 2.2)) };
+  for (let tries = 0; tries < 1000; tries++) {
+    const g: Gauge = { x: roundTo(u(4.4, 6), 2), z: roundTo(u(8.5, 18), 2), widthM: roundTo(u(0.35, 0.7), 2), heightM: roundTo(u(1.6, 2.2), 2) };
     const corners: [number, number][] = [[g.x - g.widthM / 2, 0], [g.x + g.widthM / 2, 0], [g.x - g.widthM / 2, g.heightM + 0.25], [g.x + g.widthM / 2, g.heightM + 0.25]];
     if (corners.every(([x, y]) => inFrame(project(cam, [x, y, g.z])))) return g;
   }
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
+  throw new Error(`placeGauge: no gauge in the ranges fits a ${cam.width}x${cam.height} frame`);
 }
 
 interface Extras {

@@ -21,7 +21,7 @@ import { COLOURS } from './canvas.js';
 import { project } from './camera.js';
 import type { PersonElement } from './elements/index.js';
 import { personVisible } from './elements/person.js';
-import { groundConfig, groundRect, imagePoint, type ExpectedEvent, type Scenario } from './scenario.js';
+import { groundConfig, groundRect, imagePoint, roundTo, type ExpectedEvent, type Scenario } from './scenario.js';
 import { CLOTHES, passers, streetScene } from './street.js';
 import { Trip, VEHICLE_SIZES, vehiclePosition, type TrafficScene, type VehiclePlan } from './traffic.js';
 
@@ -301,7 +301,7 @@ function lawnEvents(scene: TrafficScene, kinds: string[], dwellS: number): Expec
   const watched = (k: string) => kinds.includes(k) || (k !== 'person' && kinds.includes('vehicle'));
   return feet(scene).filter((f) => watched(f.kind)).flatMap((f) => lawnVisits(scene, f.foot)
     .filter(([a, b]) => b - a >= dwellS)
-    .map(([a]) => ({ plugin: 'intrusion', type: 'intrusion', timeS: round(a + dwellS), vehicleId: f.id })));
+    .map(([a]) => ({ plugin: 'intrusion', type: 'intrusion', timeS: roundTo(a + dwellS, 2), vehicleId: f.id })));
 }
 
 /** Which side of the fence a ground point is on: +1 right (the street side, seen from its near end looking along it), −1 left. */
@@ -324,7 +324,7 @@ export function fenceCrossings(scene: TrafficScene): { id: number; timeS: number
         // The fence runs along Z: where the step meets X = fence X.
         const k = (FENCE.from[0] - prev[0]) / (p[0] - prev[0]);
         const z = prev[1] + k * (p[1] - prev[1]);
-        if (z >= z0 && z <= z1) out.push({ id: f.id, timeS: round(i * STEP_S), direction: fenceSide(p) > 0 ? 'left-to-right' : 'right-to-left' });
+        if (z >= z0 && z <= z1) out.push({ id: f.id, timeS: roundTo(i * STEP_S, 2), direction: fenceSide(p) > 0 ? 'left-to-right' : 'right-to-left' });
       }
       prev = p;
     }
@@ -336,8 +336,4 @@ function fenceEvents(scene: TrafficScene, direction: 'left-to-right' | 'right-to
   return fenceCrossings(scene)
     .filter((c) => direction === 'both' || c.direction === direction)
     .map((c) => ({ plugin: 'intrusion', type: 'tripwire', timeS: c.timeS, vehicleId: c.id }));
-}
-
-function round(v: number): number {
-  return Math.round(v * 100) / 100;
 }

@@ -25,7 +25,7 @@ import { prng } from '../../core/testing/prng.js';
 import type { Yuv } from './canvas.js';
 import type { PersonElement, PropElement, SceneElement } from './elements/index.js';
 import { Walk } from './intrusion.js';
-import { groundConfig, type ExpectedEvent, type Scenario } from './scenario.js';
+import { groundConfig, roundTo, type ExpectedEvent, type Scenario } from './scenario.js';
 import { passers, streetScene } from './street.js';
 import type { TrafficScene, VehiclePlan } from './traffic.js';
 
@@ -96,13 +96,13 @@ function place(pl: Placement, rand: () => number): { people: PersonElement[]; pr
   if (pl.drop) {
     const v = visit(pl.drop, pl.spot, pl.attendedS ?? 0, rand);
     people.push(v.person);
-    prop.fromS = round(v.atS);
-    if (pl.attendedS !== undefined) prop.untilS = round(v.atS + pl.attendedS);
+    prop.fromS = roundTo(v.atS, 2);
+    if (pl.attendedS !== undefined) prop.untilS = roundTo(v.atS + pl.attendedS, 2);
   }
   if (pl.pick) {
     const v = visit(pl.pick, pl.spot, 0, rand);
     people.push(v.person);
-    prop.untilS = round(v.atS);
+    prop.untilS = roundTo(v.atS, 2);
   }
   return { people, prop };
 }
@@ -115,7 +115,7 @@ function place(pl: Placement, rand: () => number): { people: PersonElement[]; pr
  */
 export function placementEvents(prop: PropElement, pl: Placement, dwellS: number): ExpectedEvent[] {
   const out: ExpectedEvent[] = [];
-  const ev = (type: string, timeS: number): ExpectedEvent => ({ plugin: 'left-taken', type, timeS: round(timeS), toleranceS: TOLERANCE_S });
+  const ev = (type: string, timeS: number): ExpectedEvent => ({ plugin: 'left-taken', type, timeS: roundTo(timeS, 2), toleranceS: TOLERANCE_S });
   if (prop.fromS !== undefined && pl.attendedS === undefined) {
     const pickArrives = prop.untilS === undefined ? Infinity : prop.untilS - HANDLE_S;
     if (pickArrives > prop.fromS + dwellS) out.push(ev('object-left', prop.fromS + dwellS));
@@ -236,8 +236,4 @@ export function quickScenarios(opts: LeftTakenSceneOptions = {}): Scenario[] {
     { bag: 0, spot: [5.5, 11], drop: { id: 1, startS: 2, from: [12, 11], to: [12, 14] } },
     { bag: 2, spot: [-6, 20], pick: { id: 2, startS: 5, from: [-12, 20], to: [-12, 24] } },
   ], { dwellS: 8, absorbS: 20, passers: 3 })];
-}
-
-function round(v: number): number {
-  return Math.round(v * 100) / 100;
 }

@@ -121,6 +121,12 @@ export function groundConfig(scene: TrafficScene): { image: NPoint; ground: [num
 }
 
 /** 5 decimals: sub-pixel at any detect size, and short in YAML. */
+/** `v` rounded to `digits` decimals: scene data and truth stay short, readable JSON. */
+export function roundTo(v: number, digits: number): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}
+
 function round(v: number): number {
-  return Math.round(v * 1e5) / 1e5;
+  return roundTo(v, 5);
 }
