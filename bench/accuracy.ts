@@ -1,6 +1,8 @@
 /**
- * `streamsight bench accuracy [--json] [--only NAME,...] [--parallel N] [--cache DIR]`: every scenario of bench/scenes
- * played through the real server path and scored against the scenes' exact ground truth.
+ * `streamsight bench accuracy [--json] [--only NAME,...] [--parallel N] [--cache DIR] [--quiet-hours H]`: every
+ * scenario of bench/scenes played through the real server path and scored against the scenes' exact ground truth.
+ * With --quiet-hours, instead, each public-safety plugin's (or each --only plugin's) violation-free scenes on fresh
+ * seeds, H hours of them per plugin (bench/scenes/quiet.ts): its false alarms per camera-hour.
  *
  *   scene → H.264 file → ffmpeg -re → RTSP push → stream hub → decoder → frame ring → plugin workers
  *         → event store / count store → GET /api/events, GET /api/counts, GET /api/reports/objects → scored here
@@ -30,6 +32,7 @@ import { freePort } from './lib.js';
 import { eventRates, scoreEvents, type PlayedEvent } from './scenes/play.js';
 import { HELD_OUT_PREFIX } from './scenes/counting.js';
 import { allScenarios } from './scenes/index.js';
+import { QUIET_PLUGINS, quietScenes } from './scenes/quiet.js';
 import type { Scenario } from './scenes/scenario.js';
 import { encodeScene, sceneFingerprint } from './scenes/traffic.js';
 
@@ -325,8 +328,17 @@ async function main(argv: string[]): Promise<void> {
   const cacheDir = arg('--cache');
   if (cacheDir) mkdirSync(cacheDir, { recursive: true });
   if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a whole number ≥ 1, got ${arg('--parallel')}`);
-  let scenarios = await allScenarios();
-  if (only) scenarios = scenarios.filter((s) => only.includes(s.plugin) || only.includes(s.name));
+  const quietHours = arg('--quiet-hours');
+  let scenarios: Scenario[];
+  if (quietHours !== undefined) {
+    // A long quiet run: the plugins' violation-free scenes on fresh seeds, `quietHours` per plugin.
+    const hours = Number(quietHours);
+    if (!(hours > 0)) throw new Error(`--quiet-hours must be a number > 0, got '${quietHours}'`);
+    scenarios = (only ?? QUIET_PLUGINS).flatMap((plugin) => quietScenes(plugin, hours));
+  } else {
+    scenarios = await allScenarios();
+    if (only) scenarios = scenarios.filter((s) => only.includes(s.plugin) || only.includes(s.name));
+  }
   if (scenarios.length === 0) throw new Error(`no scenario matches --only ${only?.join(',')}`);
   const log = json ? () => {} : (s: string) => console.log(`  ${s}`);
   const t0 = Date.now();
