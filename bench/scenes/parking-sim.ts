@@ -13,6 +13,7 @@ import { VEHICLE_SIZES, vehiclePosition, type TrafficScene, type VehicleClass, t
 import type { Yuv } from './canvas.js';
 import { project, unprojectGround } from './camera.js';
 import { pointInPolygon } from '../../plugins/sdk/vision/geometry.js';
+import { roundTo } from './scenario.js';
 
 /** IDM parameters for urban traffic: comfortable acceleration and braking (m/s²), jam gap (m), time headway (s). */
 const IDM = { accel: 1.4, decel: 2.0, minGap: 2.0, headwayS: 1.3 };
@@ -157,7 +158,7 @@ function waypoints(s: Sim): Waypoint[] {
   for (let k = 0; k < n; k++) {
     const stopped = s.vs[k] === 0;
     const edge = k === 0 || k === n - 1 || stopped !== (s.vs[k - 1] === 0) || (stopped && s.vs[k + 1] !== 0);
-    if (edge || k % KEEP === 0) out.push({ t: round(s.t[k]!), x: s.x, z: s.zs[k]! });
+    if (edge || k % KEEP === 0) out.push({ t: roundTo(s.t[k]!, 3), x: s.x, z: s.zs[k]! });
   }
   return out;
 }
@@ -188,15 +189,11 @@ export function arrivals(rand: () => number, opts: {
     const speedKmh = opts.speedKmh + (rand() * 4 - 2);
     const cls = opts.classes[Math.floor(rand() * opts.classes.length)]!;
     const colour = opts.colours[Math.floor(rand() * opts.colours.length)]!;
-    if (!opts.quiet?.some(([a, b]) => t >= a && t < b)) out.push({ id: opts.firstId + n, lane: opts.lane, enterS: round(t), speedKmh, cls, colour });
+    if (!opts.quiet?.some(([a, b]) => t >= a && t < b)) out.push({ id: opts.firstId + n, lane: opts.lane, enterS: roundTo(t, 3), speedKmh, cls, colour });
     // Exponential headways (Poisson arrivals) above a floor.
     t += Math.max(1.5, -Math.log(1 - rand()) * opts.headwayS);
   }
   return out;
-}
-
-function round(t: number): number {
-  return Math.round(t * 1000) / 1000;
 }
 
 /**

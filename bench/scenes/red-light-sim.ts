@@ -18,6 +18,7 @@
  */
 import type { Yuv } from './canvas.js';
 import { signalPhase, Trip, VEHICLE_SIZES, type SignalPhase, type SignalPlan, type VehicleClass, type VehiclePlan, type Waypoint } from './traffic.js';
+import { roundTo } from './scenario.js';
 
 /** How a driver treats the signal. */
 export type Behaviour = 'obey' | 'run' | 'stopOver';
@@ -150,10 +151,10 @@ function stepLane(list: SimVehicle[], t: number, phase: SignalPhase, amberOnset:
     acc = Math.max(-6, acc);
     s.v = Math.max(0, s.v + acc * DT);
     s.z += s.v * DT;
-    if (record || s.points.length === 0) s.points.push({ t: round(t), x: ap.laneX[s.a.lane]!, z: round(s.z) });
+    if (record || s.points.length === 0) s.points.push({ t: roundTo(t, 3), x: ap.laneX[s.a.lane]!, z: roundTo(s.z, 3) });
     if (s.z - s.len / 2 > ap.endZ) {
       s.state = 'done';
-      s.points.push({ t: round(t + DT), x: ap.laneX[s.a.lane]!, z: round(s.z + s.v * DT) });
+      s.points.push({ t: roundTo(t + DT, 3), x: ap.laneX[s.a.lane]!, z: roundTo(s.z + s.v * DT, 3) });
     }
     leader = s;
   }
@@ -253,7 +254,3 @@ function simplify(points: Waypoint[]): Waypoint[] {
   return out;
 }
 
-/** Millisecond and millimetre precision keeps the paths short when printed. */
-function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
-}

@@ -15,7 +15,7 @@
  */
 import { smokeCoverage, type SmokeElement } from './elements/smoke.js';
 import type { SceneElement, WeatherElement } from './elements/index.js';
-import { groundRect, type ExpectedEvent, type Scenario } from './scenario.js';
+import { groundRect, roundTo, type ExpectedEvent, type Scenario } from './scenario.js';
 import { passers, streetScene, type StreetOptions } from './street.js';
 import type { TrafficScene } from './traffic.js';
 
@@ -62,7 +62,7 @@ function expected(scene: TrafficScene, plumes: SmokeElement[]): ExpectedEvent[] 
   const out: ExpectedEvent[] = [];
   for (const p of plumes) {
     const at = plumeVisibleAt(scene, p);
-    if (at !== undefined && at + SMOKE.persistS <= scene.durationS - TOLERANCE_S) out.push({ plugin: 'smoke', type: 'smoke', timeS: round(at + SMOKE.persistS), toleranceS: TOLERANCE_S });
+    if (at !== undefined && at + SMOKE.persistS <= scene.durationS - TOLERANCE_S) out.push({ plugin: 'smoke', type: 'smoke', timeS: roundTo(at + SMOKE.persistS, 1), toleranceS: TOLERANCE_S });
   }
   return out;
 }
@@ -113,6 +113,3 @@ export function quickScenarios(o: SmokeSceneOptions = {}): Scenario[] {
   return [plumeScenario(`smoke-quick-${o.seed ?? 1}`, o, 30, [{ kind: 'smoke', id: 900, x: 4, z: 14, startS: 6, wind: [-0.3, 0.3], density: 0.55 }])];
 }
 
-function round(v: number): number {
-  return Math.round(v * 10) / 10;
-}
