@@ -12,8 +12,8 @@ test('quiet scenes: every public-safety plugin has violation-free scenes on fres
       assert.equal(s.plugin, plugin);
       assert.deepEqual(s.events, [], `${s.name} expects events`);
       assert.ok(s.scoredTypes.length > 0 || s.objects, `${s.name} scores nothing`);
-      assert.match(s.name, /@\d+$/);
-      assert.ok(Number(s.name.split('@')[1]) >= QUIET_SEED_BASE);
+      assert.match(s.name, /^[a-z0-9_-]{1,64}$/);
+      assert.ok(Number(/-s(\d+)$/.exec(s.name)?.[1]) >= QUIET_SEED_BASE);
     }
     assert.equal(new Set(scenes.map((s) => s.name)).size, scenes.length, `${plugin}: names repeat`);
     // Every seed is new video, not the same scene again.

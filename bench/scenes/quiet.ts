@@ -43,7 +43,7 @@ export const QUIET_PLUGINS = Object.keys(QUIET);
 
 /**
  * Quiet scenes of `plugin` on seeds QUIET_SEED_BASE, +1, … until they add up to at least `hours`.
- * Each is renamed `<name>@<seed>` so that two seeds of one scene stay apart in the report.
+ * Each is renamed `<name>-s<seed>` (a camera id) so that two seeds of one scene stay apart in the report.
  */
 export function quietScenes(plugin: string, hours: number): Scenario[] {
   const make = QUIET[plugin];
@@ -54,7 +54,7 @@ export function quietScenes(plugin: string, hours: number): Scenario[] {
   for (let seed = QUIET_SEED_BASE; seconds < hours * 3600; seed++) {
     if (seed >= QUIET_SEED_BASE + MAX_SEEDS) throw new Error(`plugin '${plugin}': only ${seconds} s of violation-free scenes in ${MAX_SEEDS} seeds`);
     for (const s of make(seed).filter((x) => x.events.length === 0)) {
-      out.push({ ...s, name: `${s.name}@${seed}` });
+      out.push({ ...s, name: `${s.name}-s${seed}` });
       seconds += s.scene.durationS;
     }
   }
