@@ -62,6 +62,19 @@ describe('flood scenarios', () => {
     assert.ok(byName.get('flood-spread')!.events.some((e) => e.type === 'flood-extent'));
   });
 
+  it('has a slow rise (flood-level, no flood-rise) and a rapid one (flood-rise) that start in the gauge\'s bottom marking period', () => {
+    // The finder cannot see water in the gauge's bottom 0.2 m (one marking period): both scenes
+    // start under it, so the water comes into view partway up its rise.
+    const low = byName.get('flood-low-rise')!;
+    const rapid = byName.get('flood-low-rapid')!;
+    for (const sc of [low, rapid]) assert.ok(sc.water.plan[0]![1] < 0.05, sc.name);
+    assert.deepEqual(low.events.map((e) => e.type), ['flood-level']);
+    assert.deepEqual(rapid.events.map((e) => e.type), ['flood-rise']);
+    // 60 cm/min from 40 s: the 40 s mean reaches 25 cm/min when 16.7 cm have risen, 16.7 s in,
+    // just as the water reaches the floor (from 4 cm).
+    assert.ok(Math.abs(rapid.events[0]!.timeS - 56.67) < 0.05, `${rapid.events[0]!.timeS}`);
+  });
+
   it('places the marks where the gauge\'s levels are seen, and the water\'s edge where the plan puts it', () => {
     const sc = all[0]!;
     const marks = gaugeMarks(sc.scene);
@@ -93,7 +106,9 @@ describe('flood scenarios', () => {
     const tuned = new Set(all.map((s) => s.name));
     for (const seed of [21, 22, 23, 24]) {
       const held = heldOutScenarios(seed);
-      assert.deepEqual(held.map((s) => s.events.map((e) => e.type).sort().join(',')), ['flood-level', 'flood-rise', 'flood-extent,flood-level', '', ''], `seed ${seed}`);
+      assert.deepEqual(held.map((s) => s.events.map((e) => e.type).sort().join(',')), ['flood-level', 'flood-rise', 'flood-extent,flood-level', '', '', 'flood-level'], `seed ${seed}`);
+      // The slow rise over the threshold starts in the gauge's bottom marking period (0.2 m), as does the rapid one.
+      assert.ok(held[5]!.water.plan[0]![1] < 0.1 && held[1]!.water.plan[0]![1] < 0.2, `seed ${seed}`);
       for (const sc of held) {
         assert.ok(!tuned.has(sc.name), sc.name);
         const L = (t: number) => waterLevel(sc.water, t);

@@ -63,9 +63,12 @@ export interface FloodScenario extends Scenario {
   water: WaterElement;
 }
 
-/** Every flood scenario: a slow rise over the threshold, a rapid rise, water spreading over the road, and four quiet scenes. */
+/**
+ * Every flood scenario: a slow rise over the threshold, a rapid rise, water spreading over the road,
+ * four quiet scenes, and a slow and a rapid rise out of a nearly empty channel.
+ */
 export function scenarios(opts: SceneOptions = {}): FloodScenario[] {
-  return [risingScenario(opts), rapidScenario(opts), spreadScenario(opts), steadyScenario(opts), passersScenario(opts), lightingScenario(opts), slowScenario(opts)];
+  return [risingScenario(opts), rapidScenario(opts), spreadScenario(opts), steadyScenario(opts), passersScenario(opts), lightingScenario(opts), slowScenario(opts), lowRiseScenario(opts), lowRapidScenario(opts)];
 }
 
 /** Short scenes (≤ 30 s, 10 fps) for the end-to-end test through the server. */
@@ -124,9 +127,24 @@ export function slowScenario(opts: SceneOptions = {}): FloodScenario {
 }
 
 /**
+ * 16 cm/min from 3 cm, in a nearly empty channel, to past the threshold (at 244 s). The gauge's bottom
+ * marking period, where the finder cannot tell water from board, is under water for the first
+ * minute of the rise: the water's first sighting above it is no rapid rise.
+ */
+export function lowRiseScenario(opts: SceneOptions = {}): FloodScenario {
+  return build('flood-low-rise', 8, 270, opts, [[0, 0.03], [30, 0.03], [270, 0.67]], { trafficPerMin: 6, people: 8 });
+}
+
+/** 60 cm/min for 40 s from 4 cm: a rapid rise that starts out of sight, in the gauge's bottom period. */
+export function lowRapidScenario(opts: SceneOptions = {}): FloodScenario {
+  return build('flood-low-rapid', 9, 140, opts, [[0, 0.04], [40, 0.04], [80, 0.44]], { trafficPerMin: 6, people: 6 });
+}
+
+/**
  * Held-out scenes for `seed` (any seed but those of scenarios()): a rise over the threshold in rain,
  * a rapid rise that stops under it, water spreading over the road, a quiet steady level in heavy
- * rain with people passing the gauge, and a quiet slow rise. The water plan, the gauge's place and
+ * rain with people passing the gauge, a quiet slow rise, and a slow rise over the threshold out of a
+ * nearly empty channel (its start hidden in the gauge's bottom marking period). The water plan, the gauge's place and
  * size (in the channel, 8.5 to 18 m from the camera, 0.35 to 0.7 m wide, 1.6 to 2.2 m tall) and
  * the rain come from the seed; the truth follows from them as in scenarios(). Never tune on these.
  */
@@ -162,7 +180,15 @@ export function heldOutScenarios(seed: number, opts: Omit<SceneOptions, 'seedOff
     build(name('quiet-rain'), 14, 240, o, [[0, steady], [80, roundTo(steady + 0.01, 2)], [160, roundTo(steady - 0.01, 2)], [240, steady]],
       { trafficPerMin: 8, people: 10, gauge, extra: walkers(300, r), weather: rain(91, u(4, 8), u(0.3, 0.45), 0) }),
     build(name('quiet-slow'), 15, 270, o, [[0, slow.from], [30, slow.from], [270, slowTop]], { trafficPerMin: 6, people: 10, gauge }),
+    // 10-18 cm/min from 0-8 cm to 0.65-0.72 m, starting 20-40 s in (drawn last: the scenes above keep their draws).
+    lowRise(name('low-rise'), o, gauge, { from: roundTo(u(0, 0.08), 2), at: Math.round(u(20, 40)), rate: u(10, 18), peak: roundTo(u(0.65, 0.72), 2) }),
   ];
+}
+
+/** A slow rise from `from` (m) at `rate` (cm/min) from `at` (s) to `peak`, ending 20 s after it gets there. */
+function lowRise(name: string, o: SceneOptions, gauge: Gauge, r: { from: number; at: number; rate: number; peak: number }): FloodScenario {
+  const end = Math.round(r.at + ((r.peak - r.from) / (r.rate / 100)) * 60);
+  return build(name, 16, end + 20, o, [[0, r.from], [r.at, r.from], [end, r.peak]], { trafficPerMin: 6, people: 8, gauge });
 }
 
 /** A gauge drawn from `u` (uniform in a range) that the camera sees whole, post top included, 8 pixels clear of the frame's edges. */

@@ -82,6 +82,25 @@ describe('flood plugin', () => {
     assert.ok(events[0]!.t >= 18 && events[0]!.t <= 32, `raised at ${events[0]!.t}`);
   });
 
+  it('raises no flood-rise when a slow rise comes into view out of the bottom period (the first sighting is no step)', () => {
+    // Guards the fake step of the last session's closing note: the gauge reads 'dry' (its region's
+    // bottom, 0 m) until the water clears the finder's floor, a period (0.2 m) up, then reads it
+    // there at once. 4 cm of water rising at 15 cm/min from 10 s, half the alarm's rate.
+    const { events, feed } = start({ gauge: { zone: 'gauge', marks: MARKS }, medianS: 4, level: { thresholdM: 0.5 }, rise: { cmPerMin: 30, windowS: 20 } });
+    const truth = (t: number) => Math.min(0.6, 0.04 + Math.max(0, t - 10) * (0.15 / 60));
+    const rates: number[] = [];
+    for (let t = 0; t <= 240; t += 0.5) {
+      feed(t, gaugeFrame(Math.round(rowOf(truth(t))), { seed: t * 2 + 13, t }));
+      const e = events.at(-1);
+      if (e) rates.push(e.attributes!.rateCmPerMin as number);
+    }
+    // flood-level only: the water reaches 0.5 m at 194 s, the median 2 s later, to within a frame row
+    // (2 cm, 8 s at this rate: the frames draw the line on whole rows); the rate it gives is the slow one.
+    assert.deepEqual(events.map((e) => e.type), ['flood-level'], JSON.stringify(events.map((e) => [e.type, e.t, e.attributes])));
+    assert.ok(events[0]!.t >= 194 - 4 && events[0]!.t <= 194 + 2 + 4, `raised at ${events[0]!.t}`);
+    assert.ok(Math.abs(rates[0]! - 15) < 5, `rate ${rates[0]} cm/min`);
+  });
+
   it('refuses a gauge with one mark, marks out of order, no gauge or extent, and alarms without a gauge', () => {
     const bad = (c: unknown) => flood.configSchema.safeParse(c).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') ?? '';
     assert.match(bad({ gauge: { zone: 'g', marks: [{ y: 0.5, level: 1 }] } }), /gauge\.marks: gauge\.marks needs at least 2 reference marks/);

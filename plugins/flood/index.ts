@@ -9,7 +9,9 @@
  *   they are, because water that really jumped stays where it jumped to.
  * - `flood-level` (critical) when the median level reaches `level.thresholdM`; armed again once it
  *   falls `level.hysteresisM` below. `flood-rise` (warning) when the level's least-squares slope over
- *   `rise.windowS` reaches `rise.cmPerMin`; armed again below half of it.
+ *   `rise.windowS` reaches `rise.cmPerMin`; armed again below half of it, or once the water is back
+ *   out of sight. The slope is fitted only to levels the finder saw: water under the gauge's bottom
+ *   marking period cannot be read, and its first sighting above it is not a rise.
  * - `flood-extent` (warning) when the median share of the extent zone under water (extent.ts) stays
  *   at or above `extent.share` for `extent.forS`; armed again below `extent.share − 0.1`.
  * Every event carries the level (m), the rise rate (cm/min), the extent share and a snapshot.
@@ -77,6 +79,10 @@ export type FloodConfig = z.infer<typeof configSchema>;
 
 /** Share of a gauge band's pixels in the background model's foreground that makes it covered. */
 const COVERED = 0.25;
+/** Share of the rise window the levels must span before a rate is given, from a fresh start... */
+const MIN_SHARE = 0.8;
+/** ...and from the floor, when the water has just come into the finder's view (RiseRate.restart). */
+const EMERGED_SHARE = 0.25;
 /** Level readings kept per second of window (the plugin runs at a few fps). */
 const SAMPLES_PER_S = 16;
 
@@ -192,9 +198,15 @@ class Flood {
     this.#level.push(now, level);
     const med = this.#level.value;
     this.#lastLevel = med;
+    // The rise is fitted only to levels the finder saw. While the median is under the floor the water
+    // is somewhere below it, so the fit starts again from the floor at the last such reading: a slow
+    // rise coming into view does not step from the region's bottom to the floor, and a rapid one is
+    // timed from when it left the floor.
+    const unseen = med <= floor;
     if (this.#rate) {
-      this.#rate.push(now, med);
-      this.#lastRate = this.#rate.perSecond(now) * 6000;
+      if (unseen) this.#rate.restart(now, floor);
+      else this.#rate.push(now, med);
+      this.#lastRate = this.#rate.perSecond(now, MIN_SHARE, EMERGED_SHARE) * 6000;
     }
     if (c.level) {
       if (!this.#levelOn && med >= c.level.thresholdM) {
@@ -207,7 +219,8 @@ class Flood {
         this.#riseOn = true;
         this.#emit('flood-rise', 'warning', c.gauge!.zone, { thresholdCmPerMin: c.rise.cmPerMin, windowS: c.rise.windowS });
       } else if (this.#riseOn && this.#lastRate < c.rise.cmPerMin / 2) this.#riseOn = false;
-    }
+    } else if (unseen) this.#riseOn = false; // back under the floor: whatever rose has fallen
+
   }
 
   /**

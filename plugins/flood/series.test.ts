@@ -40,6 +40,25 @@ describe('RiseRate', () => {
     assert.ok(Math.abs(cmPerMin - 50) < 1.5, `${cmPerMin} cm/min`);
   });
 
+  it('after a restart from a known point, fits from it over a quarter of the window instead of waiting for most of it', () => {
+    const r = new RiseRate(40_000, 256);
+    // A flat floor at 0.2 (the water somewhere under it) for 30 s: restart at every such reading.
+    for (let t = 0; t <= 30_000; t += 500) r.restart(t, 0.2);
+    assert.ok(Number.isNaN(r.perSecond(30_000, 0.8, 0.25)));
+    // Then 60 cm/min out of it: a rate once 10 s have passed, and that rate, not one diluted by the flat floor.
+    let first = NaN;
+    for (let t = 30_500; t <= 45_000; t += 500) {
+      r.push(t, 0.2 + (0.6 / 60_000) * (t - 30_000) + (t % 1000 ? 0.003 : -0.003));
+      if (Number.isNaN(first) && !Number.isNaN(r.perSecond(t, 0.8, 0.25))) first = t;
+    }
+    assert.equal(first, 40_000);
+    assert.ok(Math.abs(r.perSecond(45_000, 0.8, 0.25) * 6000 - 60) < 3);
+    // clear() is a fresh start again: most of the window before a rate.
+    r.clear();
+    for (let t = 0; t <= 20_000; t += 500) r.push(t, 0.5);
+    assert.ok(Number.isNaN(r.perSecond(20_000, 0.8, 0.25)));
+  });
+
   it('reads a steady level as no rise', () => {
     const r = new RiseRate(20_000, 128);
     for (let t = 0; t <= 30_000; t += 500) r.push(t, 0.5);

@@ -99,6 +99,8 @@ export class TimedMedian {
 export class RiseRate {
   readonly #ring: TimedRing;
   readonly #windowMs: number;
+  /** Whether the samples start from a `restart` point rather than from a fresh start. */
+  #anchored = false;
 
   constructor(windowMs: number, capacity: number) {
     this.#windowMs = windowMs;
@@ -110,12 +112,26 @@ export class RiseRate {
   }
 
   /**
-   * The slope in units per second, or NaN until the readings span at least `minShare` of the window
-   * (a slope over a few seconds of a fresh start says little about the water).
+   * Starts the samples again from one known point: `value` at `atMs`. For a reading that is only a
+   * bound (the water was somewhere below the lowest level the gauge shows, and has come out of it
+   * since), the bound is the one point of what went before that is worth fitting: the levels under
+   * it were never seen, and fitting them as if they were would make a step of the first sighting.
    */
-  perSecond(nowMs: number, minShare = 0.8): number {
+  restart(atMs: number, value: number): void {
+    this.#ring.clear();
+    this.#ring.push(atMs, value, this.#windowMs);
+    this.#anchored = true;
+  }
+
+  /**
+   * The slope in units per second, or NaN until the readings span at least `minShare` of the window
+   * (a slope over a few seconds of a fresh start says little about the water), or `anchoredShare`
+   * of it after a `restart`: the known point pins the start, so a shorter run of readings already
+   * says how fast they leave it.
+   */
+  perSecond(nowMs: number, minShare = 0.8, anchoredShare = minShare): number {
     const n = this.#ring.size;
-    if (n < 3 || nowMs - this.#ring.oldest < minShare * this.#windowMs) return NaN;
+    if (n < 3 || nowMs - this.#ring.oldest < (this.#anchored ? anchoredShare : minShare) * this.#windowMs) return NaN;
     let st = 0;
     let sv = 0;
     this.#ring.each((t, v) => {
@@ -135,5 +151,6 @@ export class RiseRate {
 
   clear(): void {
     this.#ring.clear();
+    this.#anchored = false;
   }
 }
