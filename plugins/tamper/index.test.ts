@@ -10,14 +10,19 @@ const H = 360;
 const T0 = 1_700_000_000_000;
 const scene = texture(W, H, 11);
 
-/** Runs the plugin at 5 fps over `pictures(t)` from 0 to untilS; returns what it emitted, with times. */
-async function run(pictures: (t: number) => Uint8Array, untilS: number, config: Record<string, unknown> = {}) {
+/**
+ * Runs the plugin at 5 fps over `pictures(t)` from 0 to untilS; returns what it emitted, with times.
+ * `light(y, t)`, if given, adds light at the lens to the noisy frame in place: what it clips reads full
+ * scale, without noise, as a real sensor's clipped pixels do.
+ */
+async function run(pictures: (t: number) => Uint8Array, untilS: number, config: Record<string, unknown> = {}, light?: (y: Uint8Array, t: number) => void) {
   const events: (PluginEventInput & { t: number })[] = [];
   let t = 0;
   const instance = await plugin.create(testContext(plugin, config, { onEvent: (e) => events.push({ ...e, t }) }));
   for (let i = 0; i * 0.2 <= untilS; i++) {
     t = Math.round(i * 2) / 10;
     const y = noisy(pictures(t).slice(), 2, i);
+    light?.(y, t);
     const frame: Frame = { cameraId: 'cam', pts: i, capturedAt: T0 + t * 1000, seq: i, width: W, height: H, format: 'gray', y, strideY: W, strideUV: 0 };
     await instance.onFrame(frame);
   }
@@ -85,6 +90,31 @@ describe('tamper plugin', () => {
       ['camera-defocused', 9], ['camera-restored', 17], ['camera-blinded', 23], ['camera-restored', 31],
     ]);
     assert.equal(events[0]!.severity, 'warning');
+  });
+
+  // Held-out seed 404: a torch whose veil left most of the contrast flickered between blinded and
+  // defocused (its clipped core and smooth halo lower the sharpness), and camera-blinded came 9 s late.
+  it('raises camera-blinded, not camera-defocused, for a torch whose bloom softens the view but leaves its contrast', async () => {
+    // A street's soft detail (a third of the test texture's contrast), and a lamp at (300, 170):
+    // a clipped core of about 150 px radius fading as a Gaussian, and a veil of a fifth of the light.
+    const soft = Uint8Array.from(scene, (v) => 110 + (v - 110) * 0.3);
+    const torch = (y: Uint8Array) => {
+      for (let i = 0; i < y.length; i++) {
+        const d2 = ((i % W) - 300) ** 2 + (Math.floor(i / W) - 170) ** 2;
+        y[i] = Math.min(255, y[i]! * 0.8 + 40 + 3 * 255 * Math.exp(-(d2 / 150 ** 2) * Math.log(3)));
+      }
+    };
+    const events = await run(() => soft, 20, {}, (y, t) => (t >= 8 && t < 14 ? torch(y) : undefined));
+    assert.deepEqual(events.map((e) => [e.type, e.t]), [['camera-blinded', 11], ['camera-restored', 17]]);
+    const a = events[0]!.attributes!;
+    assert.ok((a.sharpness as number) < 0.55 && (a.contrast as number) >= 0.7, `soft but not washed out: ${JSON.stringify(a)}`);
+  });
+
+  // The reverted attempt at the torch above called this blinded: most tiles clip a little.
+  it('stays quiet through an exposure step up that clips a fifth of the frame', async () => {
+    const bright = Uint8Array.from(scene, (v) => Math.min(255, v * 1.8));
+    const events = await run((t) => (t >= 6 && t < 18 ? bright : scene), 24);
+    assert.deepEqual(events, []);
   });
 
   it('stays quiet through exposure steps, a slow fade to dark and a short occlusion', async () => {

@@ -32,9 +32,9 @@ const configSchema = z.strictObject({
   coveredContrast: z.number().gt(0).max(0.9).default(0.25)
     .describe('Contrast and edge strength left (share of the reference\'s, median tile) under which the view is covered.'),
   defocusedSharpness: z.number().gt(0).max(0.95).default(0.55)
-    .describe('Sharpness left (edge energy per unit of contrast, share of the reference\'s, median tile) under which the view is defocused.'),
+    .describe('Sharpness left (edge energy per unit of contrast, share of the reference\'s, median tile) under which the view is defocused (blinded if blindedSaturated of it is newly saturated: a bloom).'),
   blindedSaturated: z.number().gt(0).max(1).default(0.15)
-    .describe('Share of the frame newly saturated (over the reference\'s) from which, with the contrast washed out, the camera is blinded.'),
+    .describe('Share of the frame newly saturated (over the reference\'s) from which, with the contrast washed out or the edges softened, the camera is blinded.'),
   saturatedLuma: z.number().int().min(128).max(255).default(235)
     .describe('Luma counted as saturated: 235 is peak white in limited range (most H.264 streams); 250 for full-range cameras.'),
   movedMatch: z.number().gt(0).max(0.95).default(0.4)

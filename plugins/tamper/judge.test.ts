@@ -29,6 +29,23 @@ describe('classify', () => {
     assert.equal(classify({ ...normal, saturated: 0.35, refSaturated: 0.3, contrast: 0.6 }, TH), undefined);
   });
 
+  // Held-out seed 404's second torch: a strong lamp whose veil left the median contrast at 0.64–0.74
+  // and whose clipped core and smooth halo took the sharpness to 0.3. The frames above 0.7 were
+  // called defocused, the verdict flickered between the two, and camera-blinded came 9 s late.
+  it('calls soft edges with a fresh share of glare blinded (a bloom), not defocused', () => {
+    const bloom = { ...normal, brightness: 226, refBrightness: 109, saturated: 0.61, refSaturated: 0, contrast: 0.72, edges: 0.3, sharpness: 0.3, match: 0, steady: 8 };
+    assert.equal(classify(bloom, TH), 'blinded');
+    // The same softness without fresh glare is a blur, and glare the view always had is not fresh.
+    assert.equal(classify({ ...bloom, brightness: 109, saturated: 0.01, refSaturated: 0.01 }, TH), 'defocused');
+    assert.equal(classify({ ...bloom, refSaturated: 0.55 }, TH), 'defocused');
+  });
+
+  // tamper-quiet-exposure (gain 1.45): a fifth of the frame newly clipped, but contrast and edges up
+  // together. The reverted attempt at the bloom called such frames blinded on most seeds.
+  it('calls an exposure step up that clips a share of the frame normal: its contrast and edges scale together', () => {
+    assert.equal(classify({ ...normal, brightness: 183, refBrightness: 129, saturated: 0.23, refSaturated: 0.01, contrast: 1.36, edges: 1.27, sharpness: 0.98 }, TH), undefined);
+  });
+
   it('calls sharpness lost defocused', () => {
     assert.equal(classify({ ...normal, edges: 0.3, sharpness: 0.4, contrast: 0.75 }, TH), 'defocused');
     assert.equal(classify({ ...normal, edges: 0.6, sharpness: 0.6, contrast: 0.9 }, TH), undefined);

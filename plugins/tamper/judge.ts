@@ -5,11 +5,25 @@
  * - blinded:   a share of the frame newly saturated (a torch's bloom) and the contrast elsewhere
  *              washed down by its stray light;
  * - covered:   contrast and edges both collapsed (a hand, a bag, paint: whatever the colour);
- * - defocused: sharpness (edge energy per unit of contrast) fallen while the contrast stays;
+ * - defocused: sharpness (edge energy per unit of contrast) fallen while the contrast stays, and no
+ *              share of the frame newly saturated; with one, the view is blinded (below);
  * - moved:     a sharp, bright view that no longer lines up with the reference in place: either it
  *              does at a shift of at least minShift (knocked), or at no shift within the search
  *              range (turned away);
  * - otherwise normal. A small shift that lines up well (wind shaking the pole) is normal.
+ *
+ * Soft edges with fresh glare are a bloom, not a blur. A torch's bloom is a smooth swell of light
+ * around a clipped core: it adds contrast to the tiles it spreads over but no edges, so their
+ * sharpness falls as a blur's would, and with a strong lamp the veil can leave the median contrast
+ * just above the washed-out line (seed 404's second torch flickered between blinded and defocused
+ * every few frames and was raised 9 s late). A turned focus ring cannot make a new share of the
+ * frame clip: a blur spreads a highlight's light over more pixels and lowers its peak. And an
+ * auto-exposure step, which clips the brightest things in view too, scales each tile's contrast and
+ * edges together, so its sharpness stays near 1 and it falls into neither branch. So a frame that
+ * would be defocused is blinded when at least blindedSaturated of it is newly saturated. This only
+ * renames verdicts: the frames that get one are the ones that got one before, and an exposure step
+ * gets none. (Calling a view blinded because most of its tiles clip, tried and reverted, raised
+ * camera-blinded on exposure steps: a step up clips more than half of the tiles too.)
  *
  * Covered and moved also need the whole view to have gone: a hand over the lens or a turned camera
  * leaves no tile of the old view where it was, while a bus or a truck close to the camera can hide
@@ -62,10 +76,12 @@ export function needsShift(c: Comparison, th: Thresholds): boolean {
 
 /** The verdict on one frame (with c.shift searched when needsShift), undefined when normal. */
 export function classify(c: Comparison, th: Thresholds): TamperKind | undefined {
-  if (c.saturated - c.refSaturated >= th.blindedSaturated && !(c.contrast >= BLINDED_CONTRAST)) return 'blinded';
+  const glare = c.saturated - c.refSaturated >= th.blindedSaturated;
+  if (glare && !(c.contrast >= BLINDED_CONTRAST)) return 'blinded';
   if (c.textured < MIN_TEXTURED) return undefined;
   if (c.contrast < th.coveredContrast && c.edges < th.coveredContrast) return c.steady >= STEADY_TILES ? undefined : 'covered';
-  if (c.sharpness < th.defocusedSharpness) return 'defocused';
+  // Soft with fresh glare: a bloom (see the file comment).
+  if (c.sharpness < th.defocusedSharpness) return glare ? 'blinded' : 'defocused';
   if (needsShift(c, th)) {
     const s = c.shift;
     // Lined up at a shift: knocked, unless the shift is shake or part of the view lines up better in place.
