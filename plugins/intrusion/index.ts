@@ -20,7 +20,7 @@ import {
   pointToNormalised, pointToPixels, segmentDistance, type Detection, type Point, type EvidenceImage, type Frame, type FrameCopy, type PluginContext, type TrackedObject,
 } from '../sdk/index.js';
 import { ActiveHours, isTimeZone, scheduleWindowSchema } from './schedule.js';
-import { ZoneWatch, type Visit } from './visits.js';
+import { ZoneWatch, zoneDepth, type Visit } from './visits.js';
 
 const kinds = z.array(z.string().min(1).max(32)).min(1).default(['person', 'vehicle'])
   .describe("Kinds that raise it: 'person', 'vehicle' (every vehicle class), a vehicle class (motorbike, car, truck, bus), or a detector's label.");
@@ -77,6 +77,14 @@ const VEHICLE_SPEED_MPS = 42;
  * and when that happens as they step over the line, the crossing is real.
  */
 const JUMP_AWAY_M = 3;
+/**
+ * How deep, metres on the ground, a foot must have stood inside a restricted zone (the median over a
+ * second) before its visit can raise an intrusion (ZoneWatchOptions.minDepthM). The foot point of
+ * someone standing beside a zone's edge wavers by a few pixels, which is a few centimetres near the
+ * camera and up to a decimetre or two far away (vtest: a man on the path stood 1–2 px over the lawn's
+ * edge, 25 m away, and made a visit); a person who steps in, even to stand just inside, goes deeper.
+ */
+const EDGE_DEPTH_M = 0.3;
 
 export default definePlugin({
   name: 'intrusion',
@@ -263,16 +271,18 @@ class Intrusion {
     this.#fed.clear();
     this.#sized = {
       width, height,
-      zones: c.restricted.map((r) => ({
-        name: r.zone,
-        dwellS: r.dwellS,
-        watch: new ZoneWatch({
-          polygon: geometry.zones[r.zone]!.map((p) => pointToPixels(p, width, height)),
-          dwellMs: r.dwellS * 1000,
-          accepts: (kind) => watches(r.kinds, kind),
-          leaveMs: c.leaveS * 1000,
-        }),
-      })),
+      zones: c.restricted.map((r) => {
+        const polygon = geometry.zones[r.zone]!.map((p) => pointToPixels(p, width, height));
+        const plane = this.#objects.plane;
+        // With reference points, the edge rule in metres; without, none (a pixel margin would be too
+        // much near the camera or too little far away).
+        const depth = plane ? { depthM: zoneDepth(polygon, (p) => plane.imageToGround(p), width, height), minDepthM: EDGE_DEPTH_M } : {};
+        return {
+          name: r.zone,
+          dwellS: r.dwellS,
+          watch: new ZoneWatch({ polygon, dwellMs: r.dwellS * 1000, accepts: (kind) => watches(r.kinds, kind), leaveMs: c.leaveS * 1000, ...depth }),
+        };
+      }),
       lines: c.tripwires.map((t) => {
         const line = geometry.lines[t.line]!;
         const from = pointToPixels(line.from, width, height);

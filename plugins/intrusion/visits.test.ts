@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Point } from '../sdk/index.js';
-import { ZoneWatch, type VisitObject } from './visits.js';
+import { ZoneWatch, zoneDepth, type VisitObject } from './visits.js';
 
 /** A 100 × 100 px zone at (100, 100). */
 const ZONE: Point[] = [[100, 100], [200, 100], [200, 200], [100, 200]];
@@ -121,4 +121,50 @@ describe('ZoneWatch', () => {
     assert.equal(w.clear().length, 1);
     assert.equal(w.visits.length, 0);
   });
+
+  it('raises nothing for a foot hovering on the edge, but dates a visit that goes deep from its first step in', () => {
+    // vtest, 71.7 s: a man standing on the path beside the lawn had his foot point 1–2 px over its
+    // edge for 5 s and made an intrusion. Ground: 10 px to the metre, so the rule asks for 3 px in.
+    const depthM = zoneDepth(ZONE, (p) => [p[0] / 10, p[1] / 10], 1000, 1000);
+    const w = new ZoneWatch({ polygon: ZONE, dwellMs: 2000, leaveMs: 1000, accepts: () => true, depthM, minDepthM: 0.3 });
+    const edge = new Walker(1);
+    const walker = new Walker(2);
+    const fired = new Map<number, number>();
+    for (let t = 0; t <= 6000; t += 200) {
+      const wobble = (t / 200) % 3 === 0 ? -1 : 1; // 1 px in, 1 px in, 1 px out...
+      const x = Math.min(150, 95 + t / 40); // on the edge at t = 200 (inside), stops at 150
+      for (const v of w.update(t, [edge.at(t, [100 + wobble, 150]), walker.at(t, [x, 150])]).fired) fired.set(v.trackId, t);
+    }
+    assert.deepEqual([...fired.entries()], [[2, 2200]]);
+  });
+
+  it('waits for a visit along the edge to go deep, and keeps the visit\'s start', () => {
+    const depthM = zoneDepth(ZONE, (p) => [p[0] / 10, p[1] / 10], 1000, 1000);
+    const w = new ZoneWatch({ polygon: ZONE, dwellMs: 1000, leaveMs: 1000, accepts: () => true, depthM, minDepthM: 0.3 });
+    const a = new Walker(1);
+    const fired: number[] = [];
+    let entered = NaN;
+    for (let t = 0; t <= 5000; t += 200) {
+      const x = t < 3000 ? 101 : 110; // 1 px inside for 3 s, then 1 m in
+      const u = w.update(t, [a.at(t, [x, 150])]);
+      if (u.started.length) entered = u.started[0]!.enteredMs;
+      if (u.fired.length) fired.push(t);
+    }
+    assert.equal(entered, 0);
+    // The median over the last second crosses 0.3 m when most of its samples are 1 m in.
+    assert.deepEqual(fired, [3400]);
+  });
 });
+
+describe('zoneDepth', () => {
+  it('measures metres to the zone\'s edges, positive inside, leaving out edges on the frame\'s border', () => {
+    // A zone down to the frame's bottom edge (y = 200 on a 300 × 200 frame); 1 px = 0.1 m.
+    const zone: Point[] = [[100, 100], [200, 100], [200, 200], [100, 200]];
+    const depth = zoneDepth(zone, (p) => [p[0] / 10, p[1] / 10], 300, 200);
+    assert.ok(Math.abs(depth([150, 110])! - 1) < 1e-9); // 10 px below the top edge
+    assert.ok(Math.abs(depth([150, 199])! - 5) < 1e-9); // on the frame's edge, 50 px from the sides
+    assert.ok(Math.abs(depth([95, 150])! + 0.5) < 1e-9); // outside, 5 px left of the zone
+    assert.equal(zoneDepth(zone, () => undefined, 300, 200)([150, 150]), undefined);
+  });
+});
+

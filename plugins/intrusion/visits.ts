@@ -9,6 +9,8 @@
  *   jittering on the edge, a frame where the detection was lost) does not end it.
  * - It raises one intrusion, at `dwellMs` after its start, if the object is then inside and of a
  *   watched kind. A visit that has fired stays fired until it ends: no repeats while the object stays.
+ * - With a depth measure (zoneDepth, on the ground), it fires only once the foot has also stood
+ *   `minDepthM` inside the zone's edge: a foot point wavering on the edge is not a visit.
  * - A track first seen inside the zone, close to the foot of an object already on a visit, split off
  *   that object's blob (people walking one behind the other are one blob until they part): its visit
  *   starts when that one's did.
@@ -16,7 +18,13 @@
  *   object height of where that visit's object was last seen, takes that visit over: the same person,
  *   lost behind a passing van and picked up under a new track id, is not a new visit.
  */
-import { pointInPolygon, type Point } from '../sdk/index.js';
+import { pointInPolygon, segmentDistance, type Point } from '../sdk/index.js';
+
+/**
+ * Foot samples, ms back from the latest, whose median depth counts (see ZoneWatchOptions.minDepthM):
+ * a single frame where the legs blend into the ground and the foot jumps does not make a visit deep.
+ */
+const DEPTH_WINDOW_MS = 1000;
 
 /** What a visit needs to know of an object (an ObjectTracker's TrackedObject fits). */
 export interface VisitObject {
@@ -41,6 +49,8 @@ export interface Visit {
   foot: Point;
   heightPx: number;
   fired: boolean;
+  /** The deepest its foot has stood inside the zone (median over DEPTH_WINDOW_MS), metres; Infinity without a depth measure. */
+  deepestM: number;
 }
 
 /** What one update found. */
@@ -62,6 +72,16 @@ export interface ZoneWatchOptions {
   accepts: (kind: string) => boolean;
   /** Time outside that ends a visit, ms. */
   leaveMs: number;
+  /** How deep a foot stands inside the zone, metres (zoneDepth); without it every visit may raise. */
+  depthM?: (foot: Point) => number | undefined;
+  /**
+   * A visit raises its intrusion only once its foot has stood this deep inside the zone, metres (the
+   * median over DEPTH_WINDOW_MS, with `depthM`): a foot point on the zone's edge wavers a few pixels
+   * (legs blending into the ground, a shadow), and someone standing on the path beside the edge is
+   * then 'inside' for as long as they stand there. Its start is still the first sample inside, so
+   * a real visit is not dated later; it only waits, if need be, until the object has gone this deep.
+   */
+  minDepthM?: number;
 }
 
 /** The visits to one zone; fed each frame with the tracker's objects. */
@@ -104,7 +124,8 @@ export class ZoneWatch {
         visit.lastInsideMs = now;
         visit.foot = obj.foot;
         visit.heightPx = obj.box.h;
-        if (!visit.fired && now - visit.enteredMs >= o.dwellMs && o.accepts(obj.kind)) {
+        if (visit.deepestM < (o.minDepthM ?? 0)) visit.deepestM = Math.max(visit.deepestM, this.#depth(obj));
+        if (!visit.fired && now - visit.enteredMs >= o.dwellMs && visit.deepestM >= (o.minDepthM ?? 0) && o.accepts(obj.kind)) {
           visit.fired = true;
           out.fired.push(visit);
         }
@@ -146,9 +167,27 @@ export class ZoneWatch {
         if (v.enteredMs < entered && Math.hypot(v.foot[0] - first.foot[0], v.foot[1] - first.foot[1]) <= v.heightPx / 2) entered = v.enteredMs;
       }
     }
-    const visit: Visit = { trackId: obj.id, kind: obj.kind, enteredMs: Math.max(entered, since), lastInsideMs: now, foot: obj.foot, heightPx: obj.box.h, fired: false };
+    const visit: Visit = { trackId: obj.id, kind: obj.kind, enteredMs: Math.max(entered, since), lastInsideMs: now, foot: obj.foot, heightPx: obj.box.h, fired: false, deepestM: this.#o.depthM ? -Infinity : Infinity };
     out.started.push(visit);
     return visit;
+  }
+
+  /** The median depth (metres) of the object's foot samples of the last DEPTH_WINDOW_MS; -Infinity when none can be measured. */
+  #depth(obj: VisitObject): number {
+    const depthM = this.#o.depthM!;
+    const h = obj.history;
+    const last = h.length ? h[h.length - 1]!.t : 0;
+    const d: number[] = [];
+    for (let i = h.length - 1; i >= 0 && last - h[i]!.t <= DEPTH_WINDOW_MS; i--) {
+      const v = depthM(h[i]!.foot);
+      if (v !== undefined) d.push(v);
+    }
+    if (d.length === 0) {
+      const v = depthM(obj.foot);
+      return v ?? -Infinity;
+    }
+    d.sort((a, b) => a - b);
+    return d.length % 2 ? d[(d.length - 1) >> 1]! : (d[d.length / 2 - 1]! + d[d.length / 2]!) / 2;
   }
 
   /** A visit that ended moments ago near where this object stands, which it takes over. */
@@ -165,4 +204,31 @@ export class ZoneWatch {
     if (best) this.#recent.splice(this.#recent.indexOf(best), 1);
     return best;
   }
+}
+
+/**
+ * How deep an image point stands inside a zone, in metres on the ground: its distance to the nearest
+ * of the polygon's edges (positive inside, negative outside), through `toGround`. Edges that lie on
+ * the frame's border are left out: they are where the view ends, not where the zone does (a person
+ * walking in from the frame's edge is not on the zone's edge). An edge with an end above the horizon
+ * (no ground under it) is left out too. Undefined when no edge is left or the point has no ground.
+ */
+export function zoneDepth(polygon: readonly Point[], toGround: (p: Point) => readonly number[] | null | undefined, width: number, height: number): (p: Point) => number | undefined {
+  const onBorder = (a: Point, b: Point) => (a[0] <= 0.5 && b[0] <= 0.5) || (a[0] >= width - 0.5 && b[0] >= width - 0.5)
+    || (a[1] <= 0.5 && b[1] <= 0.5) || (a[1] >= height - 0.5 && b[1] >= height - 0.5);
+  const edges: [Point, Point][] = [];
+  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
+    const [a, b] = [polygon[j]!, polygon[i]!];
+    if (onBorder(a, b)) continue;
+    const [ga, gb] = [toGround(a), toGround(b)];
+    if (ga && gb) edges.push([[ga[0]!, ga[1]!], [gb[0]!, gb[1]!]]);
+  }
+  return (p) => {
+    const g = toGround(p);
+    if (!g || edges.length === 0) return undefined;
+    const q: Point = [g[0]!, g[1]!];
+    let d = Infinity;
+    for (const [a, b] of edges) d = Math.min(d, segmentDistance(q, a, b));
+    return pointInPolygon(p, polygon) ? d : -d;
+  };
 }
