@@ -176,9 +176,18 @@ export function scenarios(opts: SceneOptions = {}): Scenario[] {
     ...TRAIN_SEEDS.map((seed, i) => streetScenario(seed, { ...opts, zone: i % 2 === 1 })),
     quietScenario(TRAIN_SEEDS[0]!, opts),
     quietScenario(TRAIN_SEEDS[1]!, opts),
-    ...HELD_OUT_SEEDS.map((seed, i) => streetScenario(seed, { ...opts, zone: i % 2 === 1, heldOut: true })),
+    ...heldOutScenarios(HELD_OUT_SEEDS, opts),
     quietScenario(HELD_OUT_SEEDS[0]!, { ...opts, heldOut: true }),
   ];
+}
+
+/**
+ * Busy streets built from seeds that are not tuned on, every second one with the counting zone,
+ * named apart (HELD_OUT_PREFIX): the held-out set, or fresh seeds to check a change on scenes never
+ * seen before (`heldOutScenarios([91, 92])`).
+ */
+export function heldOutScenarios(seeds: readonly number[], opts: SceneOptions = {}): Scenario[] {
+  return seeds.map((seed, i) => streetScenario(seed, { ...opts, zone: i % 2 === 1, heldOut: true }));
 }
 
 /** One short scene for the shared end-to-end test through the real server: 30 s of a busy street. */

@@ -7,7 +7,7 @@
  *
  * - an object qualifies once its foot point has been inside a counting zone (anywhere without
  *   zones) for `minSeenMs` in all, counted along its track's history: the tracker reports an object
- *   only once it has been seen whole a few times, and a bus coming down the street from the horizon
+ *   only once it has been sized a few times, and a bus coming down the street from the horizon
  *   has its roof cut by the top of the frame until it is nearly under the camera, past the zone;
  * - it is counted `settleMs` after it was first reported, with the kind the vote has reached by
  *   then; a car driving through the view at 40 km/h is whole in it for several seconds, and the vote

@@ -22,7 +22,8 @@
  * bottom corners. For a person that is their height and breadth; a vehicle's box also takes in its
  * far end, so its "height" so measured is larger than its roof (a car 2–3.5 m from a 6 m pole) and
  * the default ranges allow for that. The median over the frames where the object was seen whole is
- * compared with the range of its kind (`sizes`); without reference points the box's height as a
+ * compared with the range of its kind (`sizes`), and so is the height up to the frame's top edge in
+ * the frames where only that edge cut it, as a lower bound (partialSize); without reference points the box's height as a
  * share of the frame height is compared with `imageSizes` instead, and a blob is a 'person' when it
  * stands at least UPRIGHT times as tall as it is wide, else a 'vehicle'.
  *
@@ -183,6 +184,32 @@ const CUT_OFF = 0.8;
  */
 const CUT_TALL_M = 1.8;
 
+/**
+ * A short box whose bottom is within this share of the person's height in pixels of where their foot
+ * was a moment ago (moved on at their pace) still shows the foot: it lost its top, not its legs.
+ */
+const FOOT_KEPT = 0.1;
+/** The foot of the last frame predicts this one's for at most this long, ms. */
+const FOOT_MEMORY_MS = 1000;
+
+/**
+ * Whether the bottom of a person's box, at image row `bottom`, is where their foot was last seen
+ * (`last`, moved on by `velocity` to `now`), within FOOT_KEPT of their height `tallPx` in pixels. A
+ * box short of a person's height has lost part of them; when its bottom stays on the foot's path, the
+ * part lost is the top (a shirt the colour of the wall behind, against a bright sky), and the foot
+ * must not be moved under the head: street scene, a man walking 33 m away whose torso faded for a
+ * few frames had his foot put 5 m nearer, inside a counting zone he never entered. A foot that was
+ * itself put under the head (legs lost) is far below a box bottom at the knees, so the cut goes on.
+ */
+export function footStays(cam: RoadCamera, last: { t: number; ground?: [number, number] } | undefined, velocity: { vx: number; vz: number } | undefined, now: number, bottom: number, tallPx: number): boolean {
+  if (!last?.ground || now - last.t > FOOT_MEMORY_MS || now <= last.t) return false;
+  const dt = (now - last.t) / 1000;
+  const x = last.ground[0] + (velocity?.vx ?? 0) * dt;
+  const z = last.ground[1] + (velocity?.vz ?? 0) * dt;
+  const row = cam.project(x, z, 0)?.[1];
+  return row !== undefined && Math.abs(bottom - row) <= FOOT_KEPT * tallPx;
+}
+
 /** Ground speed, m/s, above which an object is a vehicle under way, not someone running (splitGroups leaves its blob whole). */
 const VEHICLE_PACE = 4;
 
@@ -233,6 +260,19 @@ export function poleHeightM(cam: RoadCamera, x: number, z: number, topY: number)
   if (den === 0) return undefined;
   const h = (topY - y0) / den;
   return Number.isFinite(h) && h >= 0 ? h : undefined;
+}
+
+/**
+ * Whether an object's height fits `range`, from the median over the views where it was whole
+ * (`wholeM`) and over those cut by the frame's top edge (`atLeastM`, each the height up to that edge:
+ * a lower bound). At 5 fps a bus driving down the street from under this camera is whole for two
+ * frames, then its roof leaves the top of the view: those views still show it is no taller than its
+ * kind can be. With no whole view, the lower bound must itself reach the kind's least height.
+ */
+export function partialSize(wholeM: number | undefined, atLeastM: number | undefined, range: SizeRange): boolean {
+  if (atLeastM !== undefined && atLeastM > range.maxHeightM) return false;
+  if (wholeM !== undefined) return wholeM >= range.minHeightM && wholeM <= range.maxHeightM;
+  return atLeastM !== undefined && atLeastM >= range.minHeightM;
 }
 
 /** A vehicle whose class is not known yet (no vote so far) may have the size of any vehicle class. */
@@ -288,6 +328,10 @@ class ObjectRecord implements TrackedObject {
   readonly heights = new Float64Array(SIZE_SAMPLES);
   readonly widths = new Float64Array(SIZE_SAMPLES);
   samples = 0;
+  /** Ring of samples seen cut by the frame's top edge only: the height to that edge (a lower bound), the width. */
+  readonly lowHeights = new Float64Array(SIZE_SAMPLES);
+  readonly lowWidths = new Float64Array(SIZE_SAMPLES);
+  lowSamples = 0;
   /** Whether the median size fits the kind (undefined until MIN_SIZE_SAMPLES). */
   fits: boolean | undefined;
   constructor(public v: Vehicle) {
@@ -323,6 +367,8 @@ export class ObjectTracker {
     this.#config = opts.config;
     this.#vehicles = new VehicleTracker({
       config: { ground: opts.config.ground, classes: [...DEFAULT_OBJECT_CLASSES], minArea: opts.config.minArea, splitBy: [] },
+      // No lanes here: a bus that entered cut by the frame's edge is fitted along the road as well.
+      roadAxis: true,
       zones: {},
       where: opts.where,
       source: opts.source,
@@ -415,7 +461,7 @@ export class ObjectTracker {
       // partly lost, and a foot moved down by that much lands on ground the person never stood on.
       const tall = Math.min(r.heightM, CUT_TALL_M);
       const head = cam.project(v.ground[0], v.ground[1], tall);
-      if (head && b.h < CUT_OFF * (v.foot[1] - head[1])) {
+      if (head && b.h < CUT_OFF * (v.foot[1] - head[1]) && !footStays(cam, r.history.at(-1), r.velocity, v.lastSeenMs, v.foot[1], v.foot[1] - head[1])) {
         const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, tall, b.y + b.h, height);
         const g = this.toGround([b.x + b.w / 2, y]);
         if (g) {
@@ -438,7 +484,21 @@ export class ObjectTracker {
       r.history.push({ t: v.lastSeenMs, foot: r.foot, ground: r.ground });
       if (r.history.length > HISTORY) r.history.splice(0, r.history.length - HISTORY);
     }
-    const whole = b.x > 1 && b.y > 1 && b.x + b.w < width - 1 && b.y + b.h < height - 1;
+    const sides = b.x > 1 && b.x + b.w < width - 1 && b.y + b.h < height - 1;
+    const whole = sides && b.y > 1;
+    if (v.missed === 0 && sides && !whole && !cut && cam && v.ground) {
+      // Cut by the top edge only: the bottom corners are on the ground and in view, so the width is
+      // measured, and the pole reaching the edge is as tall as the object at least (partialSize).
+      const h = poleHeightM(cam, v.ground[0], v.ground[1], b.y);
+      const left = this.toGround([b.x, b.y + b.h]);
+      const right = this.toGround([b.x + b.w, b.y + b.h]);
+      if (h !== undefined && left && right) {
+        const k = r.lowSamples % SIZE_SAMPLES;
+        r.lowHeights[k] = h;
+        r.lowWidths[k] = Math.hypot(right[0] - left[0], right[1] - left[1]);
+        r.lowSamples++;
+      }
+    }
     if (v.missed === 0 && whole && !cut) {
       let h: number | undefined;
       let w: number | undefined;
@@ -459,13 +519,15 @@ export class ObjectTracker {
       }
     }
     const n = Math.min(r.samples, SIZE_SAMPLES);
+    const m = Math.min(r.lowSamples, SIZE_SAMPLES);
     if (n > 0) {
       // median() sorts its input: measure on copies so the ring keeps its order.
       r.heightM = median(copyInto(scratchH, r.heights, n), n);
       r.widthM = median(copyInto(scratchW, r.widths, n), n);
     }
     r.kind = v.cls === 'vehicle' && !cam ? (r.heightM !== undefined && r.widthM !== undefined && r.heightM >= UPRIGHT * r.widthM ? 'person' : 'vehicle') : kindOfLabel(v.cls);
-    if (n < MIN_SIZE_SAMPLES) {
+    // Views cut by the top edge vote for no class (vehicles.ts): a vehicle seen only so is of no known kind yet.
+    if (n + m < MIN_SIZE_SAMPLES || (n === 0 && r.kind === 'vehicle')) {
       r.fits = undefined;
       return;
     }
@@ -477,7 +539,9 @@ export class ObjectTracker {
       return;
     }
     const range = r.kind === 'vehicle' ? anyVehicle(this.#config.sizes) : (this.#config.sizes as Record<string, SizeRange | undefined>)[r.kind];
-    r.fits = !range || (r.heightM! >= range.minHeightM && r.heightM! <= range.maxHeightM && r.widthM! >= range.minWidthM && r.widthM! <= range.maxWidthM);
+    const atLeastM = m > 0 ? median(copyInto(scratchH, r.lowHeights, m), m) : undefined;
+    const widthM = n > 0 ? r.widthM! : median(copyInto(scratchW, r.lowWidths, m), m);
+    r.fits = !range || (partialSize(n > 0 ? r.heightM : undefined, atLeastM, range) && widthM >= range.minWidthM && widthM <= range.maxWidthM);
   }
 
   /**

@@ -117,6 +117,11 @@ export interface VehicleTrackerOptions {
   stillRadiusM?: number;
   /** Rewrites each frame's detections before tracking (e.g. people cut apart, people.ts). Default none. */
   refine?: (detections: ObjectDetection[], frame: Frame) => ObjectDetection[];
+  /**
+   * Also fit a moving vehicle's class lying along the ground's Z axis, the road by the reference
+   * points' convention, when no `splitBy` lane gives it (see #sizeClass). Default false.
+   */
+  roadAxis?: boolean;
 }
 
 class VehicleRecord implements Vehicle {
@@ -162,6 +167,9 @@ interface SizeState {
  * that of 640×360 whatever the camera sends). minArea is set per frame size.
  */
 export const VEHICLE_BLOBS = { minArea: 16, background: { step: 2 }, analysisWidth: 640 } as const;
+
+/** The ground's direction along the road: reference points give [X across, Z along]. */
+const ROAD_AXIS = [0, 1] as const;
 
 /** History kept per vehicle: 10 s at 10 fps. */
 const HISTORY = 100;
@@ -275,8 +283,11 @@ export class VehicleTracker {
       const own = fg ? ownTop(fg, grid, b) : b;
       // The last second's velocity is off after a merge or a split moved the box: the lane it drives
       // in is a second opinion on its heading.
+      // Without lanes, the road's axis is that second opinion (roadAxis): a vehicle that entered cut
+      // by the frame's bottom edge had its foot held on the last row, so its first second's velocity
+      // is slow and slanted, and a bus laid along it fits worse than a truck.
       const lane = moving ? s.lanes.find((l) => pointInPolygon(v.foot, l.polygon)) : undefined;
-      const headings = lane ? [heading, lane.axis] : [heading];
+      const headings: (readonly [number, number])[] = lane ? [heading, lane.axis] : moving && this.#opts.roadAxis ? [heading, ROAD_AXIS] : [heading];
       // The blob's own cells against each prototype's silhouette when there is a foreground mask
       // (a piece of the next vehicle touching it widens the box but adds few cells); the box otherwise.
       const fit = fg
