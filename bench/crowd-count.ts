@@ -8,7 +8,7 @@
  *   node --import tsx bench/crowd-count.ts --fit      # refit CROWD_CALIBRATION on the training seeds only
  */
 import { prng } from '../core/testing/prng.js';
-import { CrowdCounter } from '../plugins/crowd/counter.js';
+import { CROWD_CALIBRATION, CrowdCounter } from '../plugins/crowd/counter.js';
 import type { Frame, Point } from '../plugins/sdk/index.js';
 import { I420Canvas } from './scenes/canvas.js';
 import { heldOutScenarios, PLUGIN_FPS, scenarios, trueCount, type CrowdScenario } from './scenes/crowd.js';
@@ -102,6 +102,8 @@ async function main(): Promise<void> {
     const best = fitCalibration(samples);
     console.log('fitted on the training seeds:', best);
     table('training seeds, linear (gain 1, exponent 1)', bandErrors(samples, (s) => recount(s, 1, 1)));
+    const { gain, exponent } = CROWD_CALIBRATION;
+    table(`training seeds, current (gain ${gain}, exponent ${exponent})`, bandErrors(samples, (s) => recount(s, gain, exponent)));
     table('training seeds, fitted', bandErrors(samples, (s) => recount(s, best.gain, best.exponent)));
     return;
   }
