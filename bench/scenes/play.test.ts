@@ -44,6 +44,15 @@ describe('playing scenarios in process', () => {
     assert.deepEqual(scoreEvents([], [], ['a']).precision, 1, 'a quiet scene with no truth is perfect');
   });
 
+  it('matches as many events as the tolerances allow, not nearest first', () => {
+    const ev = (type: string, timeS: number): PlayedEvent => ({ plugin: 'x', type, timeS });
+    // Two people enter 0.3 s apart; each event is 0.8–0.9 s after its own person. Nearest first
+    // would pair 53.1 with 52.6 (0.5 s) and leave 53.5 against 52.3 (1.2 s): one missed, one extra.
+    const expected = [{ plugin: 'x', type: 'in', timeS: 52.3 }, { plugin: 'x', type: 'in', timeS: 52.6 }];
+    const s = scoreEvents(expected, [ev('in', 53.1), ev('in', 53.5)], ['in']);
+    assert.deepEqual([s.tp, s.fp, s.fn], [2, 0, 0]);
+  });
+
   it('scores an expected event within its own tolerance when it carries one', () => {
     const ev = (type: string, timeS: number): PlayedEvent => ({ plugin: 'x', type, timeS });
     const expected = [{ plugin: 'x', type: 'jam', timeS: 100, toleranceS: 10 }, { plugin: 'x', type: 'stop', timeS: 50 }];

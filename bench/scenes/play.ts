@@ -9,6 +9,7 @@
  */
 import type { CountInput, Frame, ObservedObject, PluginDefinition, PluginEventInput, PluginInstance } from '../../plugins/sdk/index.js';
 import { prng } from '../../core/testing/prng.js';
+import { costMatrix, linearAssignment } from '../../plugins/sdk/vision/hungarian.js';
 import { I420Canvas } from './canvas.js';
 import { renderFrame } from './traffic.js';
 import type { ExpectedEvent, Scenario } from './scenario.js';
@@ -232,19 +233,16 @@ export function eventRates(tp: number, fp: number, fn: number): { tp: number; fp
 export function scoreEvents(expected: readonly ExpectedEvent[], got: readonly PlayedEvent[], types: readonly string[], toleranceS = 1): EventScore {
   const want = expected.filter((e) => types.includes(e.type));
   const have = got.filter((e) => types.includes(e.type));
-  const pairs: { i: number; j: number; d: number }[] = [];
-  want.forEach((w, i) => have.forEach((h, j) => {
+  // One-to-one, as many matches as the tolerances allow, then the closest in time: nearest-first
+  // pairing can spend an event on the wrong one of two close truths (two people entering a zone
+  // 0.3 s apart) and leave the other unmatched although each event is on time for its own.
+  const cost = costMatrix(want.map((w) => have.map((h) => {
     const d = Math.abs(w.timeS - h.timeS);
-    if (w.type === h.type && d <= (w.toleranceS ?? toleranceS)) pairs.push({ i, j, d });
-  }));
-  pairs.sort((a, b) => a.d - b.d);
-  const usedW = new Set<number>();
-  const usedH = new Set<number>();
-  for (const p of pairs) {
-    if (usedW.has(p.i) || usedH.has(p.j)) continue;
-    usedW.add(p.i);
-    usedH.add(p.j);
-  }
+    return w.type === h.type && d <= (w.toleranceS ?? toleranceS) ? d : Infinity;
+  })), have.length);
+  const { matches } = linearAssignment(cost);
+  const usedW = new Set(matches.map(([i]) => i));
+  const usedH = new Set(matches.map(([, j]) => j));
   const tp = usedW.size;
   return {
     ...eventRates(tp, have.length - tp, want.length - tp),
