@@ -70,7 +70,7 @@ class ObjectStatistics {
       this.#size = size;
       const zones = this.#ctx.config.zones.map((name) => this.#ctx.geometry.zones[name]!.map((p): Point => pointToPixels(p, frame.width, frame.height)));
       const c = this.#ctx.config;
-      this.#tally = new SightingTally({ zones, minSeenMs: c.minSeenS * 1000, settleMs: c.settleS * 1000 });
+      this.#tally = new SightingTally({ zones, minSeenMs: c.minSeenS * 1000, settleMs: c.settleS * 1000, frame: { width: frame.width, height: frame.height } });
     }
     const live = new Set(this.#objects.all.map((o) => o.id));
     this.#observe(this.#tally!.update(frame.capturedAt, reported, live));

@@ -75,6 +75,47 @@ describe('SightingTally', () => {
     assert.deepEqual(got, [{ cls: 'person', trackId: 5, at: 1_000_000 }]);
   });
 
+  it('carries a person on whatever their pace or heading: one who slows behind a van and steps out beside it', () => {
+    const tally = new SightingTally(opts);
+    // Track 5 strolls at 0.6 m/s for 3 s (counted), is hidden 1.6 s, and track 9 shows 1.5 m to the side, walking on.
+    const got = play(tally, frames(40, (t, i) => {
+      if (i < 15) return [obj(5, 'person', t, [100 + i, 100], [0.6 * i * 0.2, 12], { vx: 0.6, vz: 0 })];
+      if (i < 23) return [];
+      return [obj(9, 'person', t, [120 + i, 100], [1.8 + 0.6 * (i - 23) * 0.2, 13.5], { vx: 0.6, vz: 0.1 })];
+    }));
+    assert.deepEqual(got, [{ cls: 'person', trackId: 5, at: 1_000_000 }]);
+  });
+
+  it('carries a person on to a track born while the lost one still coasts on its prediction', () => {
+    const tally = new SightingTally(opts);
+    const walk = { vx: 1.2, vz: 0 };
+    // Track 5 walks 3 s (counted) and then is only predicted (missed) for 1.4 s while the tracker holds it;
+    // track 9 is born 0.4 s after 5's last detection, where the walker is, and walks on.
+    const got = play(tally, frames(40, (t, i) => {
+      const x = 1.2 * i * 0.2;
+      const out: TrackedObject[] = [];
+      if (i < 22) out.push({ ...obj(5, 'person', t, [100 + i * 4, 100], [x, 12], walk), missed: Math.max(0, i - 14) });
+      if (i >= 17) out.push({ ...obj(9, 'person', t, [100 + i * 4, 100], [x, 12], walk), history: [{ t: 1_000_000 + 17 * 200, foot: [168, 100], ground: [1.2 * 17 * 0.2, 12] }] });
+      return out;
+    }));
+    assert.deepEqual(got, [{ cls: 'person', trackId: 5, at: 1_000_000 }]);
+  });
+
+  it('counts two people where one track ends and another starts beside it when they walk opposite ways, or the first walked out of the frame', () => {
+    const tally = new SightingTally({ ...opts, frame: { width: 640, height: 360 } });
+    const got = play(tally, frames(60, (t, i) => {
+      const out: TrackedObject[] = [];
+      // Track 1 walks +X 3 s and is lost; track 2 appears 0.6 s later 1 m on, walking −X (another person).
+      if (i < 15) out.push(obj(1, 'person', t, [100 + i * 4, 100], [1.2 * i * 0.2, 12], { vx: 1.2, vz: 0 }));
+      if (i >= 18 && i < 40) out.push(obj(2, 'person', t, [170 - (i - 18) * 4, 100], [4.6 - 1.2 * (i - 18) * 0.2, 12], { vx: -1.2, vz: 0 }));
+      // Track 3 walks off the left edge; track 4 comes in there 0.6 s later, the same way.
+      if (i < 15) out.push({ ...obj(3, 'person', t, [30 - i * 2, 300], [-8 - 1.2 * i * 0.2, 9], { vx: -1.2, vz: 0 }), box: { x: Math.max(0, 25 - i * 2), y: 250, w: 10, h: 50 } });
+      if (i >= 18 && i < 40) out.push({ ...obj(4, 'person', t, [6, 300], [-11.5, 9], { vx: -0.6, vz: 0 }), box: { x: 1, y: 250, w: 10, h: 50 } });
+      return out;
+    }));
+    assert.deepEqual(got.map((c) => c.trackId).sort(), [1, 2, 3, 4]);
+  });
+
   it('counts a new track that starts somewhere else, and one of another family where a track ended', () => {
     const tally = new SightingTally(opts);
     const got = play(tally, frames(40, (t, i) => {

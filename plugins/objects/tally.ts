@@ -15,13 +15,20 @@
  * - an object that leaves (its track ends) before that is counted when it leaves, if it qualified,
  *   with the kind it had last;
  * - a track that starts where an ended one would be by now (the same person or vehicle, lost behind
- *   a truck or in a merge with another, and found again under a new id; OcclusionStitcher) carries
- *   on that one's record: it is not counted again, and its time in the zone adds up.
+ *   a truck or in a merge with another, and found again under a new id) carries on that one's
+ *   record: it is not counted again, and its time in the zone adds up. A vehicle keeps to its
+ *   course (OcclusionStitcher). A person does not — they slow, stop, turn — so a person's record
+ *   waits PERSON_KEEP_MS, unless they walked out of the frame, and a new person track is matched to
+ *   one only when it is about to be counted (or ends), once its own heading is known: first seen
+ *   after the old one's last detection, within PERSON_REACH_M plus WALK_SLACK a second of where the
+ *   old walk would have taken them, and not heading the other way (two people passing each other
+ *   are two). That also catches a track born while the lost one still coasts on its prediction: a
+ *   walker's track dragged along by a truck that merged with them, while the walker shows again.
  *
  * The sighting's time is when the object was first inside, so a count lands in the hour it was
  * seen, whatever the settling took.
  */
-import { isVehicleKind, OcclusionStitcher, pointInPolygon, type EndedTrack, type Point, type TrackedObject } from '../sdk/index.js';
+import { isVehicleKind, OcclusionStitcher, pointInPolygon, type Box, type EndedTrack, type Point, type TrackedObject } from '../sdk/index.js';
 
 /** One object to count (what ctx.observe takes). */
 export interface Counted {
@@ -41,7 +48,20 @@ export interface TallyOptions {
   zones: readonly (readonly Point[])[];
   /** How long an ended track waits to be continued by a new one, ms. */
   stitchMs?: number;
+  /** The frame, pixels: a person last seen at its edge walked out and is not waited for. */
+  frame?: { width: number; height: number };
 }
+
+/** A hidden person is found again within this many metres of where their walk would have taken them … */
+const PERSON_REACH_M = 1;
+/** … plus this many metres for every second they were out of sight (they may stop, or speed up, meanwhile). */
+const WALK_SLACK = 1.2;
+/** Two walkers both faster than this (m/s) and heading apart (more than 90°) are two people. */
+const HEADING_SPEED = 0.5;
+/** A person's box this close to the frame's edge (pixels) has walked out of it. */
+const EDGE_PX = 2;
+/** How long an ended person track waits to be continued by a new one, ms. */
+const PERSON_KEEP_MS = 3000;
 
 /** What is kept per object (carried from track to track by the stitcher). */
 interface ObjectRecord {
@@ -55,8 +75,20 @@ interface ObjectRecord {
   /** Time of the last foot point accounted for in insideMs, epoch ms. */
   accountedTo: number;
   counted: boolean;
-  /** The last detection: its time, foot, ground point and velocity (for the stitcher). */
-  last?: { t: number; foot: Point; ground?: [number, number]; velocity?: { vx: number; vz: number } };
+  /** The last detection: its time, foot, box, ground point and velocity (for the stitcher). */
+  last?: { t: number; foot: Point; box: Box; ground?: [number, number]; velocity?: { vx: number; vz: number } };
+  /** Time and ground point of its track's first detection, epoch ms and metres. */
+  bornAt: number;
+  firstGround?: [number, number];
+  /** A person's record that has carried on an ended one (it does so once). */
+  adopted?: boolean;
+}
+
+/** A person's track that ended, waiting to be carried on. */
+interface EndedPerson {
+  t: number;
+  ground: [number, number];
+  record: ObjectRecord;
 }
 
 /** A step between foot points longer than this (a stall, frames skipped, a gap) adds no more than this to the time inside, ms. */
@@ -67,6 +99,7 @@ export class SightingTally {
   readonly #opts: TallyOptions;
   readonly #records = new Map<number, ObjectRecord>();
   readonly #stitcher: OcclusionStitcher<EndedTrack & { record: ObjectRecord }>;
+  readonly #people: EndedPerson[] = [];
 
   constructor(opts: TallyOptions) {
     this.#opts = opts;
@@ -88,8 +121,10 @@ export class SightingTally {
     for (const o of reported) {
       let r = this.#records.get(o.id);
       if (!r) {
-        const first = o.history[0]?.t ?? now;
-        r = this.#continued(o) ?? { kind: o.kind, firstReported: now, insideMs: 0, accountedTo: first, counted: false };
+        const first = o.history[0];
+        const born = first?.t ?? now;
+        r = this.#continued(o) ?? { kind: o.kind, firstReported: now, insideMs: 0, accountedTo: born, counted: false, bornAt: born,
+          ...(first?.ground ? { firstGround: first.ground } : {}) };
         // Where it was before it was reported: along its own track.
         for (const h of o.history) if (h.t < now) this.#account(r, h.t, h.foot);
         this.#records.set(o.id, r);
@@ -97,25 +132,62 @@ export class SightingTally {
       r.kind = o.kind;
       // A track the detector lost is reported for a while on its prediction: only detections are time seen.
       if (o.missed === 0) {
-        r.last = { t: now, foot: o.foot, ...(o.ground ? { ground: o.ground } : {}), ...(o.velocity ? { velocity: o.velocity } : {}) };
+        r.last = { t: now, foot: o.foot, box: o.box, ...(o.ground ? { ground: o.ground } : {}), ...(o.velocity ? { velocity: o.velocity } : {}) };
         this.#account(r, now, o.foot);
       }
-      if (!r.counted && this.#qualified(r) && now - r.firstReported >= this.#opts.settleMs) out.push(this.#count(r, o.id));
+      if (r.counted || now - r.firstReported < this.#opts.settleMs) continue;
+      this.#carryOn(r);
+      if (this.#qualified(r)) out.push(this.#count(r, o.id));
     }
     for (const [id, r] of this.#records) {
       if (live.has(id)) continue;
       this.#records.delete(id);
+      this.#carryOn(r);
       if (this.#qualified(r)) out.push(this.#count(r, id));
       const l = r.last;
-      if (l?.ground && l.velocity) this.#stitcher.ended({ id, t: l.t, foot: l.foot, ground: l.ground, velocity: l.velocity, record: r });
+      if (!l?.ground) continue;
+      if (!isVehicleKind(r.kind)) {
+        if (!this.#walkedOut(l.box)) this.#people.push({ t: l.t, ground: l.ground, record: r });
+      } else if (l.velocity) this.#stitcher.ended({ id, t: l.t, foot: l.foot, ground: l.ground, velocity: l.velocity, record: r });
     }
     return out;
+  }
+
+  /**
+   * A person's record about to be counted, or ending, carries on the ended person track it continues,
+   * if any (see the file comment): decided this late, when its heading is known.
+   */
+  #carryOn(r: ObjectRecord): void {
+    if (r.counted || r.adopted || isVehicleKind(r.kind) || !r.firstGround) return;
+    for (let i = this.#people.length - 1; i >= 0; i--) if (r.bornAt - this.#people[i]!.t > PERSON_KEEP_MS) this.#people.splice(i, 1);
+    let best = -1;
+    let bestD = Infinity;
+    this.#people.forEach((e, i) => {
+      const v = walk(e.record);
+      const d = sameWay(v, walk(r)) ? reachShare(e.t, e.ground, v, r.bornAt, r.firstGround!) : Infinity;
+      if (d < bestD) [best, bestD] = [i, d];
+    });
+    if (best < 0) return;
+    const old = this.#people.splice(best, 1)[0]!.record;
+    r.adopted = true;
+    r.insideMs += old.insideMs;
+    r.counted = old.counted;
+    r.firstReported = old.firstReported;
+    if (old.firstInside !== undefined) r.firstInside = Math.min(old.firstInside, r.firstInside ?? Infinity);
+  }
+
+  #walkedOut(box: Box): boolean {
+    const f = this.#opts.frame;
+    return f !== undefined && (box.x <= EDGE_PX || box.x + box.w >= f.width - EDGE_PX || box.y + box.h >= f.height - EDGE_PX);
   }
 
   /** Every object that qualified and is not counted yet (at close: they were seen). */
   flush(): Counted[] {
     const out: Counted[] = [];
-    for (const [id, r] of this.#records) if (this.#qualified(r)) out.push(this.#count(r, id));
+    for (const [id, r] of this.#records) {
+      this.#carryOn(r);
+      if (this.#qualified(r)) out.push(this.#count(r, id));
+    }
     this.#records.clear();
     return out;
   }
@@ -142,14 +214,47 @@ export class SightingTally {
   /** The record of the ended track a new one continues, if any (see the file comment). */
   #continued(o: TrackedObject): ObjectRecord | undefined {
     const first = o.history[0];
-    if (!first?.ground) return undefined;
+    if (!first?.ground || !isVehicleKind(o.kind)) return undefined;
     const r = this.#stitcher.takeOver(first.t, first.ground)?.record;
-    // A person who steps out where a car's track ended is not that car.
-    return r && isVehicleKind(r.kind) === isVehicleKind(o.kind) ? r : undefined;
+    return r && isVehicleKind(r.kind) ? r : undefined;
   }
 
   #inside(foot: Point): boolean {
     const zones = this.#opts.zones;
     return zones.length === 0 || zones.some((z) => pointInPolygon(foot, z));
   }
+}
+
+/** Ground velocity, m/s. */
+type Velocity = { vx: number; vz: number };
+
+/** A track shorter than this (ms) has no heading of its own when the tracker gives it no velocity. */
+const MIN_WALK_MS = 400;
+
+/** A person's ground velocity: the tracker's last, else the mean since their track was born (if long enough). */
+function walk(r: ObjectRecord): Velocity | undefined {
+  const l = r.last;
+  if (l?.velocity) return l.velocity;
+  if (!l?.ground || !r.firstGround || l.t - r.bornAt < MIN_WALK_MS) return undefined;
+  const s = (l.t - r.bornAt) / 1000;
+  return { vx: (l.ground[0] - r.firstGround[0]) / s, vz: (l.ground[1] - r.firstGround[1]) / s };
+}
+
+/** Whether two walks can be one person's: unless both are brisk and head apart (more than 90°). */
+function sameWay(a: Velocity | undefined, b: Velocity | undefined): boolean {
+  if (!a || !b || Math.hypot(a.vx, a.vz) < HEADING_SPEED || Math.hypot(b.vx, b.vz) < HEADING_SPEED) return true;
+  return a.vx * b.vx + a.vz * b.vz >= 0;
+}
+
+/**
+ * How far a person first seen at `t1`, `g1` is from where one last seen at `t0`, `g0`, walking at `v`,
+ * would be by then, as a share of what they could be off by: ≤ 1 within reach; Infinity when not
+ * seen after, or out of reach.
+ */
+function reachShare(t0: number, g0: readonly [number, number], v: Velocity | undefined, t1: number, g1: readonly [number, number]): number {
+  const dt = (t1 - t0) / 1000;
+  if (dt <= 0) return Infinity;
+  const off = Math.hypot(g1[0] - g0[0] - (v?.vx ?? 0) * dt, g1[1] - g0[1] - (v?.vz ?? 0) * dt);
+  const share = off / (PERSON_REACH_M + WALK_SLACK * dt);
+  return share <= 1 ? share : Infinity;
 }
