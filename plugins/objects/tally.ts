@@ -178,7 +178,7 @@ export class SightingTally {
 
   #walkedOut(box: Box): boolean {
     const f = this.#opts.frame;
-    return f !== undefined && (box.x <= EDGE_PX || box.x + box.w >= f.width - EDGE_PX || box.y + box.h >= f.height - EDGE_PX);
+    return f !== undefined && (box.x <= EDGE_PX || box.y <= EDGE_PX || box.x + box.w >= f.width - EDGE_PX || box.y + box.h >= f.height - EDGE_PX);
   }
 
   /** Every object that qualified and is not counted yet (at close: they were seen). */
@@ -228,16 +228,24 @@ export class SightingTally {
 /** Ground velocity, m/s. */
 type Velocity = { vx: number; vz: number };
 
-/** A track shorter than this (ms) has no heading of its own when the tracker gives it no velocity. */
-const MIN_WALK_MS = 400;
+/** A track seen this long (ms) walks at its mean velocity since it was born … */
+const MEAN_WALK_MS = 1000;
+/** … else at the tracker's last velocity; one faster than this (m/s) is a foot point gone astray, no walk. */
+const MAX_WALK_SPEED = 3;
 
-/** A person's ground velocity: the tracker's last, else the mean since their track was born (if long enough). */
+/**
+ * A person's ground velocity: the mean since their track was born, steadier than the tracker's
+ * last second, which goes astray as the track ends (the foot point of a walker being covered
+ * jumps); a short track's last velocity otherwise.
+ */
 function walk(r: ObjectRecord): Velocity | undefined {
   const l = r.last;
-  if (l?.velocity) return l.velocity;
-  if (!l?.ground || !r.firstGround || l.t - r.bornAt < MIN_WALK_MS) return undefined;
-  const s = (l.t - r.bornAt) / 1000;
-  return { vx: (l.ground[0] - r.firstGround[0]) / s, vz: (l.ground[1] - r.firstGround[1]) / s };
+  let v = l?.velocity;
+  if (l?.ground && r.firstGround && l.t - r.bornAt >= MEAN_WALK_MS) {
+    const s = (l.t - r.bornAt) / 1000;
+    v = { vx: (l.ground[0] - r.firstGround[0]) / s, vz: (l.ground[1] - r.firstGround[1]) / s };
+  }
+  return v && Math.hypot(v.vx, v.vz) <= MAX_WALK_SPEED ? v : undefined;
 }
 
 /** Whether two walks can be one person's: unless both are brisk and head apart (more than 90°). */
