@@ -162,9 +162,10 @@ export class SightingTally {
     for (let i = this.#people.length - 1; i >= 0; i--) if (r.bornAt - this.#people[i]!.t > PERSON_KEEP_MS) this.#people.splice(i, 1);
     let best = -1;
     let bestD = Infinity;
+    const own = walk(r);
     this.#people.forEach((e, i) => {
       const v = walk(e.record);
-      const d = sameWay(v, walk(r)) ? reachShare(e.t, e.ground, v, r.bornAt, r.firstGround!) : Infinity;
+      const d = sameWay(v, own) ? reachShare(e.t, e.ground, v, r.bornAt, r.firstGround!) : Infinity;
       if (d < bestD) [best, bestD] = [i, d];
     });
     if (best < 0) return;
@@ -215,8 +216,8 @@ export class SightingTally {
   #continued(o: TrackedObject): ObjectRecord | undefined {
     const first = o.history[0];
     if (!first?.ground || !isVehicleKind(o.kind)) return undefined;
-    const r = this.#stitcher.takeOver(first.t, first.ground)?.record;
-    return r && isVehicleKind(r.kind) ? r : undefined;
+    // The stitcher holds vehicles only: ended people wait in #people.
+    return this.#stitcher.takeOver(first.t, first.ground)?.record;
   }
 
   #inside(foot: Point): boolean {
