@@ -71,6 +71,8 @@ export interface PluginAccuracy {
   /** Scored events on violation-free scenes per hour of those scenes. */
   falseAlarmsPerCameraHour: number;
   quietHours: number;
+  /** Alerts in the quiet scenes that a near miss of the truth explains (optional truths): not false alarms. */
+  quietNearMisses: number;
   /** counting: |counted − true| / true per class, over all its scenarios. */
   countError?: Record<string, CountError>;
   /** The same over the held-out scenarios only (named `held-out-…`: not used while tuning). */
@@ -242,7 +244,7 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
   for (const o of outcomes) byPlugin.set(o.scenario.plugin, [...(byPlugin.get(o.scenario.plugin) ?? []), o]);
   const out: PluginAccuracy[] = [];
   for (const [plugin, list] of byPlugin) {
-    let tp = 0, fp = 0, fn = 0, quietEvents = 0, quietHours = 0;
+    let tp = 0, fp = 0, fn = 0, quietEvents = 0, quietNearMisses = 0, quietHours = 0;
     const counts = new Map<string, ClassTally>();
     const heldOut = new Map<string, ClassTally>();
     const objects = new Map<string, ClassTally>();
@@ -252,10 +254,13 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
     for (const o of list) {
       const s = o.scenario;
       const got = o.events.filter((e) => e.plugin === plugin);
-      if (s.events.length === 0 && s.scoredTypes.length > 0) {
-        quietEvents += got.filter((e) => s.scoredTypes.includes(e.type)).length;
+      if (s.events.every((e) => e.optional) && s.scoredTypes.length > 0) {
+        // Quiet: every event is a false alarm, except one a near miss of the truth explains.
+        const sc = scoreEvents(s.events, got, s.scoredTypes);
+        quietEvents += sc.fp;
+        quietNearMisses += sc.nearMisses;
         quietHours += s.scene.durationS / 3600;
-        for (const t of s.scoredTypes) typeOf(t).quietEvents += got.filter((e) => e.type === t).length;
+        for (const t of s.scoredTypes) typeOf(t).quietEvents += scoreEvents(s.events, got, [t]).fp;
       } else {
         const sc = scoreEvents(s.events, got, s.scoredTypes);
         tp += sc.tp;
@@ -280,6 +285,7 @@ export function scoreOutcomes(outcomes: ScenarioOutcome[]): PluginAccuracy[] {
       plugin, scenarios: list.length, ...eventRates(tp, fp, fn),
       falseAlarmsPerCameraHour: quietHours > 0 ? quietEvents / quietHours : 0,
       quietHours,
+      quietNearMisses,
       byType: Object.fromEntries([...types].map(([t, c]) => [t, { ...eventRates(c.tp, c.fp, c.fn), quietEvents: c.quietEvents }])),
     };
     if (counts.size > 0) acc.countError = countErrors(counts);
@@ -362,7 +368,7 @@ async function main(argv: string[]): Promise<void> {
   }
   console.log('\nplugin / type      scenarios   tp   fp   fn  precision  recall     F1   false alarms/cam-h (quiet h)');
   for (const r of results) {
-    console.log(`${r.plugin.padEnd(18)} ${String(r.scenarios).padStart(9)} ${String(r.tp).padStart(4)} ${String(r.fp).padStart(4)} ${String(r.fn).padStart(4)} ${pct(r.precision).padStart(10)} ${pct(r.recall).padStart(7)} ${pct(r.f1).padStart(6)}   ${r.falseAlarmsPerCameraHour.toFixed(1).padStart(6)} (${r.quietHours.toFixed(2)})`);
+    console.log(`${r.plugin.padEnd(18)} ${String(r.scenarios).padStart(9)} ${String(r.tp).padStart(4)} ${String(r.fp).padStart(4)} ${String(r.fn).padStart(4)} ${pct(r.precision).padStart(10)} ${pct(r.recall).padStart(7)} ${pct(r.f1).padStart(6)}   ${r.falseAlarmsPerCameraHour.toFixed(1).padStart(6)} (${r.quietHours.toFixed(2)}${r.quietNearMisses > 0 ? `; near misses ${r.quietNearMisses}` : ''})`);
     for (const [type, t] of Object.entries(r.byType)) {
       if (Object.keys(r.byType).length < 2) break;
       const perHour = r.quietHours > 0 ? (t.quietEvents / r.quietHours).toFixed(1) : '-';

@@ -194,8 +194,54 @@ export function expectedEvents(scene: TrafficScene, rule: ZoneRule): ExpectedEve
       out.push({ plugin: 'crowd', type: 'gathering', timeS: t, toleranceS: tolerance(series, from, rule.gathering!.density * area, true) });
     }
   });
+  if (rule.crowd) {
+    const c = rule.crowd;
+    const people = (v: number) => (c.metric === 'count' ? v : v * area);
+    out.push(...nearMisses(series, people(c.threshold), people(c.threshold - c.hysteresis), out));
+  }
   return out;
 }
+
+/**
+ * Optional truths (ExpectedEvent.optional) where a zone's true count comes within COUNT_ERROR of
+ * its crowd threshold (`level` people) without reaching it: from that moment until it falls to
+ * COUNT_ERROR below the clearing level (`clearAt` people), an estimate good to COUNT_ERROR may raise
+ * 'crowd' any time the count is that close, and clear it any time after the count last was. Spells
+ * in which the rule truly raises (`required` has a 'crowd' in them), or that begin while its alert
+ * stands, are the truth's already.
+ */
+function nearMisses(series: readonly [number, number][], level: number, clearAt: number, required: readonly ExpectedEvent[]): ExpectedEvent[] {
+  const out: ExpectedEvent[] = [];
+  const near = level * (1 - COUNT_ERROR);
+  const cleared = clearAt * (1 - COUNT_ERROR);
+  let start: number | undefined;
+  let last = 0;
+  // Whether the rule's alert stands at t (raised by a required 'crowd', not yet cleared).
+  const raised = (t: number) => {
+    let on = false;
+    for (const e of required) if (e.timeS <= t) on = e.type === 'crowd' ? true : e.type === 'crowd-cleared' ? false : on;
+    return on;
+  };
+  const close = (end: number | undefined) => {
+    const to = end ?? last;
+    if (raised(start!) || required.some((e) => e.type === 'crowd' && e.timeS >= start! - TOLERANCE_S && e.timeS <= to)) return;
+    out.push({ plugin: 'crowd', type: 'crowd', timeS: roundTenth((start! + last) / 2), toleranceS: roundTenth((last - start!) / 2 + TOLERANCE_S), optional: true });
+    if (end !== undefined) out.push({ plugin: 'crowd', type: 'crowd-cleared', timeS: roundTenth((last + end) / 2), toleranceS: roundTenth((end - last) / 2 + TOLERANCE_S), optional: true });
+  };
+  for (const [t, n] of series) {
+    if (n >= near) {
+      start ??= t;
+      last = t;
+    } else if (start !== undefined && n <= cleared) {
+      close(t);
+      start = undefined;
+    }
+  }
+  if (start !== undefined) close(undefined);
+  return out;
+}
+
+const roundTenth = (v: number) => Math.round(v * 10) / 10;
 
 /**
  * The scoring tolerance of a crossing of `level` people at series[i]: TOLERANCE_S, plus the time

@@ -53,6 +53,20 @@ describe('playing scenarios in process', () => {
     assert.deepEqual([s.tp, s.fp, s.fn], [2, 0, 0]);
   });
 
+  it('counts an event on an optional truth (a near miss) neither way, and its absence as no miss', () => {
+    const ev = (type: string, timeS: number): PlayedEvent => ({ plugin: 'x', type, timeS });
+    const expected = [{ plugin: 'x', type: 'crowd', timeS: 100, toleranceS: 3, optional: true }, { plugin: 'x', type: 'crowd', timeS: 104 }];
+    // 101 and 103.5 are both within reach of the optional truth; the required one takes the nearer event first.
+    const s = scoreEvents(expected, [ev('crowd', 101), ev('crowd', 103.5), ev('crowd', 150)], ['crowd']);
+    assert.deepEqual([s.tp, s.fp, s.fn, s.nearMisses], [1, 1, 0, 1]);
+    assert.deepEqual(s.extra.map((e) => e.timeS), [150]);
+    const none = scoreEvents(expected.slice(0, 1), [], ['crowd']);
+    assert.deepEqual([none.tp, none.fp, none.fn, none.nearMisses], [0, 0, 0, 0]);
+    // A required truth never goes unmatched for an optional one's sake.
+    const one = scoreEvents(expected, [ev('crowd', 103.2)], ['crowd']);
+    assert.deepEqual([one.tp, one.fp, one.fn, one.nearMisses], [1, 0, 0, 0]);
+  });
+
   it('scores an expected event within its own tolerance when it carries one', () => {
     const ev = (type: string, timeS: number): PlayedEvent => ({ plugin: 'x', type, timeS });
     const expected = [{ plugin: 'x', type: 'jam', timeS: 100, toleranceS: 10 }, { plugin: 'x', type: 'stop', timeS: 50 }];

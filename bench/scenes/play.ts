@@ -7,6 +7,9 @@
  * This is the fast path for plugin tests and tuning. `streamsight bench accuracy` plays the same
  * scenarios through the real server (RTSP in → decoder → ring → plugin workers → event store).
  */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { ffmpegPath } from '../../core/ffmpeg.js';
 import type { CountInput, Frame, ObservedObject, PluginDefinition, PluginEventInput, PluginInstance } from '../../plugins/sdk/index.js';
 import { prng } from '../../core/testing/prng.js';
 import { costMatrix, linearAssignment } from '../../plugins/sdk/vision/hungarian.js';
@@ -96,10 +99,17 @@ export interface PlayOptions {
    * `seed`: as a plugin host that is behind skips frames. Default none.
    */
   skip?: { share: number; seed: number };
+  /**
+   * An H.264 file of the scene (as `bench accuracy` encodes it, cached under its --cache dir): its
+   * frames, decoded by ffmpeg, are played instead of the renderer's, so that what the server path
+   * sees (the codec's blocking and smearing) can be replayed here frame by frame. Not with `prerender`.
+   */
+  decodedFrom?: string;
 }
 
 /** Renders the scenario and runs its plugins over it; see the file comment. */
 export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}): Promise<PlayResult> {
+  if (opts.decodedFrom !== undefined && opts.prerender) throw new Error('playInProcess: decodedFrom and prerender do not go together');
   const { scene } = scenario;
   const { width, height } = scene.camera;
   const result: PlayResult = { events: [], counts: [], observed: [], msPerFrame: {}, cpuMsPerFrame: {}, minCpuMsPerFrame: {} };
@@ -170,10 +180,15 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
   const play = async (running: { name: string; fps: number; instance: PluginInstance }[], frames: number, cpu?: Record<string, number[]>) => {
     const rand = prng(scene.seed);
     const skipRand = prng(opts.skip?.seed ?? 0);
+    const decoded = opts.decodedFrom !== undefined ? new DecodedFrames(opts.decodedFrom, width, height) : undefined;
     try {
       for (let i = 0; i < frames; i++) {
         let planes: { y: Uint8Array; u: Uint8Array; v: Uint8Array } = canvas;
-        if (!opts.prerender) renderFrame(scene, i, canvas, rand);
+        if (decoded) {
+          const next = await decoded.next();
+          if (!next) break;
+          planes = next;
+        } else if (!opts.prerender) renderFrame(scene, i, canvas, rand);
         else if (rendered[i]) planes = rendered[i]!;
         else continue;
         nowS = i / scene.fps;
@@ -193,6 +208,7 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
         }
       }
     } finally {
+      decoded?.close();
       for (const r of running) r.instance.close?.();
     }
   };
@@ -210,6 +226,42 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
   return result;
 }
 
+/** The I420 frames of an H.264 file, decoded by ffmpeg, one at a time and in order. */
+class DecodedFrames {
+  readonly #child: ChildProcessByStdio<null, Readable, null>;
+  readonly #chunks: AsyncIterator<Buffer>;
+  readonly #size: number;
+  readonly #w: number;
+  readonly #h: number;
+  #pending: Buffer = Buffer.alloc(0);
+
+  constructor(file: string, width: number, height: number) {
+    this.#w = width;
+    this.#h = height;
+    this.#size = (width * height * 3) / 2;
+    this.#child = spawn(ffmpegPath(), ['-loglevel', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${width}x${height}`, '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.#chunks = this.#child.stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  }
+
+  /** The next frame's planes, or undefined at the end of the file. */
+  async next(): Promise<{ y: Uint8Array; u: Uint8Array; v: Uint8Array } | undefined> {
+    while (this.#pending.length < this.#size) {
+      const r = await this.#chunks.next();
+      if (r.done) return undefined;
+      this.#pending = this.#pending.length === 0 ? r.value : Buffer.concat([this.#pending, r.value]);
+    }
+    const f = new Uint8Array(this.#pending.subarray(0, this.#size));
+    this.#pending = this.#pending.subarray(this.#size);
+    const ySize = this.#w * this.#h;
+    const cSize = (this.#w / 2) * (this.#h / 2);
+    return { y: f.subarray(0, ySize), u: f.subarray(ySize, ySize + cSize), v: f.subarray(ySize + cSize, ySize + 2 * cSize) };
+  }
+
+  close(): void {
+    this.#child.kill();
+  }
+}
+
 /** Event precision and recall against the truth: one-to-one matches of the same type within ±toleranceS (the expected event's, or the scorer's). */
 export interface EventScore {
   tp: number;
@@ -218,6 +270,8 @@ export interface EventScore {
   precision: number;
   recall: number;
   f1: number;
+  /** Events matched to optional truths (near misses): counted neither way. */
+  nearMisses: number;
   missed: ExpectedEvent[];
   extra: PlayedEvent[];
 }
@@ -236,17 +290,23 @@ export function scoreEvents(expected: readonly ExpectedEvent[], got: readonly Pl
   // One-to-one, as many matches as the tolerances allow, then the closest in time: nearest-first
   // pairing can spend an event on the wrong one of two close truths (two people entering a zone
   // 0.3 s apart) and leave the other unmatched although each event is on time for its own.
+  // Optional truths (near misses) cost more than any required match, so they only take events no
+  // required truth can.
+  const OPTIONAL = 1e6;
   const cost = costMatrix(want.map((w) => have.map((h) => {
     const d = Math.abs(w.timeS - h.timeS);
-    return w.type === h.type && d <= (w.toleranceS ?? toleranceS) ? d : Infinity;
+    return w.type === h.type && d <= (w.toleranceS ?? toleranceS) ? d + (w.optional ? OPTIONAL : 0) : Infinity;
   })), have.length);
   const { matches } = linearAssignment(cost);
   const usedW = new Set(matches.map(([i]) => i));
   const usedH = new Set(matches.map(([, j]) => j));
-  const tp = usedW.size;
+  const nearMisses = matches.filter(([i]) => want[i]!.optional).length;
+  const tp = usedW.size - nearMisses;
+  const required = want.filter((w) => !w.optional).length;
   return {
-    ...eventRates(tp, have.length - tp, want.length - tp),
-    missed: want.filter((_, i) => !usedW.has(i)),
+    ...eventRates(tp, have.length - usedH.size, required - tp),
+    nearMisses,
+    missed: want.filter((w, i) => !w.optional && !usedW.has(i)),
     extra: have.filter((_, j) => !usedH.has(j)),
   };
 }

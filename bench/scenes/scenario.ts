@@ -34,6 +34,12 @@ export interface ExpectedEvent {
    * congestion from a windowS average) is only defined to within that window. Default: the scorer's.
    */
   toleranceS?: number;
+  /**
+   * A near miss: the truth comes within the plugin's stated accuracy of raising it (9 people under a
+   * crowd threshold of 10, for a count good to 10 %). An event here is neither a hit nor a false
+   * alarm, and none is no miss (the "don't care" regions of detection benchmarks).
+   */
+  optional?: boolean;
 }
 
 /** A count the plugins must report over the whole scene. */

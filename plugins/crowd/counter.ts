@@ -12,7 +12,9 @@
  *         → per zone: each component's people, shared among zones as its weighted cells are.
  *
  * Blobs moving at vehicle speed (movers.ts) and foreground whose column run stands on an `ignore`
- * zone (the carriageway) are traffic and not counted.
+ * zone (the carriageway) are traffic and not counted. A blob most of which stands there (a near
+ * truck whose roof reaches over the verge in the image, joined with the people behind it) can hide
+ * people but not add them: the zone keeps its last count through it for a few seconds.
  *
  * With a `detector` (a neural DetectionSource giving 'person' boxes) people are its detections
  * instead, counted by foot point (detections.ts).
@@ -57,6 +59,14 @@ const SINGLE_MAX_WIDTH = 1.8;
 const PIECE_MAX_WEIGHT = 2.2;
 /** People run at up to about 6 m/s; traffic in town passes at 8 m/s and more. */
 export const MAX_SPEED_MPS = 6;
+/**
+ * A component whose foreground standing on ignored ground (the carriageway) outweighs the rest this
+ * many times is traffic as a whole: a truck's roof seen over the verge is not people, though people
+ * it joins in the image may be (#coverTraffic).
+ */
+const TRAFFIC_SHARE = 1;
+/** The longest a zone's count is held through traffic covering it, ms (a truck passes in a second or two; a bus that stops does not hide people for ever). */
+const COVER_HOLD_MS = 3000;
 /** Luma change (levels) between two frames at a cell that counts as motion: several times sensor noise. */
 const MOTION_LEVEL = 18;
 /** A component with no motion for this long is learnt into the background (see the file comment). */
@@ -119,6 +129,8 @@ interface Sized {
   cc: ConnectedComponents;
   /** Per component: weight, and weight per zone ([l · zones + k]). */
   weight: Float64Array;
+  /** Per component: the weight its cells standing on ignored ground would have had. */
+  ignored: Float64Array;
   zoneWeight: Float64Array;
   /** Per cell: its weight this frame (0 off the foreground or on ignored ground). */
   cellWeight: Float32Array;
@@ -147,6 +159,9 @@ export class CrowdCounter {
   readonly #exponent: number;
   readonly #movers: FastMovers;
   readonly #fast: boolean[] = [];
+  /** Per zone: the count of the last frame, and since when traffic blobs reach into it (see #coverTraffic). */
+  readonly #lastCounts: number[] = [];
+  readonly #coveredSince: (number | undefined)[] = [];
   #sized: Sized | undefined;
 
   constructor(opts: CrowdCounterOptions) {
@@ -208,6 +223,7 @@ export class CrowdCounter {
       ignore: this.#ignore.length > 0 ? zoneCells(this.#ignore, width, height, grid) : undefined,
       cc,
       weight: new Float64Array(cap),
+      ignored: new Float64Array(cap),
       zoneWeight: new Float64Array(cap * Math.max(1, this.names.length)),
       cellWeight: new Float32Array(cells),
       moved: new Float64Array(cap),
@@ -230,6 +246,7 @@ export class CrowdCounter {
     this.#weigh(fg, s, s.scale, count);
     const zones = this.names.length;
     const counts = this.names.map(() => 0);
+    const behindTraffic = this.names.map(() => 0);
     const people: Box[] = [];
     const groups: CrowdReading['groups'] = [];
     const { cc, weight, zoneWeight, step, scale } = s;
@@ -250,7 +267,10 @@ export class CrowdCounter {
     for (let l = 1; l <= count; l++) if (weight[l]! < MIN_WEIGHT && now - s.moved[l]! < STILL_MS) this.#holdComponent(s, l);
     labels.forEach((l, j) => {
       if (this.#fast[j]) return;
-      if (now - s.moved[l]! < STILL_MS) this.#holdComponent(s, l);
+      // Mostly on the carriageway: a vehicle, with whatever it touches in the image (the roof of a near
+      // truck reaching over a zone, and the people it hides and joins there): its people go apart.
+      const traffic = s.ignored[l]! > TRAFFIC_SHARE * weight[l]!;
+      if (!traffic && now - s.moved[l]! < STILL_MS) this.#holdComponent(s, l);
       const w = weight[l]!;
       const foot = cc.maxY[l]!;
       const bh = foot - cc.minY[l]! + 1;
@@ -259,8 +279,9 @@ export class CrowdCounter {
       // no one, unless the frame's edge cuts it.
       if (!edge && bh < MIN_HEIGHT * scale.heightCells[foot]!) return;
       const shares = this.names.map((_, k) => zoneWeight[l * zones + k]! / w);
+      const into = traffic ? behindTraffic : counts;
       const add = (n: number) => {
-        for (let k = 0; k < zones; k++) counts[k]! += n * shares[k]!;
+        for (let k = 0; k < zones; k++) into[k]! += n * shares[k]!;
       };
       if (this.#isOne(w, boxes[j]!, s)) {
         people.push(boxes[j]!);
@@ -281,7 +302,25 @@ export class CrowdCounter {
         add(n);
       });
     });
+    this.#coverTraffic(counts, behindTraffic, now);
     return { zones: this.#zones(counts), people, groups };
+  }
+
+  /**
+   * A vehicle can hide people but not add them: while blobs that are mostly traffic reach into a zone
+   * (`behind`: the people they seem to hold there), the zone's count may rise through them only back
+   * to what it was the frame before, for at most COVER_HOLD_MS; after that they add nothing.
+   */
+  #coverTraffic(counts: number[], behind: readonly number[], now: number): void {
+    for (let k = 0; k < counts.length; k++) {
+      if (behind[k]! > 0) {
+        this.#coveredSince[k] ??= now;
+        if (now - this.#coveredSince[k]! <= COVER_HOLD_MS) counts[k]! += Math.min(behind[k]!, Math.max(0, (this.#lastCounts[k] ?? 0) - counts[k]!));
+      } else {
+        this.#coveredSince[k] = undefined;
+      }
+      this.#lastCounts[k] = counts[k]!;
+    }
   }
 
   /** Whether a blob (or a piece of one) of weight w and pixel box b is one person: a person's area and size at its foot row. */
@@ -319,11 +358,12 @@ export class CrowdCounter {
    * a cell higher up the row half a person below it.
    */
   #weigh(fg: Uint8Array, s: Sized, scale: PersonScale, count: number): void {
-    const { gw, gh, bits, ignore, weight, zoneWeight, moved, lastMotion, cellWeight } = s;
+    const { gw, gh, bits, ignore, weight, ignored, zoneWeight, moved, lastMotion, cellWeight } = s;
     const labels = s.cc.labels;
     const zones = this.names.length;
     const { heightCells, perCell, footOfMid } = scale;
     weight.fill(0, 0, count + 1);
+    ignored.fill(0, 0, count + 1);
     zoneWeight.fill(0, 0, (count + 1) * zones);
     moved.fill(-Infinity, 0, count + 1);
     cellWeight.fill(0);
@@ -336,9 +376,12 @@ export class CrowdCounter {
           continue;
         }
         if (bottom < 0) bottom = gy;
-        if (ignore !== undefined && ignore[bottom * gw + gx] !== 0) continue;
         const foot = bottom - gy < heightCells[bottom]! ? bottom : footOfMid[gy]!;
         const w = perCell[foot]!;
+        if (ignore !== undefined && ignore[bottom * gw + gx] !== 0) {
+          ignored[labels[i]!] = ignored[labels[i]!]! + w;
+          continue;
+        }
         cellWeight[i] = w;
         const l = labels[i]!;
         weight[l] = weight[l]! + w;

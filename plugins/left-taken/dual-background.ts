@@ -124,7 +124,7 @@ export class DualBackground {
     this.#opts = opts;
     this.step = opts.step;
     // Shadows are told apart in both models (127) and count as background here: a shadow is not an object.
-    this.long = new BackgroundModel({ width: opts.width, height: opts.height, step: opts.step, varThreshold: LONG_VAR_THRESHOLD });
+    this.long = new BackgroundModel({ width: opts.width, height: opts.height, step: opts.step, varThreshold: LONG_VAR_THRESHOLD, coveredFollowLighting: true });
     this.short = new BackgroundModel({ width: opts.width, height: opts.height, step: opts.step });
     this.gw = this.long.maskWidth;
     this.gh = this.long.maskHeight;

@@ -79,6 +79,13 @@ export interface BackgroundModelOptions {
   lightingTileShare?: number;
   /** Global gain change |G − 1| that counts as a lighting ramp. Default 0.025. */
   lightingGain?: number;
+  /**
+   * Covered cells (foreground or shadow this frame) follow the global lighting too, as held cells do:
+   * their modes are scaled as the background around them learns the gain. Without it, a background
+   * mode hidden under someone who stood through a lighting ramp is stale when they leave, and a slow
+   * model sees a ghost there for minutes. Default false (MOG2: a hidden mode does not change).
+   */
+  coveredFollowLighting?: boolean;
 }
 
 /** Tiles per side of the grid the lighting-step test counts changed pixels in. */
@@ -118,6 +125,7 @@ export class BackgroundModel {
   private readonly tauMax: number;
   private readonly chromaTol: number;
   private readonly adapt: boolean;
+  private readonly coveredFollow: boolean;
   private readonly lightingRate: number;
   private readonly lightingFrames: number;
   private readonly lightingTileShare: number;
@@ -185,6 +193,7 @@ export class BackgroundModel {
     this.tauMax = opts.shadowMaxRatio ?? 1;
     this.chromaTol = opts.shadowChroma ?? 10;
     this.adapt = opts.adaptToLighting ?? true;
+    this.coveredFollow = opts.coveredFollowLighting ?? false;
     this.lightingRate = opts.lightingRate ?? 0.1;
     this.lightingFrames = opts.lightingFrames ?? 20;
     this.lightingTileShare = opts.lightingTileShare ?? 0.6;
@@ -317,7 +326,7 @@ export class BackgroundModel {
     const boosting = boostAlpha >= 0;
     const gain = this.stats[GAIN]!;
     const ct = this.ct;
-    const { k, tb, tg, bgRatio, varMin, varMax, wt, mu, va, cells, used, bgChroma, tileCol, tileChanged, gainHist } = this;
+    const { k, tb, tg, bgRatio, varMin, varMax, wt, mu, va, cells, used, bgChroma, tileCol, tileChanged, gainHist, coveredFollow } = this;
     const shadows = this.detectShadows;
     const yp = frame.y;
     const strideY = frame.strideY;
@@ -442,6 +451,11 @@ export class BackgroundModel {
         if (initChroma) {
           bgChroma[q] = up![c]!;
           bgChroma[q + 1] = vp![c]!;
+        }
+        if (!background && coveredFollow && !held && n > 0) {
+          // Covered: the modes follow the lighting as the background around them does (see the option).
+          const follow = 1 + (boosting ? boostAlpha : baseAlpha) * (gain - 1);
+          for (let mo = 0, i = p; mo < n; mo++, i += cells) mu[i] = mu[i]! * follow;
         }
         if (background) {
           mask[p] = 0;

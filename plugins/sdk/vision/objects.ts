@@ -177,6 +177,13 @@ export const UPRIGHT = 1.4;
  */
 const CUT_OFF = 0.8;
 /**
+ * ...but a box shorter than this share of it holds no torso: someone who lost their legs keeps head
+ * and body, more than half their height. So short a box is something else the track was handed to
+ * (a walker passing a dog gave the dog their track, and as a 'cut' person the dog kept the walker's
+ * height and stood in a zone as an intruder): it is measured as it is.
+ */
+const CUT_MIN = 0.45;
+/**
  * The tallest a person is taken to be for that test, metres. A box that lost part of the legs puts
  * the foot farther away, where the same head row makes a taller pole (vtest: a man of about 1.75 m
  * walking beside the lawn measured 1.98 m), and against that height his box, a little short, was
@@ -461,7 +468,8 @@ export class ObjectTracker {
       // partly lost, and a foot moved down by that much lands on ground the person never stood on.
       const tall = Math.min(r.heightM, CUT_TALL_M);
       const head = cam.project(v.ground[0], v.ground[1], tall);
-      if (head && b.h < CUT_OFF * (v.foot[1] - head[1]) && !footStays(cam, r.history.at(-1), r.velocity, v.lastSeenMs, v.foot[1], v.foot[1] - head[1])) {
+      const tallPx = head ? v.foot[1] - head[1] : 0;
+      if (head && b.h < CUT_OFF * tallPx && b.h >= CUT_MIN * tallPx && !footStays(cam, r.history.at(-1), r.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
         const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, tall, b.y + b.h, height);
         const g = this.toGround([b.x + b.w / 2, y]);
         if (g) {
