@@ -295,7 +295,8 @@ export function scoreEvents(expected: readonly ExpectedEvent[], got: readonly Pl
   const OPTIONAL = 1e6;
   const cost = costMatrix(want.map((w) => have.map((h) => {
     const d = Math.abs(w.timeS - h.timeS);
-    return w.type === h.type && d <= (w.toleranceS ?? toleranceS) ? d + (w.optional ? OPTIONAL : 0) : Infinity;
+    // (1e-6: scene times are tenths, and 110 − 107.8 is 2.2000000000000028 in floating point.)
+    return w.type === h.type && d <= (w.toleranceS ?? toleranceS) + 1e-6 ? d + (w.optional ? OPTIONAL : 0) : Infinity;
   })), have.length);
   const { matches } = linearAssignment(cost);
   const usedW = new Set(matches.map(([i]) => i));

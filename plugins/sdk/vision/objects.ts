@@ -177,12 +177,14 @@ export const UPRIGHT = 1.4;
  */
 const CUT_OFF = 0.8;
 /**
- * ...but a box shorter than this share of it holds no torso: someone who lost their legs keeps head
- * and body, more than half their height. So short a box is something else the track was handed to
- * (a walker passing a dog gave the dog their track, and as a 'cut' person the dog kept the walker's
- * height and stood in a zone as an intruder): it is measured as it is.
+ * ...but a box shorter than this share of the tallest the track has been seen (the upper quartile of
+ * its heights) is no head and body: it is something else the track was handed to, and is measured
+ * as it is. (A walker crossing the lawn passed a dog and their track took it; as a 'cut' person the
+ * dog kept a height of the walker's and stood in the zone as an intruder. Its samples while the two
+ * were one blob had pulled the median down, so the test is against the upper quartile. Someone whose
+ * trousers and shoes have the lawn's colour keeps 40 % of their height in view: still cut.)
  */
-const CUT_MIN = 0.45;
+const CUT_MIN = 0.3;
 /**
  * The tallest a person is taken to be for that test, metres. A box that lost part of the legs puts
  * the foot farther away, where the same head row makes a taller pole (vtest: a man of about 1.75 m
@@ -315,6 +317,14 @@ export function footUnderHead(cam: RoadCamera, toGround: (p: Point) => [number, 
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+/** The q-quantile (0..1, linear between ranks) of the first n values of a (sorted in place). */
+function quantile(a: Float64Array, n: number, q: number): number {
+  const s = a.subarray(0, n).sort();
+  const at = q * (n - 1);
+  const lo = Math.floor(at);
+  return lo + 1 < n ? s[lo]! + (at - lo) * (s[lo + 1]! - s[lo]!) : s[lo]!;
 }
 
 /** Median of the first n values of a (sorted in place). */
@@ -469,7 +479,10 @@ export class ObjectTracker {
       const tall = Math.min(r.heightM, CUT_TALL_M);
       const head = cam.project(v.ground[0], v.ground[1], tall);
       const tallPx = head ? v.foot[1] - head[1] : 0;
-      if (head && b.h < CUT_OFF * tallPx && b.h >= CUT_MIN * tallPx && !footStays(cam, r.history.at(-1), r.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
+      const n = Math.min(r.samples, SIZE_SAMPLES);
+      const tallest = n > 0 ? Math.min(quantile(copyInto(scratchH, r.heights, n), n, 0.75), CUT_TALL_M) : tall;
+      const top = cam.project(v.ground[0], v.ground[1], tallest);
+      if (head && top && b.h < CUT_OFF * tallPx && b.h >= CUT_MIN * (v.foot[1] - top[1]) && !footStays(cam, r.history.at(-1), r.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
         const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, tall, b.y + b.h, height);
         const g = this.toGround([b.x + b.w / 2, y]);
         if (g) {
