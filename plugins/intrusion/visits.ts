@@ -17,6 +17,9 @@
  * - A track that starts inside the zone where a visit ended less than `leaveMs` ago, within one
  *   object height of where that visit's object was last seen, takes that visit over: the same person,
  *   lost behind a passing van and picked up under a new track id, is not a new visit.
+ * - An object on a visit whose box swallows the spot where a visit's track was lost less than
+ *   `leaveMs` ago joins that visit to its own (#absorb): after two people meet, the one who stood
+ *   there may walk on under the other's track id, and one who was reported is not reported again.
  */
 import { pointInPolygon, segmentDistance, type Point } from '../sdk/index.js';
 
@@ -31,7 +34,7 @@ export interface VisitObject {
   readonly id: number;
   readonly kind: string;
   readonly foot: Point;
-  readonly box: { h: number };
+  readonly box: { x: number; y: number; w: number; h: number };
   readonly missed: number;
   readonly history: readonly { t: number; foot: Point }[];
 }
@@ -109,6 +112,7 @@ export class ZoneWatch {
     const o = this.#o;
     this.#recent = this.#recent.filter((v) => now - v.lastInsideMs < o.leaveMs);
     const seen = new Set<number>();
+    const detected = new Set(objects.filter((x) => x.missed === 0).map((x) => x.id));
     for (const obj of objects) {
       seen.add(obj.id);
       let visit = this.#visits.get(obj.id);
@@ -116,9 +120,10 @@ export class ZoneWatch {
       if (obj.missed > 0) continue;
       if (pointInPolygon(obj.foot, o.polygon)) {
         if (!visit) {
-          visit = this.#takeOver(obj, now) ?? this.#start(obj, now, since, out);
+          visit = this.#takeOver(obj, now) ?? this.#start(obj, now, since, detected, out);
           this.#visits.set(obj.id, visit);
         }
+        this.#absorb(visit, obj, now);
         visit.trackId = obj.id;
         visit.kind = obj.kind;
         visit.lastInsideMs = now;
@@ -150,7 +155,7 @@ export class ZoneWatch {
     return ended;
   }
 
-  #start(obj: VisitObject, now: number, since: number, out: VisitUpdate): Visit {
+  #start(obj: VisitObject, now: number, since: number, detected: ReadonlySet<number>, out: VisitUpdate): Visit {
     // Back along the foot history while the samples are inside, to the first of the run.
     let entered = now;
     const h = obj.history;
@@ -160,14 +165,20 @@ export class ZoneWatch {
     }
     // Never seen outside, and first seen within half a height of an object on a visit: it came out
     // of that object's blob (two people walking one behind the other make one blob until they part),
-    // so it was inside as long as that one was.
+    // so it was inside as long as that one was. If that object is not detected now, this is more
+    // likely that object itself found again under a new track (its old one not yet given up): it
+    // does not raise again what that visit raised.
     const first = h[0];
+    let fired = false;
     if (first && entered <= first.t) {
       for (const v of this.#visits.values()) {
-        if (v.enteredMs < entered && Math.hypot(v.foot[0] - first.foot[0], v.foot[1] - first.foot[1]) <= v.heightPx / 2) entered = v.enteredMs;
+        if (v.enteredMs < entered && Math.hypot(v.foot[0] - first.foot[0], v.foot[1] - first.foot[1]) <= v.heightPx / 2) {
+          entered = v.enteredMs;
+          fired ||= v.fired && !detected.has(v.trackId);
+        }
       }
     }
-    const visit: Visit = { trackId: obj.id, kind: obj.kind, enteredMs: Math.max(entered, since), lastInsideMs: now, foot: obj.foot, heightPx: obj.box.h, fired: false, deepestM: this.#o.depthM ? -Infinity : Infinity };
+    const visit: Visit = { trackId: obj.id, kind: obj.kind, enteredMs: Math.max(entered, since), lastInsideMs: now, foot: obj.foot, heightPx: obj.box.h, fired, deepestM: this.#o.depthM ? -Infinity : Infinity };
     out.started.push(visit);
     return visit;
   }
@@ -188,6 +199,25 @@ export class ZoneWatch {
     }
     d.sort((a, b) => a - b);
     return d.length % 2 ? d[(d.length - 1) >> 1]! : (d[d.length / 2 - 1]! + d[d.length / 2]!) / 2;
+  }
+
+  /**
+   * Joins to `visit` the visits that ended moments ago (their track lost, less than leaveMs) whose
+   * object was last seen where `obj`'s box now stands: `obj`'s blob swallowed them, and the track
+   * that comes out of a merged blob may well be theirs (two people meet on the lawn; the one who
+   * stood there longer walks on under the passer-by's track id). The visit keeps the earlier entry,
+   * and one that had raised its intrusion does not raise it again.
+   */
+  #absorb(visit: Visit, obj: VisitObject, now: number): void {
+    if (this.#recent.length === 0) return;
+    const b = obj.box;
+    this.#recent = this.#recent.filter((v) => {
+      const [x, y] = v.foot;
+      if (now - v.lastInsideMs >= this.#o.leaveMs || x < b.x || x > b.x + b.w || y < b.y || y > b.y + b.h) return true;
+      visit.enteredMs = Math.min(visit.enteredMs, v.enteredMs);
+      visit.fired ||= v.fired;
+      return false;
+    });
   }
 
   /** A visit that ended moments ago near where this object stands, which it takes over. */
