@@ -59,6 +59,8 @@ async function child(plugin: string, hours: number, cacheDir: string): Promise<v
 
 /** Runs one child per plugin, `parallel` at a time; `progress` hears each scene as it ends. */
 export async function quietSoak(plugins: readonly string[], hours: number, opts: { parallel?: number; cacheDir?: string; progress?: (s: SoakScene) => void } = {}): Promise<SoakResult[]> {
+  for (const p of plugins) if (!QUIET_PLUGINS.includes(p)) throw new Error(`no quiet scenes for plugin '${p}'; known: ${QUIET_PLUGINS.join(', ')}`);
+  if (!(hours > 0)) throw new Error(`quiet soak: hours must be > 0, got ${hours}`);
   const temp = opts.cacheDir ? undefined : mkdtempSync(join(tmpdir(), 'streamsight-soak-'));
   const cacheDir = opts.cacheDir ?? temp!;
   mkdirSync(cacheDir, { recursive: true });
@@ -107,7 +109,6 @@ async function main(argv: string[]): Promise<void> {
   const childOf = arg('--child');
   if (childOf !== undefined) return child(childOf, hours, cacheDir!);
   const only = arg('--only')?.split(',') ?? QUIET_PLUGINS;
-  for (const p of only) if (!QUIET_PLUGINS.includes(p)) throw new Error(`no quiet scenes for plugin '${p}'; known: ${QUIET_PLUGINS.join(', ')}`);
   const parallel = Number(arg('--parallel') ?? 2);
   if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a whole number ≥ 1, got ${arg('--parallel')}`);
   const json = argv.includes('--json');
