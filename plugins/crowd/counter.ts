@@ -284,7 +284,7 @@ export class CrowdCounter {
         for (let k = 0; k < zones; k++) into[k]! += n * shares[k]!;
       };
       if (this.#isOne(w, boxes[j]!, s)) {
-        people.push(boxes[j]!);
+        if (!traffic) people.push(boxes[j]!);
         return add(1);
       }
       // People side by side: cut where the blob's top dips between heads (splitPeople), then each
@@ -294,11 +294,11 @@ export class CrowdCounter {
       pieces.forEach((box, q) => {
         const pw = weights[q]!;
         if (pieces.length > 1 && this.#isOne(pw, box, s, PIECE_MAX_WEIGHT)) {
-          people.push(box);
+          if (!traffic) people.push(box);
           return add(1);
         }
         const n = this.#gain * Math.pow(pw, this.#exponent);
-        groups.push({ box, count: n, weight: pw, shares });
+        if (!traffic) groups.push({ box, count: n, weight: pw, shares });
         add(n);
       });
     });
