@@ -17,9 +17,9 @@
  * - A track that starts inside the zone where a visit ended less than `leaveMs` ago, within one
  *   object height of where that visit's object was last seen, takes that visit over: the same person,
  *   lost behind a passing van and picked up under a new track id, is not a new visit.
- * - An object on a visit whose box swallows the spot where a visit's track was lost less than
- *   `leaveMs` ago joins that visit to its own (#absorb): after two people meet, the one who stood
- *   there may walk on under the other's track id, and one who was reported is not reported again.
+ * - An object on a visit whose box swallows the spot where a reported visit's track was lost less
+ *   than `leaveMs` ago counts as reported (#absorb): after two people meet, the one who stood there
+ *   may walk on under the other's track id, and one who was reported is not reported again.
  */
 import { pointInPolygon, segmentDistance, type Point } from '../sdk/index.js';
 
@@ -202,20 +202,19 @@ export class ZoneWatch {
   }
 
   /**
-   * Joins to `visit` the visits that ended moments ago (their track lost, less than leaveMs) whose
-   * object was last seen where `obj`'s box now stands: `obj`'s blob swallowed them, and the track
-   * that comes out of a merged blob may well be theirs (two people meet on the lawn; the one who
-   * stood there longer walks on under the passer-by's track id). The visit keeps the earlier entry,
-   * and one that had raised its intrusion does not raise it again.
+   * Marks `visit` reported when a reported visit ended moments ago (its track lost, less than
+   * leaveMs) where `obj`'s box now stands: `obj`'s blob swallowed that person, and the track that
+   * comes out of a merged blob may well be theirs (two people meet on the lawn; the one who was
+   * reported walks on under the passer-by's track id) — they are not reported again. Its entry time
+   * stays its own: a visit not yet reported that ended there may have been someone passing through.
    */
   #absorb(visit: Visit, obj: VisitObject, now: number): void {
-    if (this.#recent.length === 0) return;
+    if (visit.fired || this.#recent.length === 0) return;
     const b = obj.box;
     this.#recent = this.#recent.filter((v) => {
       const [x, y] = v.foot;
-      if (now - v.lastInsideMs >= this.#o.leaveMs || x < b.x || x > b.x + b.w || y < b.y || y > b.y + b.h) return true;
-      visit.enteredMs = Math.min(visit.enteredMs, v.enteredMs);
-      visit.fired ||= v.fired;
+      if (!v.fired || now - v.lastInsideMs >= this.#o.leaveMs || x < b.x || x > b.x + b.w || y < b.y || y > b.y + b.h) return true;
+      visit.fired = true;
       return false;
     });
   }
