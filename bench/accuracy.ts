@@ -34,7 +34,7 @@ import { HELD_OUT_PREFIX } from './scenes/counting.js';
 import { allScenarios } from './scenes/index.js';
 import { QUIET_PLUGINS, quietScenes } from './scenes/quiet.js';
 import type { Scenario } from './scenes/scenario.js';
-import { encodeScene, sceneFingerprint } from './scenes/traffic.js';
+import { clipFile, encodeScene } from './scenes/traffic.js';
 
 /** What one scenario produced through the server. */
 export interface ScenarioOutcome {
@@ -103,8 +103,7 @@ export async function playThroughServer(scenarios: Scenario[], opts: { parallel?
         files.set(s.name, given);
         continue;
       }
-      // A cached clip is named by a fingerprint of its scene, so a changed scene renders anew.
-      const file = join(opts.cacheDir ?? dir, `${s.name}-${sceneFingerprint(s.scene)}.h264`);
+      const file = clipFile(opts.cacheDir ?? dir, s.name, s.scene);
       files.set(s.name, file);
       if (opts.cacheDir && existsSync(file)) continue;
       log(`rendering ${s.name} (${s.scene.durationS} s)`);

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { playInProcess, scoreEvents } from './scenes/play.js';
 import { QUIET_PLUGINS, quietScenes } from './scenes/quiet.js';
-import { encodeScene, sceneFingerprint } from './scenes/traffic.js';
+import { clipFile, encodeScene } from './scenes/traffic.js';
 
 /** One scene's outcome, as a child reports it (one JSON line each). */
 export interface SoakScene {
@@ -44,7 +44,7 @@ export interface SoakResult {
 /** Plays one plugin's quiet scenes (child process): one SoakScene JSON line per scene on stdout. */
 async function child(plugin: string, hours: number, cacheDir: string): Promise<void> {
   for (const s of quietScenes(plugin, hours)) {
-    const file = join(cacheDir, `${s.name}-${sceneFingerprint(s.scene)}.h264`);
+    const file = clipFile(cacheDir, s.name, s.scene);
     if (!existsSync(file)) await encodeScene(s.scene, file);
     const r = await playInProcess(s, { decodedFrom: file });
     const got = r.events.filter((e) => e.plugin === plugin);

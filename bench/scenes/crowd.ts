@@ -196,8 +196,7 @@ export function expectedEvents(scene: TrafficScene, rule: ZoneRule): ExpectedEve
   });
   if (rule.crowd) {
     const c = rule.crowd;
-    const people = (v: number) => (c.metric === 'count' ? v : v * area);
-    out.push(...nearMisses(series, people(c.threshold), people(c.threshold - c.hysteresis), out));
+    out.push(...nearMisses(series, people(c.threshold, c.metric), people(c.threshold - c.hysteresis, c.metric), out));
   }
   return out;
 }

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ffmpegPath } from '../../core/ffmpeg.js';
 import { project, type PinholeCamera, type Vec3 } from './camera.js';
 import { prng } from '../../core/testing/prng.js';
@@ -418,6 +419,11 @@ export function resizeScene(scene: TrafficScene, width: number, height: number):
 /** A short hash of everything that decides a scene's frames: clips rendered from it are named or checked by it. */
 export function sceneFingerprint(scene: TrafficScene): string {
   return createHash('sha256').update(JSON.stringify(scene)).digest('hex').slice(0, 16);
+}
+
+/** Where a scenario's H.264 clip is cached in `dir`: named by the scenario and its scene's fingerprint, so a changed scene renders anew (bench accuracy and quiet-soak share them). */
+export function clipFile(dir: string, name: string, scene: TrafficScene): string {
+  return join(dir, `${name}-${sceneFingerprint(scene)}.h264`);
 }
 
 /** A gate camera: two lanes in, two out, mixed traffic, a counting line; known counts per class and direction. */

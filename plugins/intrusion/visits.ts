@@ -112,7 +112,6 @@ export class ZoneWatch {
     const o = this.#o;
     this.#recent = this.#recent.filter((v) => now - v.lastInsideMs < o.leaveMs);
     const seen = new Set<number>();
-    const detected = new Set(objects.filter((x) => x.missed === 0).map((x) => x.id));
     for (const obj of objects) {
       seen.add(obj.id);
       let visit = this.#visits.get(obj.id);
@@ -120,7 +119,7 @@ export class ZoneWatch {
       if (obj.missed > 0) continue;
       if (pointInPolygon(obj.foot, o.polygon)) {
         if (!visit) {
-          visit = this.#takeOver(obj, now) ?? this.#start(obj, now, since, detected, out);
+          visit = this.#takeOver(obj, now) ?? this.#start(obj, now, since, objects, out);
           this.#visits.set(obj.id, visit);
         }
         this.#absorb(visit, obj, now);
@@ -155,7 +154,7 @@ export class ZoneWatch {
     return ended;
   }
 
-  #start(obj: VisitObject, now: number, since: number, detected: ReadonlySet<number>, out: VisitUpdate): Visit {
+  #start(obj: VisitObject, now: number, since: number, objects: readonly VisitObject[], out: VisitUpdate): Visit {
     // Back along the foot history while the samples are inside, to the first of the run.
     let entered = now;
     const h = obj.history;
@@ -174,7 +173,7 @@ export class ZoneWatch {
       for (const v of this.#visits.values()) {
         if (v.enteredMs < entered && Math.hypot(v.foot[0] - first.foot[0], v.foot[1] - first.foot[1]) <= v.heightPx / 2) {
           entered = v.enteredMs;
-          fired ||= v.fired && !detected.has(v.trackId);
+          fired ||= v.fired && !objects.some((x) => x.id === v.trackId && x.missed === 0);
         }
       }
     }

@@ -319,6 +319,18 @@ export function footUnderHead(cam: RoadCamera, toGround: (p: Point) => [number, 
   return (lo + hi) / 2;
 }
 
+/**
+ * Whether a box `h` px tall with its foot at row `footY` (ground `g`) is shorter than CUT_MIN of the
+ * tallest the track has been (the upper quartile of its heights, at most CUT_TALL_M; `tall` before
+ * any sample): no head and body (see CUT_MIN).
+ */
+function noTorso(r: ObjectRecord, cam: RoadCamera, g: readonly [number, number], footY: number, h: number, tall: number): boolean {
+  const n = Math.min(r.samples, SIZE_SAMPLES);
+  const tallest = n > 0 ? Math.min(quantile(copyInto(scratchH, r.heights, n), n, 0.75), CUT_TALL_M) : tall;
+  const top = cam.project(g[0], g[1], tallest);
+  return top === undefined || h < CUT_MIN * (footY - top[1]);
+}
+
 /** The q-quantile (0..1, linear between ranks) of the first n values of a (sorted in place). */
 function quantile(a: Float64Array, n: number, q: number): number {
   const s = a.subarray(0, n).sort();
@@ -329,8 +341,7 @@ function quantile(a: Float64Array, n: number, q: number): number {
 
 /** Median of the first n values of a (sorted in place). */
 function median(a: Float64Array, n: number): number {
-  const s = a.subarray(0, n).sort();
-  return n % 2 ? s[(n - 1) >> 1]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+  return quantile(a, n, 0.5);
 }
 
 /** What ObjectTracker keeps per track beyond the Vehicle. */
@@ -479,10 +490,7 @@ export class ObjectTracker {
       const tall = Math.min(r.heightM, CUT_TALL_M);
       const head = cam.project(v.ground[0], v.ground[1], tall);
       const tallPx = head ? v.foot[1] - head[1] : 0;
-      const n = Math.min(r.samples, SIZE_SAMPLES);
-      const tallest = n > 0 ? Math.min(quantile(copyInto(scratchH, r.heights, n), n, 0.75), CUT_TALL_M) : tall;
-      const top = cam.project(v.ground[0], v.ground[1], tallest);
-      if (head && top && b.h < CUT_OFF * tallPx && b.h >= CUT_MIN * (v.foot[1] - top[1]) && !footStays(cam, r.history.at(-1), r.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
+      if (head && b.h < CUT_OFF * tallPx && !noTorso(r, cam, v.ground, v.foot[1], b.h, tall) && !footStays(cam, r.history.at(-1), r.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
         const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, tall, b.y + b.h, height);
         const g = this.toGround([b.x + b.w / 2, y]);
         if (g) {
