@@ -6,9 +6,9 @@ import { SightingTally, type Counted } from './tally.js';
 /** A reported object: track `id` of `kind`, its foot at `foot` (pixels), on the ground at `ground` moving at `velocity`. */
 function obj(id: number, kind: string, t: number, foot: Point, ground?: [number, number], velocity?: { vx: number; vz: number }): TrackedObject {
   return {
-    id, kind, confirmed: true, foot, box: { x: foot[0] - 5, y: foot[1] - 30, w: 10, h: 30 },
+    id, kind, confirmed: true, foot, box: { x: foot[0] - 5, y: foot[1] - 30, w: 10, h: 30 }, view: 'whole',
     ...(ground ? { ground } : {}), ...(velocity ? { velocity } : {}),
-    history: [{ t, foot, ...(ground ? { ground } : {}) }], firstSeenMs: t, lastSeenMs: t, missed: 0, stationaryMs: 0,
+    history: [{ t, foot, ...(ground ? { ground } : {}), view: 'whole' }], firstSeenMs: t, lastSeenMs: t, missed: 0, stationaryMs: 0,
   };
 }
 
@@ -95,10 +95,46 @@ describe('SightingTally', () => {
       const x = 1.2 * i * 0.2;
       const out: TrackedObject[] = [];
       if (i < 22) out.push({ ...obj(5, 'person', t, [100 + i * 4, 100], [x, 12], walk), missed: Math.max(0, i - 14) });
-      if (i >= 17) out.push({ ...obj(9, 'person', t, [100 + i * 4, 100], [x, 12], walk), history: [{ t: 1_000_000 + 17 * 200, foot: [168, 100], ground: [1.2 * 17 * 0.2, 12] }] });
+      if (i >= 17) out.push({ ...obj(9, 'person', t, [100 + i * 4, 100], [x, 12], walk), history: [{ t: 1_000_000 + 17 * 200, foot: [168, 100], ground: [1.2 * 17 * 0.2, 12], view: 'whole' }] });
       return out;
     }));
     assert.deepEqual(got, [{ cls: 'person', trackId: 5, at: 1_000_000 }]);
+  });
+
+  it('ends a person where their track leaps onto a passing vehicle, and carries them on to the track that finds them again', () => {
+    const tally = new SightingTally(opts);
+    const walk = { vx: -1, vz: 0 };
+    // Track 5 walks 3 s at Z 19 (counted); then a motorbike's blob takes the track along, its foot
+    // 2 m nearer every frame (10 m/s) and its kind a motorbike's. Track 9 is born where the walker is,
+    // 0.6 s after 5's last step with them, and walks on.
+    const got = play(tally, frames(40, (t, i) => {
+      const x = -i * 0.2;
+      const out: TrackedObject[] = [];
+      if (i < 15) out.push(obj(5, 'person', t, [300 - i * 4, 100], [x, 19], walk));
+      else if (i < 25) out.push(obj(5, i === 15 ? 'person' : 'motorbike', t, [300 - i * 4, 100 + (i - 14) * 20], [-2.8, 19 - 2 * (i - 14)], { vx: 0, vz: -10 }));
+      if (i >= 17) out.push({ ...obj(9, 'person', t, [300 - i * 4, 100], [x, 19], walk), history: [{ t: 1_000_000 + 17 * 200, foot: [232, 100], ground: [-17 * 0.2, 19], view: 'whole' }] });
+      return out;
+    }));
+    assert.deepEqual(got, [{ cls: 'person', trackId: 5, at: 1_000_000 }]);
+  });
+
+  it('keeps a person whose foot jumps far and back for one frame (legs lost in the distance)', () => {
+    const tally = new SightingTally(opts);
+    const got = play(tally, frames(25, (t, i) => [obj(3, 'person', t, [100, 60], [-9, 28 - 0.1 * i + (i === 8 ? 1.5 : 0)], { vx: 0, vz: -0.5 })]));
+    assert.deepEqual(got, [{ cls: 'person', trackId: 3, at: 1_000_000 }]);
+  });
+
+  it('takes only the time a person is seen whole: one walking in by the frame\'s side is counted once whole long enough', () => {
+    const tally = new SightingTally(opts);
+    // Track 2 is cut by the frame's edge for 2 s, then whole for 0.6 s, then cut again as it leaves.
+    const seen = play(tally, frames(20, (t, i) => [{ ...obj(2, 'person', t, [630, 100]), view: i >= 10 && i < 13 ? 'whole' as const : 'cut' as const }]), (t) => (t < 1_000_000 + 18 * 200 ? [2] : []));
+    assert.deepEqual(seen, []);
+    // Track 4 is whole for 1.2 s: counted.
+    const whole = play(new SightingTally(opts), frames(20, (t, i) => [{ ...obj(4, 'person', t, [630, 100]), view: i >= 10 && i < 16 ? 'whole' as const : 'cut' as const }]), (t) => (t < 1_000_000 + 18 * 200 ? [4] : []));
+    assert.deepEqual(whole.map((c) => c.trackId), [4]);
+    // A bus's roof cut by the top edge: its foot is in view, the time counts.
+    const bus = play(new SightingTally(opts), frames(20, (t, i) => [{ ...obj(6, 'bus', t, [300, 100]), view: i < 16 ? 'top' as const : 'whole' as const }]), (t) => (t < 1_000_000 + 18 * 200 ? [6] : []));
+    assert.deepEqual(bus.map((c) => c.trackId), [6]);
   });
 
   it('counts two people where one track ends and another starts beside it when they walk opposite ways, or the first walked out of the frame', () => {
@@ -135,7 +171,7 @@ describe('SightingTally', () => {
     const got = play(tally, frames(16, (t, i) => {
       if (i < 10 || i >= 14) return [];
       const o = obj(4, 'bus', t, [50, 120]);
-      const history = Array.from({ length: i + 1 }, (_, k) => ({ t: 1_000_000 + k * 200, foot: [50, k < 3 ? 150 : k < 10 ? 50 : 120] as Point }));
+      const history = Array.from({ length: i + 1 }, (_, k) => ({ t: 1_000_000 + k * 200, foot: [50, k < 3 ? 150 : k < 10 ? 50 : 120] as Point, view: 'whole' as const }));
       return [{ ...o, history }];
     }), (t) => (t < 1_000_000 + 14 * 200 ? [4] : []));
     assert.deepEqual(got, [{ cls: 'bus', trackId: 4, at: 1_000_000 + 3 * 200 }]);

@@ -28,7 +28,7 @@
  * The sighting's time is when the object was first inside, so a count lands in the hour it was
  * seen, whatever the settling took.
  */
-import { isVehicleKind, OcclusionStitcher, pointInPolygon, type Box, type EndedTrack, type Point, type TrackedObject } from '../sdk/index.js';
+import { isVehicleKind, OcclusionStitcher, pointInPolygon, type Box, type EndedTrack, type FrameView, type Point, type TrackedObject } from '../sdk/index.js';
 
 /** One object to count (what ctx.observe takes). */
 export interface Counted {
@@ -82,6 +82,8 @@ interface ObjectRecord {
   firstGround?: [number, number];
   /** A person's record that has carried on an ended one (it does so once). */
   adopted?: boolean;
+  /** A person's track's last step, faster than a person moves: the detection before it, and the step. */
+  leap?: { from: NonNullable<ObjectRecord['last']>; dx: number; dz: number };
 }
 
 /** A person's track that ended, waiting to be carried on. */
@@ -126,14 +128,22 @@ export class SightingTally {
         r = this.#continued(o) ?? { kind: o.kind, firstReported: now, insideMs: 0, accountedTo: born, counted: false, bornAt: born,
           ...(first?.ground ? { firstGround: first.ground } : {}) };
         // Where it was before it was reported: along its own track.
-        for (const h of o.history) if (h.t < now) this.#account(r, h.t, h.foot);
+        for (const h of o.history) if (h.t < now) this.#account(r, h.t, h.foot, h.view);
+        this.#records.set(o.id, r);
+      }
+      if (o.missed === 0 && leapt(r, now, o.ground)) {
+        // Not the person any more: their record ends where they last were, and what the track follows
+        // now is not counted from it.
+        r.last = r.leap!.from;
+        this.#ended(o.id, r, out);
+        r = { kind: o.kind, firstReported: now, insideMs: 0, accountedTo: now, counted: true, bornAt: now };
         this.#records.set(o.id, r);
       }
       r.kind = o.kind;
       // A track the detector lost is reported for a while on its prediction: only detections are time seen.
       if (o.missed === 0) {
         r.last = { t: now, foot: o.foot, box: o.box, ...(o.ground ? { ground: o.ground } : {}), ...(o.velocity ? { velocity: o.velocity } : {}) };
-        this.#account(r, now, o.foot);
+        this.#account(r, now, o.foot, o.view);
       }
       if (r.counted || now - r.firstReported < this.#opts.settleMs) continue;
       this.#carryOn(r);
@@ -142,15 +152,20 @@ export class SightingTally {
     for (const [id, r] of this.#records) {
       if (live.has(id)) continue;
       this.#records.delete(id);
-      this.#carryOn(r);
-      if (this.#qualified(r)) out.push(this.#count(r, id));
-      const l = r.last;
-      if (!l?.ground) continue;
-      if (!isVehicleKind(r.kind)) {
-        if (!this.#walkedOut(l.box)) this.#people.push({ t: l.t, ground: l.ground, record: r });
-      } else if (l.velocity) this.#stitcher.ended({ id, t: l.t, foot: l.foot, ground: l.ground, velocity: l.velocity, record: r });
+      this.#ended(id, r, out);
     }
     return out;
+  }
+
+  /** Track `id`'s record `r` ends: counted if it qualified, and kept a while to be carried on. */
+  #ended(id: number, r: ObjectRecord, out: Counted[]): void {
+    this.#carryOn(r);
+    if (this.#qualified(r)) out.push(this.#count(r, id));
+    const l = r.last;
+    if (!l?.ground) return;
+    if (!isVehicleKind(r.kind)) {
+      if (!this.#walkedOut(l.box)) this.#people.push({ t: l.t, ground: l.ground, record: r });
+    } else if (l.velocity) this.#stitcher.ended({ id, t: l.t, foot: l.foot, ground: l.ground, velocity: l.velocity, record: r });
   }
 
   /**
@@ -193,12 +208,16 @@ export class SightingTally {
     return out;
   }
 
-  /** Adds the time since the last foot point accounted for, if the foot at `t` is inside. */
-  #account(r: ObjectRecord, t: number, foot: Point): void {
+  /**
+   * Adds the time since the last foot point accounted for, if the foot at `t` is inside and the
+   * frame shows the object whole (a vehicle's roof may be cut by the top edge: its foot and width
+   * are in view).
+   */
+  #account(r: ObjectRecord, t: number, foot: Point, view: FrameView): void {
     if (t <= r.accountedTo && r.firstInside !== undefined) return;
     const step = Math.min(MAX_STEP_MS, Math.max(0, t - r.accountedTo));
     r.accountedTo = Math.max(r.accountedTo, t);
-    if (!this.#inside(foot)) return;
+    if (!this.#inside(foot) || !(view === 'whole' || (view === 'top' && isVehicleKind(r.kind)))) return;
     r.firstInside ??= t;
     r.insideMs += step;
   }
@@ -228,6 +247,30 @@ export class SightingTally {
 
 /** Ground velocity, m/s. */
 type Velocity = { vx: number; vz: number };
+
+/** A person's track whose foot moves faster than this (m/s) two detections running, the same way, has leapt onto something else. */
+const LEAP_SPEED = 6;
+
+/**
+ * Whether a person's record's track, detected at `now` on `ground`, has leapt off them: onto a
+ * vehicle whose blob took them in and carried the track away, its foot 10 m nearer within a second.
+ * One fast step is not enough: far away, a foot point that loses the legs for a frame jumps a metre
+ * and back. Two running the same way are; the record then ends at the detection before the first
+ * (`leap.from`). Keeps `r.leap` from step to step.
+ */
+function leapt(r: ObjectRecord, now: number, ground: readonly [number, number] | undefined): boolean {
+  const l = r.last;
+  if (isVehicleKind(r.kind) || !l?.ground || !ground || now <= l.t) return false;
+  const dx = ground[0] - l.ground[0];
+  const dz = ground[1] - l.ground[1];
+  if (Math.hypot(dx, dz) <= LEAP_SPEED * ((now - l.t) / 1000)) {
+    delete r.leap;
+    return false;
+  }
+  if (r.leap && r.leap.dx * dx + r.leap.dz * dz > 0) return true;
+  r.leap = { from: l, dx, dz };
+  return false;
+}
 
 /** A track seen this long (ms) walks at its mean velocity since it was born … */
 const MEAN_WALK_MS = 1000;

@@ -37,7 +37,7 @@ import type { RoadCamera } from './calibration.js';
 import { calibrateRoadCamera } from './calibration.js';
 import type { GroundPlane } from './homography.js';
 import type { BlobDetector } from './blobs.js';
-import { splitPeople } from './people.js';
+import { joinStacked, splitPeople } from './people.js';
 import type { Box, DetectionSource, ObjectDetection } from './types.js';
 import { DEFAULT_VEHICLE_CLASSES, VEHICLE_BLOBS, VehicleTracker, vehicleTrackingShape, type Vehicle, type VehicleClassSize } from './vehicles.js';
 
@@ -139,8 +139,13 @@ export interface TrackedObject {
   /** Median measured height and ground width, metres (with reference points, once seen whole). */
   readonly heightM?: number;
   readonly widthM?: number;
-  /** `foot` (and `ground`) after each match, oldest first (bounded, ~10 s). */
-  readonly history: readonly { t: number; foot: Point; ground?: [number, number] }[];
+  /**
+   * How much of it the frame shows (this frame's box): 'whole', clear of every edge; 'top', cut by
+   * the top edge only (its foot and width are in view, not its height); 'cut', by a side or the bottom.
+   */
+  readonly view: FrameView;
+  /** `foot` (and `ground`, `view`) after each match, oldest first (bounded, ~10 s). */
+  readonly history: readonly { t: number; foot: Point; ground?: [number, number]; view: FrameView }[];
   readonly firstSeenMs: number;
   readonly lastSeenMs: number;
   /** Consecutive frames without a detection (the box is the prediction meanwhile). */
@@ -148,6 +153,9 @@ export interface TrackedObject {
   /** How long it has stayed within 1 m (frame height / 20 without a ground plane) of one spot, ms. */
   readonly stationaryMs: number;
 }
+
+/** How much of an object's box the frame shows (TrackedObject.view). */
+export type FrameView = 'whole' | 'top' | 'cut';
 
 /** How an ObjectTracker is built. */
 export interface ObjectTrackerOptions {
@@ -351,7 +359,8 @@ class ObjectRecord implements TrackedObject {
   widthM?: number;
   foot: Point;
   ground?: [number, number];
-  history: { t: number; foot: Point; ground?: [number, number] }[] = [];
+  view: FrameView = 'cut';
+  history: { t: number; foot: Point; ground?: [number, number]; view: FrameView }[] = [];
   /** Ring of size samples: height (metres or share of frame), width (metres or pixels). */
   readonly heights = new Float64Array(SIZE_SAMPLES);
   readonly widths = new Float64Array(SIZE_SAMPLES);
@@ -509,12 +518,13 @@ export class ObjectTracker {
       r.foot = [r.foot[0], height - 0.5];
       if (cam) r.ground = this.toGround(r.foot);
     }
-    if (v.missed === 0) {
-      r.history.push({ t: v.lastSeenMs, foot: r.foot, ground: r.ground });
-      if (r.history.length > HISTORY) r.history.splice(0, r.history.length - HISTORY);
-    }
     const sides = b.x > 1 && b.x + b.w < width - 1 && b.y + b.h < height - 1;
     const whole = sides && b.y > 1;
+    r.view = whole ? 'whole' : sides ? 'top' : 'cut';
+    if (v.missed === 0) {
+      r.history.push({ t: v.lastSeenMs, foot: r.foot, ground: r.ground, view: r.view });
+      if (r.history.length > HISTORY) r.history.splice(0, r.history.length - HISTORY);
+    }
     if (v.missed === 0 && sides && !whole && !cut && cam && v.ground) {
       // Cut by the top edge only: the bottom corners are on the ground and in view, so the width is
       // measured, and the pole reaching the edge is as tall as the object at least (partialSize).
@@ -574,8 +584,9 @@ export class ObjectTracker {
   }
 
   /**
-   * Cuts blobs that hold several people apart (people.ts). A blob over a vehicle already moving at
-   * a vehicle's pace is left whole: a car's blob can carry a pedestrian's head beside its roof.
+   * Joins the pieces of one person (a head over legs, their clothes the ground's colour), then cuts
+   * blobs that hold several people apart (people.ts). A blob over a vehicle already moving at a
+   * vehicle's pace is left as it is: a car's blob can carry a pedestrian's head beside its roof.
    */
   #splitGroups(detections: ObjectDetection[], frame: Frame): ObjectDetection[] {
     const cam = this.#cameraFor(frame);
@@ -586,8 +597,9 @@ export class ObjectTracker {
     const grid = blobs.gridFor(frame.width, frame.height);
     const camera = { cam, toGround: (p: Point) => this.toGround(p) };
     const out: ObjectDetection[] = [];
-    for (const d of detections) {
-      if (this.#overVehicle(d.box)) {
+    const overVehicle = new Set(detections.filter((d) => this.#overVehicle(d.box)));
+    for (const d of joinStacked(detections, camera, (d) => overVehicle.has(d))) {
+      if (overVehicle.has(d)) {
         out.push(d);
         continue;
       }

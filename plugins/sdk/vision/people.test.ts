@@ -11,7 +11,7 @@ import type { Frame } from '../types.js';
 import { calibrateRoadCamera } from './calibration.js';
 import { GroundPlane } from './homography.js';
 import { ObjectTracker, objectTrackingShape } from './objects.js';
-import { splitPeople } from './people.js';
+import { joinStacked, splitPeople } from './people.js';
 import type { Box, DetectionSource, ObjectDetection } from './types.js';
 
 /** The street's camera: 6 m pole, 24° down, 640 × 360. */
@@ -154,5 +154,38 @@ describe('ObjectTracker with people together', () => {
     assert.ok(z !== undefined);
     // The box's bottom alone puts them a little beyond 20 m; they must not be brought nearer than they stand.
     assert.ok(z > 19.5, `foot at ${z} m, the person stands at 20 m`);
+  });
+});
+
+describe('joinStacked', () => {
+  /** The image box of an upright x0..x1 (metres across) at depth z, from height h0 to h1. */
+  const upright = (z: number, x0: number, x1: number, h0: number, h1: number): { box: Box } => {
+    const a = project(CAM, [x0, h1, z])!;
+    const b = project(CAM, [x1, h0, z])!;
+    return { box: { x: a[0], y: a[1], w: b[0] - a[0], h: b[1] - a[1] } };
+  };
+
+  it('joins a head to the legs under it when the clothes between match the ground', () => {
+    // At 28 m: the head (1.45–1.75 m) and the legs (0–0.8 m) are two blobs; the head alone is no one.
+    const head = upright(28, -9.1, -8.9, 1.45, 1.75);
+    const legs = upright(28, -9.25, -8.75, 0, 0.8);
+    const got = joinStacked([head, legs], camera);
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0]!.box, { x: legs.box.x, y: head.box.y, w: legs.box.w, h: legs.box.y + legs.box.h - head.box.y });
+    // Either order.
+    assert.equal(joinStacked([legs, head], camera).length, 1);
+  });
+
+  it('leaves apart a whole far person above a near one, a head beside another, and a fragment over a car', () => {
+    // Someone at 34 m seen just over the head of someone at 20 m: whole, so not short.
+    assert.equal(joinStacked([upright(34, -0.25, 0.25, 0, 1.7), upright(20, -0.25, 0.25, 0, 1.7)], camera).length, 2);
+    // A head not over the legs (half a metre aside): no overlap.
+    assert.equal(joinStacked([upright(28, -8.5, -8.3, 1.45, 1.75), upright(28, -9.25, -8.75, 0, 0.8)], camera).length, 2);
+    // A short blob over a car: together far taller than a person where the car stands.
+    assert.equal(joinStacked([upright(28, -0.1, 0.1, 1.6, 2.2), upright(20, -0.9, 0.9, 0, 1.5)], camera).length, 2);
+    // Held items are not joined.
+    const head = upright(28, -9.1, -8.9, 1.45, 1.75);
+    const legs = upright(28, -9.25, -8.75, 0, 0.8);
+    assert.equal(joinStacked([head, legs], camera, (d) => d === legs).length, 2);
   });
 });

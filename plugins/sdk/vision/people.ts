@@ -151,3 +151,64 @@ function pieceBox(fg: Uint8Array, grid: MaskGrid, cx0: number, cx1: number, y0: 
   const s = grid.step;
   return { x: minX * s, y: minY * s, w: (maxX - minX + 1) * s, h: (maxY - minY + 1) * s };
 }
+
+/** Settings of joinStacked. */
+export interface JoinOptions {
+  /** A blob whose top stands lower than this above its own foot (metres) is no whole person. Default 1.0. */
+  shortM: number;
+  /** The joined box's top stands at most this above the lower blob's foot, metres. Default 2.1. */
+  maxHeightM: number;
+  /** The joined box is at most this wide on the ground at the lower blob's foot, metres. Default 1.0. */
+  maxWidthM: number;
+}
+
+/** Default join settings (see JoinOptions). */
+export const DEFAULT_JOIN: Readonly<JoinOptions> = Object.freeze({ shortM: 1.0, maxHeightM: 2.1, maxWidthM: 1.0 });
+
+/**
+ * Detections whose blobs are pieces of one person, joined (the lower one takes the joined box). A person whose clothes match the ground behind them
+ * falls apart in the foreground into a dark head above and legs below, with nothing between: the
+ * head alone is a blob too short to be anyone where it stands, and read as a person it stands on
+ * ground far behind (a phantom, which takes the walker over when their legs are lost). A blob too
+ * short for a person (`shortM` at its own foot) sitting over another one, overlapping it by half
+ * the narrower's width, is joined to it when the two together still make one person standing
+ * where the lower one does (`maxHeightM`, `maxWidthM`). A far person just above a near one's head
+ * is whole, not short, and stays apart; so do a car and a head beside its roof (too tall together).
+ * Items `held` (a blob over a moving vehicle) are neither joined nor joined to.
+ */
+export function joinStacked<T extends { box: Box }>(items: readonly T[], camera: PeopleCamera, held: (item: T) => boolean = () => false, opts: Readonly<JoinOptions> = DEFAULT_JOIN): T[] {
+  if (items.length < 2) return [...items];
+  const { cam, toGround } = camera;
+  const out = [...items];
+  const gone = new Uint8Array(out.length);
+  for (let i = 0; i < out.length; i++) if (held(out[i]!)) gone[i] = 2;
+  for (let i = 0; i < out.length; i++) {
+    const a = out[i]!.box;
+    if (gone[i] || !isShort(a, camera, opts.shortM)) continue;
+    for (let j = 0; j < out.length; j++) {
+      const b = out[j]!.box;
+      if (j === i || gone[j] || b.y <= a.y || a.y + a.h > b.y + b.h / 2) continue;
+      const overlap = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+      if (overlap < 0.5 * Math.min(a.w, b.w)) continue;
+      const x0 = Math.min(a.x, b.x);
+      const x1 = Math.max(a.x + a.w, b.x + b.w);
+      const footY = b.y + b.h;
+      const g = toGround([(x0 + x1) / 2, footY]);
+      const left = toGround([x0, footY]);
+      const right = toGround([x1, footY]);
+      const top = g && cam.project(g[0], g[1], opts.maxHeightM);
+      if (!top || !left || !right || a.y < top[1] || Math.hypot(right[0] - left[0], right[1] - left[1]) > opts.maxWidthM) continue;
+      out[j] = { ...out[j]!, box: { x: x0, y: a.y, w: x1 - x0, h: footY - a.y } };
+      gone[i] = 1;
+      break;
+    }
+  }
+  return out.filter((_, k) => gone[k] !== 1);
+}
+
+/** Whether a box's top stands lower than `shortM` above the ground under its bottom centre. */
+function isShort(b: Box, camera: PeopleCamera, shortM: number): boolean {
+  const g = camera.toGround([b.x + b.w / 2, b.y + b.h]);
+  const head = g && camera.cam.project(g[0], g[1], shortM);
+  return head !== undefined && b.y > head[1];
+}
