@@ -24,6 +24,7 @@ export const SCENE_EPOCH_MS = 1_700_000_000_000;
 export interface PlayedEvent {
   plugin: string;
   type: string;
+  /** Scene seconds: when it began (the plugin's startedAt), else the frame it was raised on. */
   timeS: number;
   /** The zone it was about, when the plugin named one. */
   zone?: string;
@@ -128,7 +129,8 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
         geometry: { zones: p.zones ?? {}, lines: p.lines ?? {} },
         emit: (e: PluginEventInput) => {
           if (!record) return;
-          const ev: PlayedEvent = { plugin: name, type: e.type, timeS: nowS };
+          const started = e.startedAt !== undefined && e.startedAt <= nowS * 1000 + SCENE_EPOCH_MS ? (e.startedAt - SCENE_EPOCH_MS) / 1000 : nowS;
+          const ev: PlayedEvent = { plugin: name, type: e.type, timeS: started };
           if (e.zone !== undefined) ev.zone = e.zone;
           if (e.trackId !== undefined) ev.trackId = e.trackId;
           if (e.attributes) ev.attributes = e.attributes;

@@ -73,7 +73,16 @@ describe('evidence images through the plugin host', { timeout: 180_000 }, () => 
     }
     assert.equal(store.evidence(violation!.id, 3), undefined);
     // The snapshot's buffer was moved to the host (transfer), the history's own slot was copied, not taken.
-    assert.deepEqual(check!.attributes, { snapshotBytes: 0, slotBytes: 64 * 48 });
+    assert.deepEqual(check!.attributes, { snapshotBytes: 0, slotBytes: 64 * 48, frame: check!.attributes!.frame });
+  });
+
+  it('dates an event back to the startedAt the plugin gives, never ahead of its frame', async (t) => {
+    const { events } = await run(t, { images: 1 });
+    const [violation, check] = events;
+    const a = violation!.attributes as { began: number; frame: number };
+    assert.ok(a.began < a.frame);
+    assert.equal(violation!.startedAt, a.began);
+    assert.equal(check!.startedAt, (check!.attributes as { frame: number }).frame);
   });
 
   it('drops an event with more than 8 images, counted and warned, and keeps running', async (t) => {

@@ -471,7 +471,8 @@ export class PluginRunner {
       plugin: this.plugin,
       type: e.type,
       severity: e.severity ?? 'info',
-      startedAt: m.at,
+      // A plugin may date an event back to when its condition began, never ahead of the frame.
+      startedAt: typeof e.startedAt === 'number' && Number.isFinite(e.startedAt) && e.startedAt <= m.at ? e.startedAt : m.at,
     };
     if (e.endedAt !== undefined) input.endedAt = e.endedAt;
     if (e.trackId !== undefined) input.trackId = e.trackId;

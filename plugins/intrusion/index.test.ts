@@ -79,9 +79,23 @@ describe('intrusion plugin', () => {
     const ltr = { tripwires: [{ line: 'gate', direction: 'left-to-right' }] };
     const got = await play(ltr, right);
     assert.deepEqual(got.map((e) => [e.type, e.attributes!.direction, e.attributes!.line]), [['tripwire', 'left-to-right', 'gate']]);
-    assert.ok(Math.abs(got[0]!.t - 3.4) <= 0.4, `at ${got[0]!.t} s`); // x = 96 at 3.4 s
+    // x = 96 at 3.4 s; raised once the foot has stayed over the line 0.4 s.
+    const crossedS = (got[0]!.startedAt! - T0) / 1000;
+    assert.ok(Math.abs(crossedS - 3.4) <= 0.4, `crossed at ${crossedS} s`);
+    assert.ok(got[0]!.t - crossedS >= 0.35 && got[0]!.t - crossedS <= 0.8, `raised at ${got[0]!.t} s, crossed at ${crossedS} s`);
+    assert.deepEqual(got[0]!.evidence!.map((x) => x.label), ['before', 'at', 'after']);
     assert.deepEqual(await play(ltr, left), []);
     assert.equal((await play({ tripwires: [{ line: 'gate' }] }, left)).length, 1);
+  });
+
+  it('raises no tripwire for a foot that swings over the line and back (two people meeting at a fence)', async () => {
+    // Stands left of the gate (x = 96) at x = 86; from 4 s the foot swings over to x = 100 and back within 0.6 s.
+    const xs = [92, 98, 100, 94, 88];
+    const swing = yard(40, 5, (t) => (t < 1 ? undefined : [xs[Math.round((t - 4) * 5)] ?? 86, 140]));
+    assert.deepEqual(await play({ tripwires: [{ line: 'gate' }] }, swing), []);
+    // Going over the same way and staying there is a crossing.
+    const stays = yard(40, 5, (t) => (t < 1 ? undefined : [t < 4 ? 86 : xs[Math.round((t - 4) * 5)] && t < 4.5 ? xs[Math.round((t - 4) * 5)]! : 100, 140]));
+    assert.deepEqual((await play({ tripwires: [{ line: 'gate', direction: 'left-to-right' }] }, stays)).map((e) => e.type), ['tripwire']);
   });
 
   it('raises nothing outside the active hours', async () => {

@@ -78,6 +78,14 @@ const VEHICLE_SPEED_MPS = 42;
  */
 const JUMP_AWAY_M = 3;
 /**
+ * How long, ms, a foot must stay over a tripwire after crossing it before the crossing is raised.
+ * When someone walking along a fence meets someone standing at it, the two make one blob whose foot
+ * point swings half a metre over the line for a frame or two and back as they part; a person who
+ * crosses stays over. The event is raised this much later, dated when the foot stepped over the
+ * line (`startedAt`); its evidence is the frames before, at and after it.
+ */
+const CONFIRM_MS = 400;
+/**
  * How deep, metres on the ground, a foot must have stood inside a restricted zone (the median over a
  * second) before its visit can raise an intrusion (ZoneWatchOptions.minDepthM). The foot point of
  * someone standing beside a zone's edge wavers by a few pixels, which is a few centimetres near the
@@ -107,6 +115,35 @@ function jumped(kind: string, a: readonly number[], ta: number, b: readonly numb
   return Math.hypot(b[0]! - a[0]!, b[1]! - a[1]!) > limit * Math.max(0.2, (tb - ta) / 1000);
 }
 
+/** A tripwire crossing waiting to be confirmed (CONFIRM_MS): its track, when, which way, on which side of the line (sign) the foot landed, and the object then. */
+interface PendingCrossing {
+  id: number;
+  at: number;
+  direction: string;
+  side: number;
+  kind: string;
+  box: Detection;
+}
+
+/**
+ * When a foot crossed a line, ms: the detector reports a crossing once the foot is past its band, a
+ * few frames after it stepped over the line itself. Back along the track (`history`, up to the
+ * detection at `t`) to the last foot on the side it came from (`dist`: signed distance to the line,
+ * `side` the sign it has now), and between that one and the next, where the distance passes zero.
+ */
+function crossedAt<H extends { t: number }>(history: readonly H[], t: number, side: number, dist: (h: H) => number | undefined): number {
+  let after: { t: number; d: number } | undefined;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const h = history[i]!;
+    if (h.t > t) continue;
+    const d = dist(h);
+    if (d === undefined) continue;
+    if (Math.sign(d) !== side) return after ? h.t + ((after.t - h.t) * d) / (d - after.d) : t;
+    after = { t: h.t, d };
+  }
+  return t;
+}
+
 /** What depends on the frame size: the zones' watches and the tripwires' detectors, in pixels. */
 interface Sized {
   width: number;
@@ -116,7 +153,7 @@ interface Sized {
    * Each tripwire's detector, on the ground (metres) with reference points, else in pixels;
    * `flip` when the ground's handedness is the image's mirror (its 'forward' is the image's right-to-left).
    */
-  lines: { name: string; detector: LineCrossingDetector; onGround: boolean; flip: boolean; direction: string; kinds: string[] }[];
+  lines: { name: string; detector: LineCrossingDetector; onGround: boolean; flip: boolean; direction: string; kinds: string[]; pending: Map<number, PendingCrossing> }[];
 }
 
 /** One camera's intrusion detector. */
@@ -201,14 +238,21 @@ class Intrusion {
   /**
    * Feeds every object's foot point to every tripwire (a track seen for the first time replays its
    * history first, so a crossing made before it was confirmed still counts) and raises the crossings
-   * of watched kinds in the watched direction while active.
+   * of watched kinds in the watched direction while active, once the foot has stayed over the line
+   * for CONFIRM_MS. A foot that comes back over the line before then did not cross: the crossing is
+   * dropped, and the line's detector starts that track afresh, so that the way back is no crossing
+   * either. A track that ends while its crossing waits is taken to have crossed.
    */
   #watchLines(s: Sized, objects: readonly TrackedObject[], frame: Frame, active: boolean): void {
     if (s.lines.length === 0) return;
     const live = new Set(this.#objects.all.map((o) => o.id));
     for (const id of this.#fed) {
       if (live.has(id)) continue;
-      for (const l of s.lines) l.detector.forget(id);
+      for (const l of s.lines) {
+        l.detector.forget(id);
+        const p = l.pending.get(id);
+        if (p) this.#emitCrossing(l, p, undefined, frame);
+      }
       this.#fed.delete(id);
     }
     for (const o of objects) {
@@ -221,29 +265,51 @@ class Intrusion {
         for (let i = 0; i < steps.length; i++) {
           const p = at(steps[i]!);
           if (!p) continue;
+          const t = steps[i]!.t;
           const prev = l.onGround ? (i > 0 ? steps[i - 1] : o.history.at(-2)) : undefined;
           // A jump that lands far from the line: the track was handed to someone else (see JUMP_AWAY_M).
-          if (prev?.ground && jumped(o.kind, prev.ground, prev.t, p, steps[i]!.t) && segmentDistance(p, l.detector.from, l.detector.to) > JUMP_AWAY_M) l.detector.forget(o.id);
+          if (prev?.ground && jumped(o.kind, prev.ground, prev.t, p, t) && segmentDistance(p, l.detector.from, l.detector.to) > JUMP_AWAY_M) {
+            l.detector.forget(o.id);
+            l.pending.delete(o.id);
+          }
+          const waiting = l.pending.get(o.id);
+          if (waiting) {
+            if (Math.sign(l.detector.signedDistance(p)) !== waiting.side) {
+              l.pending.delete(o.id);
+              l.detector.forget(o.id);
+              l.detector.update(o.id, p);
+              continue;
+            }
+            if (t - waiting.at >= CONFIRM_MS) this.#emitCrossing(l, waiting, o, frame);
+          }
           const c = l.detector.update(o.id, p);
           if (!c || !active || !watches(l.kinds, o.kind)) continue;
           const direction = (c.direction === 'forward') !== l.flip ? 'left-to-right' : 'right-to-left';
           if (l.direction !== 'both' && l.direction !== direction) continue;
-          this.#emitCrossing(l.name, direction, o, frame);
+          const side = Math.sign(l.detector.signedDistance(p));
+          l.pending.set(o.id, { id: o.id, at: crossedAt(o.history, t, side, (h) => { const q = at(h); return q && l.detector.signedDistance(q); }), direction, side, kind: o.kind, box: this.#box(o, frame) });
         }
       }
     }
   }
 
-  #emitCrossing(line: string, direction: string, o: TrackedObject, frame: Frame): void {
-    const box = this.#box(o, frame);
-    const track = o.history.map((p) => pointToNormalised(p.foot, frame.width, frame.height));
+  /** Raises a confirmed crossing (`o`: its object now; undefined when its track has ended). */
+  #emitCrossing(l: Sized['lines'][number], p: PendingCrossing, o: TrackedObject | undefined, frame: Frame): void {
+    l.pending.delete(p.id);
+    const boxes = [o ? this.#box(o, frame) : p.box];
+    const kind = o?.kind ?? p.kind;
     const evidence: EvidenceImage[] = [];
-    const before = this.#history.at(frame.capturedAt - 1000);
-    if (before && before !== this.#history.latest) evidence.push({ label: 'before', frame: this.#history.snapshot(before), boxes: [box] });
-    evidence.push({ label: 'at', frame: this.#history.snapshot(this.#history.latest!), boxes: [box], track, caption: `${o.kind.toUpperCase()} CROSSED ${line}` });
+    const crossed = this.#history.at(p.at);
+    const before = this.#history.at(p.at - 1000);
+    if (before && before !== crossed) evidence.push({ label: 'before', frame: this.#history.snapshot(before), boxes: [p.box] });
+    if (crossed) evidence.push({ label: 'at', frame: this.#history.snapshot(crossed), boxes: [p.box], caption: `${kind.toUpperCase()} CROSSED ${l.name}` });
+    if (o && crossed !== this.#history.latest) {
+      const track = o.history.map((h) => pointToNormalised(h.foot, frame.width, frame.height));
+      evidence.push({ label: 'after', frame: this.#history.snapshot(this.#history.latest!), boxes, track });
+    }
     this.#ctx.emit({
-      type: 'tripwire', severity: 'critical', trackId: o.id, boxes: [box], snapshot: true, evidence,
-      attributes: { line, direction, kind: o.kind, ...this.#size3d(o) },
+      type: 'tripwire', severity: 'critical', trackId: p.id, boxes, snapshot: true, evidence, startedAt: p.at,
+      attributes: { line: l.name, direction: p.direction, kind, ...(o ? this.#size3d(o) : {}) },
     });
   }
 
@@ -292,7 +358,7 @@ class Intrusion {
         const plane = this.#objects.plane;
         const [gFrom, gTo] = [plane?.imageToGround(from), plane?.imageToGround(to)];
         if (!plane || !gFrom || !gTo) {
-          return { ...common, onGround: false, flip: false, detector: new LineCrossingDetector({ from, to }, { band: Math.max(1, BAND * height), configPath }) };
+          return { ...common, onGround: false, flip: false, pending: new Map(), detector: new LineCrossingDetector({ from, to }, { band: Math.max(1, BAND * height), configPath }) };
         }
         const detector = new LineCrossingDetector({ from: [gFrom[0], gFrom[1]], to: [gTo[0], gTo[1]] }, { band: GROUND_BAND_M, configPath });
         // A point just right of the line in the image (y down): on which side of the ground line is it?
@@ -300,7 +366,7 @@ class Intrusion {
         const k = 4 / Math.hypot(dx, dy);
         const right = plane.imageToGround([(from[0] + to[0]) / 2 - dy * k, (from[1] + to[1]) / 2 + dx * k]);
         const flip = right ? detector.signedDistance([right[0], right[1]]) < 0 : false;
-        return { ...common, onGround: true, flip, detector };
+        return { ...common, onGround: true, flip, pending: new Map(), detector };
       }),
     };
     return this.#sized;

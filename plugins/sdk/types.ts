@@ -98,6 +98,12 @@ export interface PluginEventInput {
   attributes?: Record<string, unknown>;
   /** Store a JPEG of the frame being processed; only honoured when emit is called during onFrame. */
   snapshot?: boolean;
+  /**
+   * Epoch ms the condition began, for events confirmed after the fact (a tripwire crossing raised once
+   * the object has stayed over the line). Default: the capture time of the frame being processed;
+   * a time after it is ignored.
+   */
+  startedAt?: number;
   /** Epoch ms the condition ended, for events reported after the fact. */
   endedAt?: number;
   /**

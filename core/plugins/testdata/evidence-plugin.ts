@@ -5,6 +5,8 @@
  * FrameHistory snapshots except image 1, which is the history's own slot (so postMessage must copy it).
  * It then emits `evidence.check` whose attributes say what emit did to those buffers:
  * `snapshotBytes` (0 once moved to the host) and `slotBytes` (the slot must stay intact).
+ * The violation is dated back to the first image's frame (`startedAt`, also in its attributes as
+ * `began`); the check asks for a start 10 s ahead of its frame, which the host must not take.
  */
 import { z } from 'zod';
 import { definePlugin, FrameHistory, type EvidenceImage } from '../../../plugins/sdk/index.js';
@@ -38,11 +40,13 @@ export default definePlugin({
             caption: 'RED 2.4S',
           });
         }
-        ctx.emit({ type: 'evidence.violation', severity: 'critical', evidence });
+        const began = history.at(f.capturedAt - 80)!.capturedAt;
+        ctx.emit({ type: 'evidence.violation', severity: 'critical', evidence, startedAt: began, attributes: { began, frame: f.capturedAt } });
         const moved = evidence.find((e) => e.frame !== history.latest);
         ctx.emit({
           type: 'evidence.check',
-          attributes: { snapshotBytes: moved?.frame.y.byteLength ?? -1, slotBytes: history.latest!.y.byteLength },
+          startedAt: f.capturedAt + 10_000,
+          attributes: { snapshotBytes: moved?.frame.y.byteLength ?? -1, slotBytes: history.latest!.y.byteLength, frame: f.capturedAt },
         });
       },
     };
