@@ -115,9 +115,11 @@ function jumped(kind: string, a: readonly number[], ta: number, b: readonly numb
   return Math.hypot(b[0]! - a[0]!, b[1]! - a[1]!) > limit * Math.max(0.2, (tb - ta) / 1000);
 }
 
-/** A tripwire crossing waiting to be confirmed (CONFIRM_MS): its track, when, which way, on which side of the line (sign) the foot landed, and the object then. */
+/** A tripwire crossing waiting to be confirmed (CONFIRM_MS after it was detected): its track, when, which way, on which side of the line (sign) the foot landed, and the object then. */
 interface PendingCrossing {
   id: number;
+  /** When the detector reported it (the foot past the band), and when the foot stepped over the line, ms. */
+  detectedAt: number;
   at: number;
   direction: string;
   side: number;
@@ -280,14 +282,14 @@ class Intrusion {
               l.detector.update(o.id, p);
               continue;
             }
-            if (t - waiting.at >= CONFIRM_MS) this.#emitCrossing(l, waiting, o, frame);
+            if (t - waiting.detectedAt >= CONFIRM_MS) this.#emitCrossing(l, waiting, o, frame);
           }
           const c = l.detector.update(o.id, p);
           if (!c || !active || !watches(l.kinds, o.kind)) continue;
           const direction = (c.direction === 'forward') !== l.flip ? 'left-to-right' : 'right-to-left';
           if (l.direction !== 'both' && l.direction !== direction) continue;
           const side = Math.sign(l.detector.signedDistance(p));
-          l.pending.set(o.id, { id: o.id, at: crossedAt(o.history, t, side, (h) => { const q = at(h); return q && l.detector.signedDistance(q); }), direction, side, kind: o.kind, box: this.#box(o, frame) });
+          l.pending.set(o.id, { id: o.id, detectedAt: t, at: crossedAt(o.history, t, side, (h) => { const q = at(h); return q && l.detector.signedDistance(q); }), direction, side, kind: o.kind, box: this.#box(o, frame) });
         }
       }
     }
