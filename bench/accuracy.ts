@@ -156,7 +156,8 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
       },
     }, { gop: false });
     await pluginsRunning(base, 120_000);
-    // Frames exist once plugins run; an event's startedAt is the capturedAt of the frame it was raised on.
+    // Frames exist once plugins run; an event's startedAt is the capturedAt of the frame it was raised
+    // on, or a time between two frames' (a tripwire dated to when the foot stepped over the line).
     server.cameras.get(s.name)!.frames!.on('frame', (ref) => {
       if (clock.first) clock.sceneS.set(ref.capturedAt, (ref.pts - clock.first.pts) / 90_000);
     });
@@ -167,12 +168,13 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
     if (!clock.first) throw new Error(`${s.name}: no video reached the server`);
     const t0 = performance.timeOrigin + clock.first.at;
     const events: PlayedEvent[] = [];
+    const sceneTime = frameClock(clock.sceneS);
     let unmapped = 0;
     let next: string | null = null;
     do {
       const page = (await (await fetch(`${base}/api/events?camera=${s.name}&limit=500${next ? `&cursor=${next}` : ''}`)).json()) as { events: { plugin: string; type: string; startedAt: number; zone?: string; trackId?: number; attributes?: Record<string, unknown>; evidence?: { label: string }[] }[]; next: string | null };
       for (const e of page.events) {
-        const sceneS = clock.sceneS.get(e.startedAt);
+        const sceneS = sceneTime(e.startedAt);
         if (sceneS === undefined) unmapped++;
         const ev: PlayedEvent = { plugin: e.plugin, type: e.type, timeS: sceneS ?? (e.startedAt - t0) / 1000, trackId: e.trackId, attributes: e.attributes };
         if (e.zone !== undefined) ev.zone = e.zone;
@@ -181,7 +183,7 @@ async function playOne(s: Scenario, file: string, storage: string, log: (s: stri
       }
       next = page.next;
     } while (next);
-    if (unmapped > 0) log(`${s.name}: ${unmapped} events on capture times no decoded frame had; timed from the first arrival instead`);
+    if (unmapped > 0) log(`${s.name}: ${unmapped} events on capture times outside the decoded frames'; timed from the first arrival instead`);
     const rows = (await (await fetch(`${base}/api/counts?camera=${s.name}&bucket=day&from=${Math.floor(t0) - 86_400_000}`)).json()) as { counts: { line: string; cls: string; direction: string; count: number }[] };
     const tally = new Map<string, { line: string; cls: string; direction: string; n: number }>();
     for (const r of rows.counts) {
@@ -224,6 +226,28 @@ function addCounts(into: Map<string, ClassTally>, o: ScenarioOutcome): Map<strin
 /** Adds a scenario's true and reported objects seen per class to `into`. */
 function addObjects(into: Map<string, ClassTally>, o: ScenarioOutcome): Map<string, ClassTally> {
   return addTally(into, o.scenario.objects ?? [], o.objects);
+}
+
+/**
+ * Scene seconds of a capture time: a decoded frame's own, or interpolated between the two frames
+ * around it; undefined outside them.
+ */
+function frameClock(sceneS: ReadonlyMap<number, number>): (at: number) => number | undefined {
+  const times = [...sceneS.keys()].sort((a, b) => a - b);
+  return (at) => {
+    const exact = sceneS.get(at);
+    if (exact !== undefined) return exact;
+    let lo = 0;
+    let hi = times.length - 1;
+    if (hi < 1 || at < times[0]! || at > times[hi]!) return undefined;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (times[mid]! <= at) lo = mid;
+      else hi = mid;
+    }
+    const [a, b] = [times[lo]!, times[hi]!];
+    return sceneS.get(a)! + ((at - a) / (b - a)) * (sceneS.get(b)! - sceneS.get(a)!);
+  };
 }
 
 function addTally(into: Map<string, ClassTally>, truth: readonly { cls: string; n: number }[], got: readonly { cls: string; n: number }[]): Map<string, ClassTally> {

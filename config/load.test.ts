@@ -46,7 +46,7 @@ describe('config rejections', () => {
     rejects('cameras: [a, b]\n', ['cameras: expected a mapping, got a list']);
     rejects('http: 8080\n', ['http: expected a mapping, got number 8080']);
     rejects(cam('synthetic: true'), ['cameras.gate1.synthetic: expected a mapping, got boolean true']);
-    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, storage, cameras), got a list']);
+    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, storage, detector, cameras), got a list']);
   });
   it('bad URL scheme and malformed URLs, never echoing the URL', () => {
     rejects(cam('url: http://admin:hunter2@10.0.0.5/'), ['cameras.gate1.url: expected an rtsp:// URL']);
@@ -173,10 +173,10 @@ describe('config acceptance', () => {
     assert.equal(config.webrtc.iceServers[1]!.credential, 's3cret');
     assert.deepEqual(config.cameras.door, {
       push: true, transport: 'tcp', onDemand: false, onDemandCloseAfterMs: 10000, timeoutMs: 10000,
-      reconnect: { initialMs: 500, maxMs: 30000 }, enabled: true, detect: { fps: 5, threads: 1 }, plugins: {},
+      reconnect: { initialMs: 500, maxMs: 30000 }, enabled: true, detect: { fps: 5, threads: 1, model: true }, plugins: {},
     });
     assert.deepEqual(config.storage, { path: '/var/lib/streamsight', maxAgeDays: 7, maxBytes: 500e6, mapSizeBytes: 2 ** 30 });
-    assert.deepEqual(gate1.detect, { width: 640, height: 360, fps: 10, format: 'gray', threads: 1 });
+    assert.deepEqual(gate1.detect, { width: 640, height: 360, fps: 10, format: 'gray', threads: 1, model: true });
     assert.deepEqual(gate1.plugins, {
       brightness: {
         enabled: true, fps: 2, latencyBudgetMs: 50,

@@ -67,10 +67,10 @@ describe('storage', () => {
 
 describe('detect', () => {
   it('defaults to 5 fps and leaves size and format to the plugins', () => {
-    assert.deepEqual(parseConfigText(cam(''), 'x', [], {}).cameras.gate1!.detect, { fps: 5, threads: 1 });
-    assert.deepEqual(parseConfigText(cam('detect:'), 'x', [], {}).cameras.gate1!.detect, { fps: 5, threads: 1 });
+    assert.deepEqual(parseConfigText(cam(''), 'x', [], {}).cameras.gate1!.detect, { fps: 5, threads: 1, model: true });
+    assert.deepEqual(parseConfigText(cam('detect:'), 'x', [], {}).cameras.gate1!.detect, { fps: 5, threads: 1, model: true });
     assert.deepEqual(parseConfigText(cam('detect: { width: 640, fps: 0.5, format: i420 }'), 'x', [], {}).cameras.gate1!.detect,
-      { width: 640, fps: 0.5, format: 'i420', threads: 1 });
+      { width: 640, fps: 0.5, format: 'i420', threads: 1, model: true });
   });
   it('rejections', () => {
     rejects(cam('detect: { width: 641, height: 8, fps: 0, format: rgb }'), [

@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { modelSchema } from '../core/detect/models/config.js';
 
 /** Camera ids become URL path segments (`/whep/gate1`, `rtsp://host:8554/gate1`), so keep them plain. */
 export const CAMERA_ID_PATTERN = /^[a-z0-9_-]{1,64}$/;
@@ -199,6 +200,35 @@ function byteSize(min: number, max: number, range: string) {
   });
 }
 
+/** The bundled model's name in `detector.model` (or as a model's `path`). */
+export const BUNDLED_MODEL = 'centernet';
+
+const detectorSchema = z
+  .strictObject({
+    model: z.union([z.literal(BUNDLED_MODEL), modelSchema]).default(BUNDLED_MODEL)
+      .describe(`The model: '${BUNDLED_MODEL}' (the bundled CenterNet COCO detector, converted from @vladmandic/human's TF.js graph on first use and cached; no download), or your own .onnx file with its format. A model whose \`path\` is '${BUNDLED_MODEL}' is the bundled one with your thresholds.`),
+    workers: z.int({ error: 'expected an integer' }).min(0).max(64).default(0)
+      .describe('Detector threads, each with its own model session on one core; 0: one per core.'),
+    maxBatch: z.int({ error: 'expected an integer' }).min(1).max(32).default(4)
+      .describe('Most frames of cameras due at once run as one batch (models with a dynamic batch dimension).'),
+    batchWindowMs: z.number().min(0).max(100).default(2)
+      .describe('How long a frame waits for frames of other cameras to batch with, ms.'),
+    maxPending: z.int({ error: 'expected an integer' }).min(1).max(1024).default(32)
+      .describe('Most frames waiting for the model; beyond them a plugin gets no detections for its frame (counted).'),
+    motion: z.strictObject({
+      enabled: z.boolean().default(true).describe('Run the model only around motion and the objects found last time, with a full-frame pass every fullEveryS.'),
+      fullEveryS: z.number().min(0.2).max(600).default(5).describe('Seconds between full-frame passes.'),
+      threshold: z.number().min(1).max(255).default(12).describe('Mean luma change of a 16-pixel cell that is motion.'),
+      minSize: z.int().min(32).max(4096).default(320).describe('Smallest region sent to the model, pixels a side.'),
+    }).prefault({}).describe('Motion gating, as Frigate does it.'),
+    cacheDir: z.string().min(1).optional()
+      .describe('Where the bundled model is converted and cached; default $STREAMSIGHT_MODEL_CACHE, else ~/.cache/streamsight/models.'),
+  })
+  .describe('The neural object detector (onnxruntime on the CPU) shared by every camera: trackers in plugins get model classes (person, motorbike, car, truck, bus) instead of blobs. Absent: no model, blobs only.');
+
+/** The detector settings. */
+export type DetectorConfig = z.infer<typeof detectorSchema>;
+
 const storageSchema = z
   .strictObject({
     path: z.string().min(1).default('data')
@@ -231,6 +261,8 @@ const detectSchema = z
       .describe('Pixel format given to plugins: i420 (colour) or gray (luma only, cheaper); default: what the plugins ask for.'),
     threads: z.int({ error: 'expected an integer' }).min(0).max(16).default(1)
       .describe('ffmpeg decoder threads. 1 gives the lowest latency; 0 (one per core) or more is for sources one core cannot decode in real time (such as 4K), each extra thread delaying frames by one frame interval.'),
+    model: z.boolean({ error: 'expected true or false' }).default(true)
+      .describe("Whether this camera's plugins get their objects from the neural detector (the top-level `detector:`), when one is configured; false keeps them on the blob detector."),
   })
   .describe('Decoding for plugins: size, rate and pixel format of the frames they analyse. Used only when the camera has plugins.');
 
@@ -349,6 +381,7 @@ export const configSchema = z
     rtsp: rtspSchema.prefault({}),
     webrtc: webrtcSchema.prefault({}),
     storage: storageSchema.prefault({}),
+    detector: detectorSchema.optional(),
     cameras: z
       .record(
         z.string().regex(CAMERA_ID_PATTERN, { error: CAMERA_ID_RULE }),

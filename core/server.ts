@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
-import { cameraPlugins, type Config } from '../config/schema.js';
+import { BUNDLED_MODEL, cameraPlugins, type Config, type DetectorConfig } from '../config/schema.js';
+import { ConfigError } from './errors.js';
+import type { DetectorService, DetectorStats } from './detect/service.js';
 import { Camera } from './camera/camera.js';
 import { decodePlan, type DecodePlan } from './camera/frames.js';
 import { Emitter } from './emitter.js';
@@ -42,6 +44,7 @@ export class Server {
   #store?: EventStore;
   #counts?: CountStore;
   #jpeg?: JpegEncoder;
+  #detector?: DetectorService;
   #host?: PluginHost;
   /** Relays committed events and plugin detections to the WebSocket, which subscribes before start. */
   readonly #bus = new Emitter<{ event: [StoredEvent]; detections: [DetectionsMessage] }>();
@@ -135,6 +138,10 @@ export class Server {
     if (!registry) return;
     await probeFfmpeg();
     for (const failure of registry.failures) log.warn(`plugin ${failure.where} not loaded: ${failure.error}`);
+    const det = this.config.detector;
+    const usesModel = (id: string) => det !== undefined && this.config.cameras[id]!.detect.model;
+    if (det && wanted.some((w) => usesModel(w.cameraId))) this.#detector = await startDetector(det);
+    const detector = this.#detector;
     const jpeg = (this.#jpeg = new JpegEncoder());
     const host = (this.#host = new PluginHost({
       registry,
@@ -143,6 +150,7 @@ export class Server {
       objects: this.#counts,
       gates: Object.fromEntries(Object.entries(this.config.cameras).flatMap(([id, c]) => (c.gate ? [[id, c.gate]] : []))),
       snapshotEncoder: (planes, width, height) => jpeg.encode(planes, width, height),
+      ...(detector ? { detector: (camera: string) => (usesModel(camera) ? detector.connect(camera) : undefined) } : {}),
     }));
     host.on('detections', (m) => this.#bus.emit('detections', m));
     const plans = new Map<string, DecodePlan>();
@@ -159,6 +167,11 @@ export class Server {
       const frames = this.cameras.get(cameraId)!.decodeFor(plans.get(cameraId)!);
       host.add(cameraId, pluginName, settings, frames);
     }
+  }
+
+  /** The neural detector's counters, when one runs. */
+  detectorStats(): DetectorStats | undefined {
+    return this.#detector?.stats();
   }
 
   /** The latest decoded frame of a camera as JPEG. */
@@ -206,6 +219,7 @@ export class Server {
     this.#http.close();
     this.whep.close();
     await this.#host?.close();
+    await this.#detector?.close();
     for (const camera of this.cameras.values()) camera.close();
     await this.rtsp.close();
     await this.#jpeg?.close();
@@ -225,4 +239,28 @@ export async function startServer(config: Config): Promise<Server> {
     throw err;
   }
   return server;
+}
+
+/**
+ * Starts the detector service for `detector:`: the bundled model is converted on first use (cached);
+ * onnxruntime is loaded only now, when a model is configured.
+ */
+async function startDetector(det: DetectorConfig): Promise<DetectorService> {
+  const [{ DetectorService }, { modelSchema }, { ensureCenternetOnnx, defaultModelCache }] = await Promise.all([
+    import('./detect/service.js'), import('./detect/models/config.js'), import('./detect/onnx/model.js'),
+  ]);
+  const bundled = () => ensureCenternetOnnx(det.cacheDir ?? defaultModelCache()).path;
+  let spec;
+  if (det.model === BUNDLED_MODEL) spec = modelSchema.parse({ path: bundled(), format: 'centernet' });
+  else if (det.model.path === BUNDLED_MODEL) {
+    if (det.model.format !== 'centernet') throw new ConfigError(`the bundled model '${BUNDLED_MODEL}' has format 'centernet', not '${det.model.format}'`, 'detector.model.format');
+    spec = { ...det.model, path: bundled() };
+  } else spec = det.model;
+  const m = det.motion;
+  const service = await DetectorService.start({
+    spec, configPath: 'detector.model', workers: det.workers, maxBatch: det.maxBatch, batchWindowMs: det.batchWindowMs, maxPending: det.maxPending,
+    gate: m.enabled ? { fullEveryMs: m.fullEveryS * 1000, threshold: m.threshold, minSize: m.minSize } : false,
+  });
+  log.info(`detector: ${spec.format} model ${spec.path}, input ${service.layout.inputWidth}×${service.layout.inputHeight}${service.layout.dynamicBatch ? ', batched' : ''}`);
+  return service;
 }

@@ -3,6 +3,7 @@
  * decoder (FrameRing + FrameRef events). Owns its runners (core/plugins/runner.ts); a slow, hung or
  * crashing plugin only ever costs itself frames: the others on the same camera keep their latest frame.
  */
+import type { MessagePort } from 'node:worker_threads';
 import { Emitter } from '../emitter.js';
 import type { FrameRef, FrameRing } from '../decode/frame-ring.js';
 import { ConfigError, InvalidStateError } from '../errors.js';
@@ -59,6 +60,11 @@ export interface PluginHostOptions {
   healthyMs?: number;
   /** Longest wait for a worker's create(). Default 15 s. */
   startTimeoutMs?: number;
+  /**
+   * A port to the neural detector service for a plugin worker of `camera` (core/detect/service.ts),
+   * or undefined when that camera's plugins keep to the blob detector. Called at each worker start.
+   */
+  detector?: (camera: string) => MessagePort | undefined;
 }
 
 /** How often the hang watchdog looks at in-flight frames (the hang limit is at least 1 s). */
@@ -112,6 +118,7 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
         healthyMs: this.#opts.healthyMs ?? 30_000,
         startTimeoutMs: this.#opts.startTimeoutMs ?? 15_000,
         onDetections: (m) => this.emit('detections', m),
+        ...(this.#opts.detector ? { detector: () => this.#opts.detector!(cameraId) } : {}),
       },
     );
     const offRing = source.on('ring', (ring) => runner.setRing(ring));

@@ -1,10 +1,15 @@
 /** Messages between the PluginHost (main thread) and a plugin worker (core/plugins/worker.ts). */
+import type { MessagePort } from 'node:worker_threads';
 import type { FrameRef, FramePlanes, PixelFormat } from '../decode/frame-ring.js';
 import type { CountInput, Detection, EvidenceImage, Geometry, ObservedObject, PluginEventInput } from '../../plugins/sdk/index.js';
 
-/** Host → worker. The ring's SharedArrayBuffer is sent in `init` and again in `ring`, never transferred. */
+/**
+ * Host → worker. The ring's SharedArrayBuffer is sent in `init` and again in `ring`, never
+ * transferred. `detector`, when the camera's frames go to the neural detector (core/detect), is a
+ * port to the detector service, transferred.
+ */
 export type ToWorker =
-  | { type: 'init'; pluginUrl: string; cameraId: string; config: unknown; geometry: Geometry; sab?: SharedArrayBuffer }
+  | { type: 'init'; pluginUrl: string; cameraId: string; config: unknown; geometry: Geometry; sab?: SharedArrayBuffer; detector?: MessagePort }
   | { type: 'ring'; sab: SharedArrayBuffer }
   | { type: 'frame'; ref: FrameRef }
   | { type: 'close' };

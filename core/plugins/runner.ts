@@ -16,7 +16,7 @@
  * long as a start: on a starved machine that frame alone can pass 1 s, and killing it would only
  * start the same setup over, for ever.
  */
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { Backoff } from '../camera/backoff.js';
 import type { FrameRef, FrameRing } from '../decode/frame-ring.js';
 import type { Crossing, Sighting } from '../events/counts.js';
@@ -110,6 +110,8 @@ export interface RunnerDeps {
   /** Longest wait for a worker's create() before it counts as hung. */
   startTimeoutMs: number;
   onDetections(m: DetectionsMessage): void;
+  /** A port to the detector service for each (re)started worker, or undefined when the camera's frames do not go to the neural detector. */
+  detector?: () => MessagePort | undefined;
 }
 
 /** Resolved settings of one camera × plugin. */
@@ -306,14 +308,16 @@ export class PluginRunner {
       if (gen === this.#generation) this.#onExit(code);
     });
     const ring = this.#ring;
-    this.#post({
+    const detector = this.#deps.detector?.();
+    this.#worker.postMessage({
       type: 'init',
       pluginUrl: this.#s.pluginUrl,
       cameraId: this.camera,
       config: this.#s.config,
       geometry: this.#s.geometry,
       ...(ring ? { sab: ring.sab } : {}),
-    });
+      ...(detector ? { detector } : {}),
+    } satisfies ToWorker, detector ? [detector] : []);
   }
 
   #onExit(code: number): void {

@@ -8,6 +8,8 @@
 import { parentPort } from 'node:worker_threads';
 import { FrameRing, type FrameRef, type FramePlanes } from '../decode/frame-ring.js';
 import { transferableBuffers } from '../../plugins/sdk/evidence.js';
+import { setHostDetectionSource } from '../../plugins/sdk/vision/types.js';
+import { RemoteDetectionSource } from '../detect/remote.js';
 import type { Detection, Frame, PluginDefinition, PluginEventInput, PluginInstance } from '../../plugins/sdk/index.js';
 import type { FromWorker, SnapshotFrame, ToWorker } from './protocol.js';
 
@@ -21,6 +23,9 @@ let instance: PluginInstance | undefined;
 let current: Frame | undefined;
 /** Frames that arrived before create() finished (the host sends at most one at a time). */
 let pending: FrameRef | undefined;
+/** The ref of the frame being processed (the detector service reads its pixels in the ring). */
+let currentRef: FrameRef | undefined;
+let detector: RemoteDetectionSource | undefined;
 
 const post = (m: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
 
@@ -39,6 +44,7 @@ port.on('message', (m: ToWorker) => {
     case 'close':
       try {
         instance?.close?.();
+        detector?.close();
       } finally {
         process.exit(0);
       }
@@ -50,6 +56,11 @@ async function init(m: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   if (m.sab) ring = FrameRing.attach(m.sab);
   const def = (await import(m.pluginUrl) as { default: PluginDefinition }).default;
   const config = def.configSchema.parse(m.config ?? {});
+  if (m.detector) {
+    // The camera's frames go to the neural detector: trackers built without a source of their own use it.
+    detector = new RemoteDetectionSource(m.detector, (f) => (ring && currentRef && current === f ? { sab: ring.sab, slot: currentRef.slot, seq: currentRef.seq } : undefined));
+    setHostDetectionSource(detector);
+  }
   instance = await def.create({
     cameraId,
     config,
@@ -73,9 +84,11 @@ async function onFrame(ref: FrameRef): Promise<void> {
   let detections: void | Detection[];
   try {
     current = frameOf(ring, ref);
+    currentRef = ref;
     detections = await instance!.onFrame(current);
   } finally {
     current = undefined; // the frame is lent for this call only: no snapshot of it after the result
+    currentRef = undefined;
   }
   post({
     type: 'result',

@@ -26,7 +26,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import {
-  BlobDetector, calibrateRoadCamera, ConnectedComponents, GroundPlane, pointToPixels, polygonArea,
+  BlobDetector, calibrateRoadCamera, ConnectedComponents, GroundPlane, hostDetectionSource, pointToPixels, polygonArea,
   type Box, type DetectionSource, type Frame, type Point, type ReferencePoint,
 } from '../sdk/index.js';
 import { splitPeople, type PeopleCamera } from '../sdk/vision/people.js';
@@ -103,7 +103,7 @@ export interface CrowdCounterOptions {
    * (its column's run reaching down into it) is traffic. Default none.
    */
   ignore?: readonly (readonly Point[])[];
-  /** A person detector to count instead of foreground (boxes labelled 'person'); closed with the counter. */
+  /** A person detector to count instead of foreground (boxes labelled 'person'); closed with the counter. Default the host's detector (hostDetectionSource), if any. */
   detector?: DetectionSource;
   /** Group calibration; default CROWD_CALIBRATION. */
   calibration?: { gain: number; exponent: number };
@@ -178,7 +178,7 @@ export class CrowdCounter {
       if (pts.some((p) => !p)) throw new ConfigError(`zone '${name}' reaches above the horizon of the ground reference points`, `${where}.zones`);
       return polygonArea(pts as Point[]);
     });
-    this.#detector = opts.detector;
+    this.#detector = opts.detector ?? hostDetectionSource();
     this.#gain = opts.calibration?.gain ?? CROWD_CALIBRATION.gain;
     this.#exponent = opts.calibration?.exponent ?? CROWD_CALIBRATION.exponent;
     this.#movers = new FastMovers(opts.maxSpeedMps ?? MAX_SPEED_MPS);

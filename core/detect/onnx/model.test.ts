@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { CENTERNET_DETECTIONS, CENTERNET_INPUT, CENTERNET_SIZE, COCO_PERSON, defaultModelCache, ensureCenternetOnnx, readDetections, type CachedModel } from './model.js';
 import { centernetInput } from './preprocess.js';
 import { VTEST_HEIGHT, VTEST_WIDTH, vtestFrame } from './vtest.js';

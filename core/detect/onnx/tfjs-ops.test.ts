@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { UnsupportedError } from '../../errors.js';
 import { prng } from '../../testing/prng.js';
 import { convertTfjsGraph } from './tfjs.js';

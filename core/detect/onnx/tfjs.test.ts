@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { CENTERNET_DETECTIONS, CENTERNET_INPUT, CENTERNET_KEYPOINTS, CENTERNET_SIZE, CENTERNET_WH, centernetSource, readDetections } from './model.js';
 import { centernetInput } from './preprocess.js';
 import { convertTfjsGraph, listTfjsOps } from './tfjs.js';

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import { constantModel, DataType, identityModel, OnnxGraphBuilder } from './writer.js';
 
 describe('ONNX writer', () => {

@@ -15,6 +15,7 @@ export * from './kalman.js';
 export * from './tracker.js';
 export * from './track-source.js';
 export type * from './types.js';
+export { hostDetectionSource, setHostDetectionSource } from './types.js';
 export * from './road.js';
 export * from './vehicles.js';
 export * from './calibration.js';

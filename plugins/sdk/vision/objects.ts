@@ -38,7 +38,7 @@ import { calibrateRoadCamera } from './calibration.js';
 import type { GroundPlane } from './homography.js';
 import type { BlobDetector } from './blobs.js';
 import { joinStacked, splitPeople } from './people.js';
-import type { Box, DetectionSource, ObjectDetection } from './types.js';
+import { hostDetectionSource, type Box, type DetectionSource, type ObjectDetection } from './types.js';
 import { DEFAULT_VEHICLE_CLASSES, VEHICLE_BLOBS, VehicleTracker, vehicleTrackingShape, type Vehicle, type VehicleClassSize } from './vehicles.js';
 
 /** The vehicle kinds, as the vehicle prototypes name them. */
@@ -162,7 +162,7 @@ export interface ObjectTrackerOptions {
   config: ObjectTrackingConfig;
   /** Config path of the plugin, for error messages (e.g. `cameras.park1.plugins.intrusion.config`). */
   where: string;
-  /** Detections come from here; default a BlobDetector (vehicles.ts VEHICLE_BLOBS). Labelled detections give the kind. */
+  /** Detections come from here; default the host's detector (hostDetectionSource), else a BlobDetector (vehicles.ts OBJECT_BLOBS). Labelled detections give the kind. */
   source?: DetectionSource;
 }
 
@@ -402,16 +402,17 @@ export class ObjectTracker {
 
   constructor(opts: ObjectTrackerOptions) {
     this.#config = opts.config;
+    const source = opts.source ?? hostDetectionSource();
     this.#vehicles = new VehicleTracker({
       config: { ground: opts.config.ground, classes: [...DEFAULT_OBJECT_CLASSES], minArea: opts.config.minArea, splitBy: [] },
       // No lanes here: a bus that entered cut by the frame's edge is fitted along the road as well.
       roadAxis: true,
       zones: {},
       where: opts.where,
-      source: opts.source,
+      ...(source ? { source } : {}),
       blobs: OBJECT_BLOBS,
       // A detector's own boxes are its own; only blobs can hold several people.
-      ...(opts.source ? {} : { refine: (d: ObjectDetection[], f: Frame) => this.#splitGroups(d, f) }),
+      ...(source ? {} : { refine: (d: ObjectDetection[], f: Frame) => this.#splitGroups(d, f) }),
     });
   }
 

@@ -30,3 +30,22 @@ export interface DetectionSource {
   detect(frame: Frame): ObjectDetection[] | Promise<ObjectDetection[]>;
   close?(): void;
 }
+
+/** The host's detector for this plugin instance; see setHostDetectionSource. */
+let hostSource: DetectionSource | undefined;
+
+/**
+ * Sets the detector the host runs for this plugin instance's camera: a neural model configured under
+ * the server's `detector:` (core/plugins/worker.ts sets it before the plugin's create()). Trackers
+ * and counters built without a `source` of their own use it instead of the blob detector, so that
+ * no plugin changes its code to get model classes. Each plugin instance runs in its own worker
+ * thread, so this is per instance. The host owns it: it has no `close` for a tracker to call.
+ */
+export function setHostDetectionSource(source: DetectionSource | undefined): void {
+  hostSource = source && { detect: (frame) => source.detect(frame) };
+}
+
+/** The host's detector for this plugin instance, if it set one (setHostDetectionSource). */
+export function hostDetectionSource(): DetectionSource | undefined {
+  return hostSource;
+}

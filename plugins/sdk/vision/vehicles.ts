@@ -22,7 +22,7 @@ import { GroundPlane, groundVelocity } from './homography.js';
 import { ownTop } from './profile.js';
 import { courseOffset, fitVehicleClass, fitVehicleMask, groundAxis, laneCuts } from './road.js';
 import { Tracker, type Track } from './tracker.js';
-import type { Box, DetectionSource, ObjectDetection } from './types.js';
+import { hostDetectionSource, type Box, type DetectionSource, type ObjectDetection } from './types.js';
 
 const npoint = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 
@@ -105,7 +105,7 @@ export interface VehicleTrackerOptions {
   zones: Record<string, Point[]>;
   /** Config path of the plugin, for error messages (e.g. `cameras.gate1.plugins.counting.config`). */
   where: string;
-  /** Detections come from here; default a BlobDetector (background on a 2-pixel grid). */
+  /** Detections come from here; default the host's detector (hostDetectionSource), else a BlobDetector (background on a 2-pixel grid). */
   source?: DetectionSource;
   /** Hand a leaning vehicle's slice that pokes below a vehicle of the next lane back to it, not the whole piece (BlobDetector.splitSlices). Default false. */
   splitSlices?: boolean;
@@ -211,8 +211,9 @@ export class VehicleTracker {
     // Blob scores are fill ratios (0.3-0.9 for vehicles in perspective), not confidences: a lower
     // first-pass threshold than ByteTrack's 0.5; boxes widened for the IoU, since blobs jitter.
     this.tracker = new Tracker({ iouBuffer: 0.5, highThreshold: 0.3, historyLength: 64 });
-    if (opts.source) {
-      this.source = opts.source;
+    const source = opts.source ?? hostDetectionSource();
+    if (source) {
+      this.source = source;
     } else {
       this.#blobs = new BlobDetector(opts.blobs ?? VEHICLE_BLOBS);
       this.#blobs.splitSlices = opts.splitSlices ?? false;
