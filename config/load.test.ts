@@ -143,9 +143,9 @@ describe('config rejections', () => {
 });
 
 describe('config acceptance', () => {
-  it('the packaged default config has the demo cameras: two test patterns and three traffic clips', () => {
+  it('the packaged default config has the demo cameras: two test patterns, three traffic clips and the campus footage', () => {
     const config = loadConfig();
-    assert.deepEqual(Object.keys(config.cameras), ['demo1', 'demo2', 'intersection', 'gate-north', 'gate-south']);
+    assert.deepEqual(Object.keys(config.cameras), ['demo1', 'demo2', 'intersection', 'gate-north', 'gate-south', 'campus']);
     assert.equal(config.cameras['gate-north']!.synthetic!.file, 'data/demo/gate-north.h264');
     assert.deepEqual(config.cameras.demo1!.synthetic, { width: 1280, height: 720, fps: 25, bitrateKbps: 2000, gop: 50 });
     assert.deepEqual(config.cameras.demo2!.synthetic, { width: 640, height: 360, fps: 15, bitrateKbps: 600, gop: 30 });

@@ -188,13 +188,13 @@ describe('plugins', () => {
 });
 
 describe('packaged config', () => {
-  it('has storage defaults and runs brightness on demo1, red-light, lane and parking on the intersection and counting on the gates', () => {
+  it('has storage defaults and runs brightness on demo1, red-light, lane and parking on the intersection counting on the gates and objects on the campus', () => {
     const text = readFileSync(defaultConfigPath(), 'utf8');
     const base = parseConfigText(text, 'streamsight.yaml', [], {});
     assert.deepEqual(base.storage, { path: 'data', maxAgeDays: 30, maxBytes: 10 * GiB });
     assert.deepEqual(cameraPlugins(base).map((p) => [p.cameraId, p.pluginName, p.settings.fps]), [
       ['demo1', 'brightness', 2], ['intersection', 'red-light', undefined], ['intersection', 'lane', 5], ['intersection', 'parking', 5],
-      ['gate-north', 'counting', 10], ['gate-south', 'counting', 10],
+      ['gate-north', 'counting', 10], ['gate-south', 'counting', 10], ['campus', 'objects', 2],
     ]);
   });
 });

@@ -35,7 +35,7 @@ describe('streamsight check-config', { concurrency: true }, () => {
   it('accepts the packaged config', async () => {
     const r = await cli(['check-config', 'config/streamsight.yaml']);
     assert.equal(r.stderr, '');
-    assert.equal(r.stdout, 'ok: 5 cameras\n');
+    assert.equal(r.stdout, 'ok: 6 cameras\n');
     assert.equal(r.code, 0);
   });
 
@@ -179,6 +179,6 @@ describe('configForServe', () => {
   it('with neither flag, the packaged demo config', async () => {
     const { configForServe } = await import('./cli.js');
     const config = configForServe(undefined, [], {});
-    assert.deepEqual(Object.keys(config.cameras), ['demo1', 'demo2', 'intersection', 'gate-north', 'gate-south']);
+    assert.deepEqual(Object.keys(config.cameras), ['demo1', 'demo2', 'intersection', 'gate-north', 'gate-south', 'campus']);
   });
 });

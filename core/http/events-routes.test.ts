@@ -184,6 +184,8 @@ describe('detection API routes', () => {
 
   it('lists plugin stats (empty without plugins)', async () => {
     assert.deepEqual(await (await get('/api/plugins')).json(), []);
+    // No neural detector configured: nothing to show.
+    assert.equal((await get('/api/detector')).status, 404);
     server.pluginStats = [
       { camera: 'gate1', plugin: 'brightness', fps: 2, p50: 3.1, p95: 7.5, p99: 9, budgetMs: 50, misses: 0, skipped: 4, restarts: 0, state: 'running' },
     ];

@@ -119,6 +119,16 @@ export function buildEventRoutes(server: ServerLike): Route[] {
       },
     },
     { pattern: '/api/plugins', methods: { GET: (reply) => reply.json(200, server.plugins?.stats() ?? []) } },
+    {
+      pattern: '/api/detector',
+      methods: {
+        GET: (reply) => {
+          const stats = server.detectorStats?.();
+          if (stats) reply.json(200, stats);
+          else reply.error(404, 'no neural detector runs (configure detector: to have one)');
+        },
+      },
+    },
   ];
 }
 

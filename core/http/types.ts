@@ -166,4 +166,6 @@ export interface DetectionServerLike {
   onEvent?(listener: (event: StoredEventLike) => void): () => void;
   /** Calls `listener` for every frame a plugin processed; returns the unsubscribe function. */
   onDetections?(listener: (message: DetectionsMessage) => void): () => void;
+  /** The neural detector's counters (core/detect DetectorService.stats()); undefined when none runs. */
+  detectorStats?(): Record<string, number> | undefined;
 }
