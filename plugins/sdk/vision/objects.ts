@@ -371,6 +371,14 @@ class ObjectRecord implements TrackedObject {
   lowSamples = 0;
   /** Whether the median size fits the kind (undefined until MIN_SIZE_SAMPLES). */
   fits: boolean | undefined;
+  /**
+   * The last detection whose box had a person's full height: where the foot surely was. A short box
+   * is judged against it (footStays), not against the frame before, which may itself have been
+   * short: a person standing still whose legs fade into the background over a few frames has a box
+   * bottom that rises a little each frame, and judged frame by frame it never jumps (the quiet
+   * scene: a foot that drifted 3.5 m over a fence and raised a tripwire).
+   */
+  fullFoot?: { t: number; ground: [number, number] };
   constructor(public v: Vehicle) {
     this.foot = v.foot;
     this.ground = v.ground;
@@ -500,7 +508,9 @@ export class ObjectTracker {
       const tall = Math.min(r.heightM, CUT_TALL_M);
       const head = cam.project(v.ground[0], v.ground[1], tall);
       const tallPx = head ? v.foot[1] - head[1] : 0;
-      if (head && b.h < CUT_OFF * tallPx && !noTorso(r, cam, v.ground, v.foot[1], b.h, tall) && !footStays(cam, r.history.at(-1), r.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
+      const full = head !== undefined && b.h >= CUT_OFF * tallPx;
+      if (full && v.missed === 0) r.fullFoot = { t: v.lastSeenMs, ground: v.ground };
+      if (head && !full && !noTorso(r, cam, v.ground, v.foot[1], b.h, tall) && !footStays(cam, r.fullFoot, r.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
         const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, tall, b.y + b.h, height);
         const g = this.toGround([b.x + b.w / 2, y]);
         if (g) {
