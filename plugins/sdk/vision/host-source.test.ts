@@ -43,3 +43,26 @@ describe('the host detection source', () => {
     assert.equal(v.source, own);
   });
 });
+
+describe('labelled detections in the vehicle tracker', () => {
+  afterEach(() => setHostDetectionSource(undefined));
+
+  it('tracks only the vehicles of a model\'s boxes, by kind (motorcycle → motorbike), and the object tracker every kind', async () => {
+    const boxes = [
+      { box: { x: 20, y: 60, w: 30, h: 20 }, score: 0.9, label: 'motorcycle' },
+      { box: { x: 100, y: 60, w: 60, h: 30 }, score: 0.9, label: 'car' },
+      { box: { x: 200, y: 40, w: 12, h: 40 }, score: 0.9, label: 'person' },
+      { box: { x: 250, y: 10, w: 6, h: 14 }, score: 0.9, label: 'traffic light' },
+    ];
+    setHostDetectionSource({ detect: () => boxes.map((b) => ({ ...b, box: { ...b.box } })) });
+    const vehicles = new VehicleTracker({ config: { ...config, classes: [], splitBy: [] } as never, zones: {}, where: 'test' });
+    const objects = new ObjectTracker({ config, where: 'test' });
+    let v: readonly { cls: string }[] = [];
+    for (let i = 0; i < 6; i++) {
+      v = await vehicles.update(frame(i));
+      await objects.update(frame(i));
+    }
+    assert.deepEqual(v.map((x) => x.cls).sort(), ['car', 'motorbike']);
+    assert.deepEqual(objects.all.map((o) => o.kind).sort(), ['car', 'motorbike', 'person', 'traffic light']);
+  });
+});

@@ -39,16 +39,10 @@ import type { GroundPlane } from './homography.js';
 import type { BlobDetector } from './blobs.js';
 import { joinStacked, splitPeople } from './people.js';
 import { hostDetectionSource, type Box, type DetectionSource, type ObjectDetection } from './types.js';
+import { isVehicleKind, kindOfLabel, OBJECT_KINDS, VEHICLE_KINDS, type ObjectKind } from './labels.js';
+
+export { isVehicleKind, kindOfLabel, OBJECT_KINDS, VEHICLE_KINDS, type ObjectKind } from './labels.js';
 import { DEFAULT_VEHICLE_CLASSES, VEHICLE_BLOBS, VehicleTracker, vehicleTrackingShape, type Vehicle, type VehicleClassSize } from './vehicles.js';
-
-/** The vehicle kinds, as the vehicle prototypes name them. */
-export const VEHICLE_KINDS = ['motorbike', 'car', 'truck', 'bus'] as const;
-
-/** Every kind an ObjectTracker tells apart with a ground plane. */
-export const OBJECT_KINDS = ['person', ...VEHICLE_KINDS] as const;
-
-/** 'person', a vehicle class, 'vehicle' (a vehicle of unknown class: no reference points), or a detector's own label. */
-export type ObjectKind = (typeof OBJECT_KINDS)[number] | 'vehicle' | (string & {});
 
 /**
  * The prototypes objects are fitted to: a person, two people side by side (across their way) and one
@@ -238,26 +232,6 @@ const SIZE_SAMPLES = 30;
 /** Size samples an object needs before it is judged (and reported). */
 const MIN_SIZE_SAMPLES = 3;
 
-/** Usual detector labels (COCO, VOC and others) → kind; other labels are kept as they are. */
-const LABELS: Record<string, string> = {
-  person: 'person', pedestrian: 'person', people: 'person',
-  motorbike: 'motorbike', motorcycle: 'motorbike', scooter: 'motorbike',
-  car: 'car', van: 'car', suv: 'car',
-  truck: 'truck', lorry: 'truck',
-  bus: 'bus', coach: 'bus',
-};
-
-/** The kind a detector's label stands for (lower-cased; unknown labels are kept as they are). */
-export function kindOfLabel(label: string): ObjectKind {
-  const l = label.toLowerCase();
-  return LABELS[l] ?? l;
-}
-
-/** Whether a kind is a vehicle (one of VEHICLE_KINDS, or 'vehicle'). */
-export function isVehicleKind(kind: string): boolean {
-  return kind === 'vehicle' || (VEHICLE_KINDS as readonly string[]).includes(kind);
-}
-
 /**
  * The height, metres, of an upright pole standing at ground (x, z) whose top appears at image row
  * `topY`; undefined when the camera cannot tell (the row is not on the pole's image). The pole's
@@ -376,9 +350,11 @@ class ObjectRecord implements TrackedObject {
    * is judged against it (footStays), not against the frame before, which may itself have been
    * short: a person standing still whose legs fade into the background over a few frames has a box
    * bottom that rises a little each frame, and judged frame by frame it never jumps (the quiet
-   * scene: a foot that drifted 3.5 m over a fence and raised a tripwire).
+   * scene: a foot that drifted 3.5 m over a fence and raised a tripwire). The foot is moved on at
+   * the velocity the track had then: once the box lost the legs, the tracker's velocity follows its
+   * bottom up the image.
    */
-  fullFoot?: { t: number; ground: [number, number] };
+  fullFoot?: { t: number; ground: [number, number]; velocity?: { vx: number; vz: number } };
   constructor(public v: Vehicle) {
     this.foot = v.foot;
     this.ground = v.ground;
@@ -418,6 +394,8 @@ export class ObjectTracker {
       zones: {},
       where: opts.where,
       ...(source ? { source } : {}),
+      // Every kind a labelling detector names: people, vehicles, and its own labels (a zone may watch for dogs).
+      kinds: () => true,
       blobs: OBJECT_BLOBS,
       // A detector's own boxes are its own; only blobs can hold several people.
       ...(source ? {} : { refine: (d: ObjectDetection[], f: Frame) => this.#splitGroups(d, f) }),
@@ -509,8 +487,8 @@ export class ObjectTracker {
       const head = cam.project(v.ground[0], v.ground[1], tall);
       const tallPx = head ? v.foot[1] - head[1] : 0;
       const full = head !== undefined && b.h >= CUT_OFF * tallPx;
-      if (full && v.missed === 0) r.fullFoot = { t: v.lastSeenMs, ground: v.ground };
-      if (head && !full && !noTorso(r, cam, v.ground, v.foot[1], b.h, tall) && !footStays(cam, r.fullFoot, r.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
+      if (full && v.missed === 0) r.fullFoot = { t: v.lastSeenMs, ground: v.ground, ...(r.velocity ? { velocity: r.velocity } : {}) };
+      if (head && !full && !noTorso(r, cam, v.ground, v.foot[1], b.h, tall) && !footStays(cam, r.fullFoot, r.fullFoot?.velocity, v.lastSeenMs, v.foot[1], tallPx)) {
         const y = footUnderHead(cam, (p) => this.toGround(p), b.x + b.w / 2, b.y, tall, b.y + b.h, height);
         const g = this.toGround([b.x + b.w / 2, y]);
         if (g) {

@@ -23,6 +23,7 @@ import { ownTop } from './profile.js';
 import { courseOffset, fitVehicleClass, fitVehicleMask, groundAxis, laneCuts } from './road.js';
 import { Tracker, type Track } from './tracker.js';
 import { hostDetectionSource, type Box, type DetectionSource, type ObjectDetection } from './types.js';
+import { isVehicleKind, kindOfLabel } from './labels.js';
 
 const npoint = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]);
 
@@ -117,6 +118,13 @@ export interface VehicleTrackerOptions {
   stillRadiusM?: number;
   /** Rewrites each frame's detections before tracking (e.g. people cut apart, people.ts). Default none. */
   refine?: (detections: ObjectDetection[], frame: Frame) => ObjectDetection[];
+  /**
+   * Of a labelling detector's boxes (a neural model's), the kinds tracked, the labels mapped to kinds
+   * first (kindOfLabel: 'motorcycle' → 'motorbike'); default the vehicle kinds, so a traffic plugin
+   * given a COCO model's boxes tracks no people, bicycles or traffic lights. Unlabelled boxes (blobs)
+   * are all tracked.
+   */
+  kinds?: (kind: string) => boolean;
   /**
    * Also fit a moving vehicle's class lying along the ground's Z axis, the road by the reference
    * points' convention, when no `splitBy` lane gives it (see #sizeClass). Default false.
@@ -247,7 +255,7 @@ export class VehicleTracker {
   async update(frame: Frame): Promise<readonly Vehicle[]> {
     const s = this.#prepare(frame);
     if (s.hold && this.#blobs) this.#fillHold(s);
-    const found = await this.source.detect(frame);
+    const found = this.#kept(await this.source.detect(frame));
     const detections = this.#opts.refine ? this.#opts.refine(found, frame) : found;
     const tracks = this.tracker.update(detections, frame.capturedAt);
     this.#removed = this.tracker.removed.map((t) => t.id);
@@ -268,6 +276,21 @@ export class VehicleTracker {
   /** Frees the detector. */
   close(): void {
     this.source.close?.();
+  }
+
+  /** Labelled detections of the kinds tracked, labelled by kind (see VehicleTrackerOptions.kinds); unlabelled ones as they are. */
+  #kept(found: ObjectDetection[]): ObjectDetection[] {
+    if (!found.some((d) => d.label !== undefined)) return found;
+    const keep = this.#opts.kinds ?? isVehicleKind;
+    const out: ObjectDetection[] = [];
+    for (const d of found) {
+      if (d.label === undefined) out.push(d);
+      else {
+        const kind = kindOfLabel(d.label);
+        if (keep(kind)) out.push(kind === d.label ? d : { ...d, label: kind });
+      }
+    }
+    return out;
   }
 
   /** Majority vote of the fitted class over the frames where the vehicle was seen whole and matched. */
