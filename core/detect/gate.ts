@@ -6,10 +6,14 @@
  * sample) and compared with a slowly updated background of that grid; cells whose mean changed by
  * more than `threshold` are moving. The region sent to the model is the box around the moving cells
  * and the boxes of the objects found last time (they may have moved a little or stopped), padded by
- * `pad` of its size and made square (the model's input is), at least `minSize` pixels (a crop
- * smaller than the model's input would only be upscaled). When it would cover more than `fullShare`
- * of the frame, or every `fullEveryMs`, the whole frame goes; with no motion and nothing followed,
- * nothing does (the last detections stand: a parked car stays found).
+ * `pad` of its larger side, at least `minSize` pixels on each side (clamped to the frame), of any
+ * aspect: the pre-processing fits it to the model's input as it does a whole frame. When it would
+ * cover more than `fullShare` of the frame's area, or every `fullEveryMs`, the whole frame goes; with
+ * no motion and nothing followed, nothing does (the last detections stand: a parked car stays found).
+ *
+ * The model's input has a fixed size, so a region costs the same inference as the whole frame: only
+ * skipped frames save CPU. A region buys accuracy instead: a small, far object is scaled up with its
+ * crop (Frigate's reason for regions).
  */
 
 /** A box in frame pixels. */
@@ -30,7 +34,7 @@ export interface GateOptions {
   alpha: number;
   /** Padding around the region, share of its larger side. */
   pad: number;
-  /** Smallest region side, pixels. */
+  /** Smallest side of a region, pixels (a smaller crop would only be upscaled more). */
   minSize: number;
   /** A region covering more than this share of the frame's area is the whole frame. */
   fullShare: number;
@@ -58,6 +62,7 @@ export type GateDecision =
 export class MotionGate {
   readonly #o: GateOptions;
   #bg: Float32Array | undefined;
+  #means = new Float32Array(0);
   #cols = 0;
   #rows = 0;
   #width = 0;
@@ -86,18 +91,11 @@ export class MotionGate {
       y1 = Math.max(y1, b.y + b.h);
     }
     if (!(x1 > x0 && y1 > y0)) return { kind: 'skip' };
-    const side = Math.max(o.minSize, (1 + 2 * o.pad) * Math.max(x1 - x0, y1 - y0));
-    if (side * side > o.fullShare * width * height || side >= Math.min(width, height) * 1.2) return this.#full(now);
-    const s = Math.min(side, width, height);
-    const cx = (x0 + x1) / 2;
-    const cy = (y0 + y1) / 2;
-    const box = {
-      x: Math.round(Math.min(Math.max(0, cx - s / 2), width - s)),
-      y: Math.round(Math.min(Math.max(0, cy - s / 2), height - s)),
-      w: Math.round(s),
-      h: Math.round(s),
-    };
-    return { kind: 'region', box };
+    const pad = 2 * o.pad * Math.max(x1 - x0, y1 - y0);
+    const w = Math.round(Math.min(width, Math.max(o.minSize, x1 - x0 + pad)));
+    const h = Math.round(Math.min(height, Math.max(o.minSize, y1 - y0 + pad)));
+    if (w * h > o.fullShare * width * height) return this.#full(now);
+    return { kind: 'region', box: { x: centred(x0, x1, w, width), y: centred(y0, y1, h, height), w, h } };
   }
 
   #full(now: number): GateDecision {
@@ -114,16 +112,23 @@ export class MotionGate {
     this.#lastFull = -Infinity;
   }
 
-  /** Updates the grid background; the box [x0, y0, x1, y1] of the moving cells (pixels), or undefined. */
+  /**
+   * Updates the grid background; the box [x0, y0, x1, y1] of the moving cells (pixels), or
+   * undefined. A change of the whole frame's brightness is no motion: each cell is compared with
+   * its background scaled by the frame's mean over the background's (lighting that drifts, a cloud,
+   * the camera's exposure), which at a few frames a second the background alone lags behind.
+   */
   #motion(y: Uint8Array, strideY: number): [number, number, number, number] | undefined {
     const { cell, threshold, alpha } = this.#o;
     const cols = this.#cols;
     const rows = this.#rows;
     const first = !this.#bg;
     const bg = (this.#bg ??= new Float32Array(cols * rows));
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    const means = this.#means.length === cols * rows ? this.#means : (this.#means = new Float32Array(cols * rows));
     // A sparse sample of each cell (every 4th pixel of every 4th row) is plenty for its mean.
     const step = Math.max(1, cell >> 2);
+    let frameSum = 0;
+    let bgSum = 0;
     for (let r = 0; r < rows; r++) {
       const ya = r * cell;
       const yb = Math.min(this.#height, ya + cell);
@@ -136,21 +141,36 @@ export class MotionGate {
           sum += y[k]!;
           n++;
         }
-        const mean = sum / n;
         const i = r * cols + c;
-        if (first) {
-          bg[i] = mean;
-          continue;
-        }
-        if (Math.abs(mean - bg[i]!) > threshold) {
-          x0 = Math.min(x0, xa);
-          y0 = Math.min(y0, ya);
-          x1 = Math.max(x1, xb);
-          y1 = Math.max(y1, yb);
+        means[i] = sum / n;
+        frameSum += means[i]!;
+        bgSum += first ? means[i]! : bg[i]!;
+      }
+    }
+    if (first) {
+      bg.set(means);
+      return undefined;
+    }
+    const gain = bgSum > 0 ? frameSum / bgSum : 1;
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const i = r * cols + c;
+        const mean = means[i]!;
+        if (Math.abs(mean - gain * bg[i]!) > threshold) {
+          x0 = Math.min(x0, c * cell);
+          y0 = Math.min(y0, r * cell);
+          x1 = Math.max(x1, Math.min(this.#width, (c + 1) * cell));
+          y1 = Math.max(y1, Math.min(this.#height, (r + 1) * cell));
         }
         bg[i] = bg[i]! + alpha * (mean - bg[i]!);
       }
     }
     return x1 > x0 ? [x0, y0, x1, y1] : undefined;
   }
+}
+
+/** Start of a span of `size` centred on [a, b], moved inside [0, limit). */
+function centred(a: number, b: number, size: number, limit: number): number {
+  return Math.round(Math.min(Math.max(0, (a + b) / 2 - size / 2), limit - size));
 }

@@ -141,13 +141,28 @@ describe('MotionGate', () => {
     const d = gate.decide(moved, W, W, H, 400, []);
     assert.equal(d.kind, 'region');
     const box = (d as { box: { x: number; y: number; w: number; h: number } }).box;
-    // Square, at least minSize, inside the frame, around the motion.
-    assert.equal(box.w, box.h);
-    assert.ok(box.w >= 128 && box.x <= 400 && box.x + box.w >= 440 && box.y <= 96 && box.y + box.h >= 160 && box.x + box.w <= W && box.y + box.h <= H, JSON.stringify(box));
-    // No motion but an object found last time: the region around it.
-    assert.equal(gate.decide(still, W, W, H, 600, [{ x: 10, y: 10, w: 40, h: 80 }]).kind, 'region');
+    // At least minSize on each side, inside the frame, around the motion.
+    assert.ok(box.w >= 128 && box.h >= 128 && box.x <= 400 && box.x + box.w >= 440 && box.y <= 96 && box.y + box.h >= 160 && box.x + box.w <= W && box.y + box.h <= H, JSON.stringify(box));
+    // No motion but an object found last time: the region around it, of its aspect (not made
+    // square): padded by 15% of its larger side (300 → 390), minSize on the short one, moved inside the frame.
+    assert.deepEqual(gate.decide(still, W, W, H, 600, [{ x: 10, y: 10, w: 300, h: 40 }]), { kind: 'region', box: { x: 0, y: 0, w: 390, h: 130 } });
+    // Something spanning the frame's height (vtest's people walking top to bottom) stays a region,
+    // clamped to the frame: made square, 468 px wide, it went whole.
+    assert.deepEqual(gate.decide(still, W, W, H, 800, [{ x: 300, y: 0, w: 60, h: 360 }]), { kind: 'region', box: { x: 246, y: 0, w: 168, h: 360 } });
     assert.deepEqual(gate.decide(still, W, W, H, 5000, []), { kind: 'full' });
     // A region that would cover most of the frame is the frame.
     assert.deepEqual(gate.decide(still, W, W, H, 5200, [{ x: 0, y: 0, w: 600, h: 300 }]), { kind: 'full' });
+  });
+  it('takes a change of the whole frame\'s brightness for no motion', () => {
+    const gate = new MotionGate({ fullEveryMs: 60_000 });
+    const scene = new Uint8Array(W * H);
+    for (let i = 0; i < scene.length; i++) scene[i] = 60 + ((i % W) >> 3);
+    assert.deepEqual(gate.decide(scene, W, W, H, 0, []), { kind: 'full' });
+    // The light rises by a fifth within a second: every cell changes by 12–30, nothing moves.
+    const brighter = scene.map((v) => Math.round(v * 1.2));
+    assert.deepEqual(gate.decide(brighter, W, W, H, 500, []), { kind: 'skip' });
+    // Someone walks in as well: motion where they are.
+    for (let y = 200; y < 260; y++) brighter.fill(250, y * W + 100, y * W + 120);
+    assert.equal(gate.decide(brighter, W, W, H, 1000, []).kind, 'region');
   });
 });
