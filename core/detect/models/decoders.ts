@@ -102,6 +102,19 @@ function rank3(output: OutputTensor, format: string, minCols: number): [number, 
   return [dims[0], dims[1], dims[2]];
 }
 
+/** Index of the largest of `count` values of `data` from `from`, `step` apart (the first on a tie): a row's best class. */
+function argmax(data: ArrayLike<number>, from: number, count: number, step: number): number {
+  let best = 0;
+  let max = data[from];
+  for (let c = 1, at = from + step; c < count; c++, at += step) {
+    if (data[at] > max) {
+      max = data[at];
+      best = c;
+    }
+  }
+  return best;
+}
+
 /** YOLOv5 rows: objectness × best class score. */
 export const decodeYolov5: Decoder = (output, batch, box, ctx) => {
   const [, n, cols] = rank3(output, 'yolov5', 6);
@@ -111,15 +124,8 @@ export const decodeYolov5: Decoder = (output, batch, box, ctx) => {
   for (let i = 0, row = batch * n * cols; i < n; i++, row += cols) {
     const obj = data[row + 4];
     if (obj < min) continue;
-    let best = 0;
-    let cls = data[row + 5];
-    for (let c = 1; c < cols - 5; c++) {
-      if (data[row + 5 + c] > cls) {
-        cls = data[row + 5 + c];
-        best = c;
-      }
-    }
-    const score = obj * cls;
+    const best = argmax(data, row + 5, cols - 5, 1);
+    const score = obj * data[row + 5 + best];
     if (score < ctx.thresholds.of(best)) continue;
     const cx = data[row], cy = data[row + 1], hw = data[row + 2] / 2, hh = data[row + 3] / 2;
     push(found, box, ctx, cx - hw, cy - hh, cx + hw, cy + hh, score, best);
@@ -137,14 +143,8 @@ export const decodeYolov8: Decoder = (output, batch, box, ctx) => {
   const min = ctx.thresholds.min;
   const found: Detection[] = [];
   for (let i = 0; i < n; i++) {
-    let best = 0;
-    let score = data[base + 4 * n + i];
-    for (let c = 1, at = base + 5 * n + i; c < rows - 4; c++, at += n) {
-      if (data[at] > score) {
-        score = data[at];
-        best = c;
-      }
-    }
+    const best = argmax(data, base + 4 * n + i, rows - 4, n);
+    const score = data[base + (4 + best) * n + i];
     if (score < min || score < ctx.thresholds.of(best)) continue;
     const cx = data[base + i], cy = data[base + n + i], hw = data[base + 2 * n + i] / 2, hh = data[base + 3 * n + i] / 2;
     push(found, box, ctx, cx - hw, cy - hh, cx + hw, cy + hh, score, best);
@@ -168,15 +168,8 @@ export const decodeYolox: Decoder = (output, batch, box, ctx) => {
       for (let gx = 0; gx < gw; gx++, row += cols) {
         const obj = data[row + 4];
         if (obj < min) continue;
-        let best = 0;
-        let cls = data[row + 5];
-        for (let c = 1; c < cols - 5; c++) {
-      if (data[row + 5 + c] > cls) {
-        cls = data[row + 5 + c];
-        best = c;
-      }
-    }
-        const score = obj * cls;
+        const best = argmax(data, row + 5, cols - 5, 1);
+        const score = obj * data[row + 5 + best];
         if (score < ctx.thresholds.of(best)) continue;
         const cx = (data[row] + gx) * s, cy = (data[row + 1] + gy) * s;
         const hw = (Math.exp(data[row + 2]) * s) / 2, hh = (Math.exp(data[row + 3]) * s) / 2;
