@@ -21,14 +21,12 @@
  * Goals (issue 4): precision and recall ≥ 0.95, count error ≤ 2 % per class, ≤ 1 false alarm per
  * camera-hour.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../config/load.js';
-import { ffmpegPath } from '../core/ffmpeg.js';
 import { startServer } from '../core/server.js';
-import { freePort } from './lib.js';
+import { freePort, publish } from './lib.js';
 import { eventRates, scoreEvents, type PlayedEvent } from './scenes/play.js';
 import { HELD_OUT_PREFIX } from './scenes/counting.js';
 import { allScenarios } from './scenes/index.js';
@@ -332,17 +330,6 @@ async function pluginsRunning(base: string, timeoutMs: number): Promise<void> {
     if (Date.now() > until) throw new Error(`plugins not running after ${timeoutMs} ms: ${JSON.stringify(stats.map((p) => [p.camera, p.state]))}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** ffmpeg -re copies the file into the server as an RTSP push; resolves when it has sent it all. */
-function publish(file: string, fps: number, url: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ff = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'h264', '-framerate', String(fps), '-i', file, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'tcp', url], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    ff.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    ff.on('error', reject);
-    ff.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg publish of ${file} exited ${code}: ${err.trim()}`))));
-  });
 }
 
 function pct(v: number): string {

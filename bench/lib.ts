@@ -100,3 +100,14 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
+
+/** ffmpeg -re copies the file into the server as an RTSP push; resolves when it has sent it all. */
+export function publish(file: string, fps: number, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ff = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'h264', '-framerate', String(fps), '-i', file, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'tcp', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    ff.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    ff.on('error', reject);
+    ff.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg publish of ${file} exited ${code}: ${err.trim()}`))));
+  });
+}

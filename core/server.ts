@@ -91,7 +91,7 @@ export class Server {
       metrics: () => ({ cameras: [...this.cameras.values()].map((c) => this.#cameraMetrics(c)) }),
       onEvent: (listener) => this.#bus.on('event', listener),
       onDetections: (listener) => this.#bus.on('detections', listener),
-      detectorStats: () => this.#detector?.stats() as Record<string, number> | undefined,
+      detectorStats: () => this.detectorStats(),
     };
     this.#http = createHttpApp(serverLike, {
       host: config.http.host,

@@ -11,9 +11,8 @@
  * car driving the wrong way up the oncoming lane on green. Cross and oncoming traffic that would
  * drive through the added cars is left out. Three signal cycles, so the loop keeps the signal's rhythm.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { ffmpegPath } from '../../core/ffmpeg.js';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { VTEST_AVI, vtestH264 } from '../../core/detect/onnx/vtest.js';
 import { join } from 'node:path';
 import { COLOURS } from './canvas.js';
 import { gateScenario } from './counting.js';
@@ -198,17 +197,12 @@ export async function ensureDemoClips(dir: string, log: (s: string) => void = ()
   return out;
 }
 
-/** Where Debian's opencv-doc puts vtest.avi (real campus footage, 768×576, 10 fps, 79.5 s). */
-const VTEST_AVI = '/usr/share/doc/opencv-doc/examples/data/vtest.avi';
-
 /** The campus camera's clip: vtest.avi as H.264 (the demo's neural-detector camera), made once. */
 function campusClip(dir: string, log: (s: string) => void): string {
   const file = join(dir, 'campus.h264');
   if (existsSync(file)) return file;
-  if (!existsSync(VTEST_AVI)) throw new Error(`${VTEST_AVI} is missing: apt-get install opencv-doc (make run's setup does)`);
   log(`demo: encoding ${VTEST_AVI} into ${file}`);
-  execFileSync(ffmpegPath(), ['-v', 'error', '-y', '-i', VTEST_AVI, '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '20', '-bf', '0', '-pix_fmt', 'yuv420p', '-f', 'h264', `${file}.part`]);
-  renameSync(`${file}.part`, file);
+  vtestH264(file, { gop: 20 });
   return file;
 }
 

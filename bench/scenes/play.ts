@@ -11,6 +11,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { ffmpegPath } from '../../core/ffmpeg.js';
 import type { CountInput, Frame, ObservedObject, PluginDefinition, PluginEventInput, PluginInstance } from '../../plugins/sdk/index.js';
+import { eventStart } from '../../core/plugins/runner.js';
 import { prng } from '../../core/testing/prng.js';
 import { costMatrix, linearAssignment } from '../../plugins/sdk/vision/hungarian.js';
 import { I420Canvas } from './canvas.js';
@@ -129,8 +130,9 @@ export async function playInProcess(scenario: Scenario, opts: PlayOptions = {}):
         geometry: { zones: p.zones ?? {}, lines: p.lines ?? {} },
         emit: (e: PluginEventInput) => {
           if (!record) return;
-          const started = e.startedAt !== undefined && e.startedAt <= nowS * 1000 + SCENE_EPOCH_MS ? (e.startedAt - SCENE_EPOCH_MS) / 1000 : nowS;
-          const ev: PlayedEvent = { plugin: name, type: e.type, timeS: started };
+          const frameAt = SCENE_EPOCH_MS + nowS * 1000;
+          const started = eventStart(e.startedAt, frameAt);
+          const ev: PlayedEvent = { plugin: name, type: e.type, timeS: started === frameAt ? nowS : (started - SCENE_EPOCH_MS) / 1000 };
           if (e.zone !== undefined) ev.zone = e.zone;
           if (e.trackId !== undefined) ev.trackId = e.trackId;
           if (e.attributes) ev.attributes = e.attributes;

@@ -6,16 +6,14 @@
  * the blob detector on the same server.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseConfigText } from '../../config/load.js';
-import { freePort } from '../../bench/lib.js';
-import { ffmpegPath } from '../ffmpeg.js';
+import { freePort, publish, waitFor } from '../../bench/lib.js';
 import { startServer } from '../server.js';
-import { VTEST_AVI } from './onnx/vtest.js';
+import { vtestH264 } from './onnx/vtest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamsight-detect-e2e-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,26 +21,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** The first `seconds` of vtest.avi as H.264 (Annex B), 10 fps, a keyframe every second. */
 function vtestClip(seconds: number): string {
   const file = join(dir, 'vtest.h264');
-  execFileSync(ffmpegPath(), ['-v', 'error', '-i', VTEST_AVI, '-t', String(seconds), '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '10', '-bf', '0', '-pix_fmt', 'yuv420p', '-f', 'h264', file]);
+  vtestH264(file, { seconds, gop: 10 });
   return file;
-}
-
-function publish(file: string, url: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ff = spawn(ffmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'h264', '-framerate', '10', '-i', file, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'tcp', url], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    ff.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    ff.on('error', reject);
-    ff.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}: ${err.trim()}`))));
-  });
-}
-
-async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('the neural detector through the server', { timeout: 180_000 }, () => {
@@ -64,18 +44,18 @@ describe('the neural detector through the server', { timeout: 180_000 }, () => {
     const server = await startServer(config);
     const base = `http://127.0.0.1:${httpPort}`;
     try {
-      await until('plugins running', 60_000, async () => {
+      await waitFor('plugins running', 60_000, async () => {
         const stats = (await (await fetch(`${base}/api/plugins`)).json()) as { state: string }[];
-        return stats.length === 2 && stats.every((p) => p.state === 'running');
+        return stats.length === 2 && stats.every((p) => p.state === 'running') ? true : undefined;
       });
-      await publish(clip, `rtsp://127.0.0.1:${rtspPort}/vt`);
+      await publish(clip, 10, `rtsp://127.0.0.1:${rtspPort}/vt`);
       // The last frames through the decoder and the model, then the tally's flush when the track ends.
       const date = new Date().toLocaleDateString('sv');
       let byClass: Record<string, number> = {};
-      await until('people counted', 20_000, async () => {
+      await waitFor('people counted', 20_000, async () => {
         const r = (await (await fetch(`${base}/api/reports/objects?camera=vt&date=${date}`)).json()) as { byClass: Record<string, number> };
         byClass = r.byClass;
-        return (byClass.person ?? 0) >= 3;
+        return (byClass.person ?? 0) >= 3 ? true : undefined;
       });
       // vtest's first 20 s: a dozen people walk through; the counts carry the model's classes only.
       assert.ok((byClass.person ?? 0) >= 3 && (byClass.person ?? 0) <= 25, JSON.stringify(byClass));

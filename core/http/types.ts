@@ -2,6 +2,7 @@
  * What the HTTP layer needs from the server: a read-only view of the cameras and the WHEP
  * service. core/server.ts implements it; tests use a small in-memory one.
  */
+import type { DetectorStats } from '../detect/service.js';
 import type { CountQuery, CountRow, ObjectQuery, ObjectRow } from '../events/counts.js';
 import type { Detection } from '../../plugins/sdk/index.js';
 import type { StoredEvent } from '../events/model.js';
@@ -167,5 +168,5 @@ export interface DetectionServerLike {
   /** Calls `listener` for every frame a plugin processed; returns the unsubscribe function. */
   onDetections?(listener: (message: DetectionsMessage) => void): () => void;
   /** The neural detector's counters (core/detect DetectorService.stats()); undefined when none runs. */
-  detectorStats?(): Record<string, number> | undefined;
+  detectorStats?(): DetectorStats | undefined;
 }

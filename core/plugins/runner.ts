@@ -127,6 +127,15 @@ export interface RunnerSettings {
   gate?: string;
 }
 
+/**
+ * When an event began: the `startedAt` its plugin gave (dating it back to when its condition
+ * began), else, or when that is no finite time or lies ahead of it, the capture time of the frame
+ * it was raised on (`frameAt`), epoch ms.
+ */
+export function eventStart(startedAt: unknown, frameAt: number): number {
+  return typeof startedAt === 'number' && Number.isFinite(startedAt) && startedAt <= frameAt ? startedAt : frameAt;
+}
+
 /** Most events waiting for the sink (or the snapshot encoder) per runner; beyond it events are dropped and counted. */
 const MAX_PENDING_EVENTS = 64;
 /**
@@ -475,8 +484,7 @@ export class PluginRunner {
       plugin: this.plugin,
       type: e.type,
       severity: e.severity ?? 'info',
-      // A plugin may date an event back to when its condition began, never ahead of the frame.
-      startedAt: typeof e.startedAt === 'number' && Number.isFinite(e.startedAt) && e.startedAt <= m.at ? e.startedAt : m.at,
+      startedAt: eventStart(e.startedAt, m.at),
     };
     if (e.endedAt !== undefined) input.endedAt = e.endedAt;
     if (e.trackId !== undefined) input.trackId = e.trackId;
