@@ -37,6 +37,8 @@ export interface JanusOptions {
   debugLevel?: number;
   /** Turns on libnice's own debug log (ICE checks), for diagnosing a viewer that never connects. */
   niceDebug?: boolean;
+  /** CPUs Janus (all its threads) may run on, as `taskset -c` takes them, e.g. '0'; default any. */
+  cpus?: string;
 }
 
 /** A running Janus. */
@@ -73,7 +75,7 @@ function moduleDir(): string {
 }
 
 /** Writes the config folder: janus.jcfg, the HTTP transport's and the streaming plugin's. */
-function writeConfig(dir: string, o: Required<Omit<JanusOptions, 'netns'>>): void {
+function writeConfig(dir: string, o: Required<Omit<JanusOptions, 'netns' | 'cpus'>>): void {
   const modules = moduleDir();
   for (const [folder, lib] of [['plugins', 'libjanus_streaming.so'], ['transports', 'libjanus_http.so'], ['events', ''], ['loggers', '']] as const) {
     mkdirSync(join(dir, folder));
@@ -162,7 +164,10 @@ export async function startJanus(opts: JanusOptions): Promise<JanusHandle> {
   const log: string[] = [];
   // stdbuf: Janus logs with stdio, block-buffered into a pipe, so an error would reach us only at
   // exit. stdbuf execs janus, as `ip netns exec` does, so the child's pid stays Janus's.
-  const [cmd, args] = opts.netns.command('stdbuf', ['-oL', janus, '--configs-folder', dir, '--config', join(dir, 'janus.jcfg'), '--disable-colors']);
+  const janusArgs = ['stdbuf', '-oL', janus, '--configs-folder', dir, '--config', join(dir, 'janus.jcfg'), '--disable-colors'];
+  // taskset execs too, and the affinity it sets is inherited by every thread Janus starts.
+  const pinned = opts.cpus ? ['taskset', '-c', opts.cpus, ...janusArgs] : janusArgs;
+  const [cmd, args] = opts.netns.command(pinned[0]!, pinned.slice(1));
   const proc: ChildProcess = child(cmd, args, (line) => {
     log.push(line);
     if (log.length > 200) log.shift();

@@ -1,39 +1,49 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Event, RtpPacket as WeriftRtp, type RTCRtpSender } from 'werift';
+import { Event, type RTCRtpSender } from 'werift';
 import type { AudioUnit, Track, VideoUnit } from '../../codecs/access-unit.js';
 import { H264Depacketizer } from '../../codecs/h264/depacketizer.js';
 import { parseRtp, type RtpPacket } from '../../codecs/rtp/packet.js';
 import { Stream } from '../stream/index.js';
 import { FRAME_TICKS, testVideoUnits } from './testdata/h264-units.js';
+import type { RtpOut } from './fast-send.js';
 import { MAX_RTP_PAYLOAD, ViewerSender, sharedPacketizer } from './sender.js';
 
-/** Stands in for werift's RTCRtpSender: records what it is asked to send, serialized at call time. */
-class FakeSender {
+/**
+ * Stands in for werift's RTCRtpSender (SSRC and the feedback events) and for the SRTP send path
+ * (RtpOut): records each packet as it would leave, header and payload parsed at call time.
+ */
+class FakeSender implements RtpOut {
   readonly ssrc: number;
   readonly onPictureLossIndication = new Event<[]>();
   readonly onRtcp = new Event<[unknown]>();
+  readonly onGenericNack = new Event<[{ lost: number[] }]>();
   readonly sent: RtpPacket[] = [];
   /** performance.now() at each send, index-aligned with `sent`. */
   readonly sentAt: number[] = [];
-  readonly packetObjects = new Set<WeriftRtp>();
-  /** werift's NACK history: it keeps the very object it was given, by sequence number. */
-  readonly history = new Map<number, WeriftRtp>();
+  /** The header buffers handed to the send path, index-aligned with `sent`. */
+  readonly headers: Buffer[] = [];
+  /** ROC given with each packet, index-aligned with `sent`. */
+  readonly rocs: number[] = [];
   constructor(ssrc: number) {
     this.ssrc = ssrc;
   }
-  async sendRtp(p: WeriftRtp): Promise<void> {
-    this.packetObjects.add(p);
-    this.history.set(p.header.sequenceNumber, p);
-    // werift overwrites ssrc/pt (and offsets) on the object it is given, as this does.
-    p.header.ssrc = this.ssrc;
-    this.sent.push(parseRtp(new Uint8Array(p.serialize()))!);
+  sendRtp(header: Buffer, payload: Buffer, ssrc: number, seq: number, roc: number): number {
+    assert.equal(ssrc, this.ssrc);
+    assert.equal(header.readUInt16BE(2), seq);
+    this.headers.push(header);
+    this.rocs.push(roc);
+    this.sent.push(parseRtp(new Uint8Array(Buffer.concat([header, payload])))!);
     this.sentAt.push(performance.now());
+    return header.byteLength + payload.byteLength;
   }
   get asSender(): RTCRtpSender {
     return this as unknown as RTCRtpSender;
   }
 }
+
+/** ViewerSender's rtpOut for FakeSenders: each sends through itself. */
+const viaFake = (s: RTCRtpSender): RtpOut => s as unknown as FakeSender;
 
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
@@ -66,7 +76,7 @@ function newStream(): Stream {
 
 function viewer(stream: Stream, ssrc: number, pt = 102, now?: () => number): { v: ViewerSender; fake: FakeSender } {
   const fake = new FakeSender(ssrc);
-  const v = new ViewerSender({ name: `t${ssrc}`, stream, video: { sender: fake.asSender, payloadType: pt }, now });
+  const v = new ViewerSender({ name: `t${ssrc}`, stream, video: { sender: fake.asSender, payloadType: pt }, rtpOut: viaFake, now });
   return { v, fake };
 }
 
@@ -87,10 +97,9 @@ describe('ViewerSender', () => {
     const reference = viewers[0]!.fake.sent.map((p) => Buffer.from(p.payload).toString('hex'));
     for (const [i, { fake }] of viewers.entries()) {
       assert.ok(fake.sent.length > 30);
-      // A new object per packet: werift retransmits NACKed packets from the objects it kept.
-      assert.equal(fake.packetObjects.size, fake.sent.length, 'one packet object per packet sent');
-      for (const [seq, kept] of fake.history) assert.equal(kept.header.sequenceNumber, seq, 'NACK history entry rewritten later');
-      for (const other of viewers) if (other.fake !== fake) assert.ok(![...other.fake.packetObjects].some((o) => fake.packetObjects.has(o)));
+      // A header buffer of its own per packet: the socket may still hold the previous one.
+      assert.equal(new Set(fake.headers).size, fake.sent.length, 'one header buffer per packet sent');
+      for (const other of viewers) if (other.fake !== fake) assert.ok(!other.fake.headers.some((h) => fake.headers.includes(h)));
       for (const [j, p] of fake.sent.entries()) {
         assert.equal(p.ssrc, 1000 + i);
         assert.equal(p.payloadType, 100 + i);
@@ -110,11 +119,12 @@ describe('ViewerSender', () => {
     b.v.start();
     stream.push(units[0]!);
     await flush();
-    // Rewrite A's packet object the way werift's sender does, with hostile values.
-    const [packetA] = [...a.fake.packetObjects];
-    packetA!.header.ssrc = 0xdead;
-    packetA!.header.sequenceNumber = 7;
-    packetA!.header.timestamp = 1;
+    // Scribble over A's header buffers after they were sent, with hostile values.
+    for (const h of a.fake.headers) {
+      h.writeUInt32BE(0xdead, 8);
+      h.writeUInt16BE(7, 2);
+      h.writeUInt32BE(1, 4);
+    }
     stream.push(units[1]!);
     await flush();
     for (const p of b.fake.sent) {
@@ -149,7 +159,7 @@ describe('ViewerSender', () => {
     for (let i = 0; i < 24; i++) stream.push(units[i]!);
     const fake = new FakeSender(7);
     const pacing = { burstBytes: 4000, bytesPerMs: 200 };
-    const v = new ViewerSender({ name: 'paced', stream, video: { sender: fake.asSender, payloadType: 102 }, pacing });
+    const v = new ViewerSender({ name: 'paced', stream, video: { sender: fake.asSender, payloadType: 102 }, rtpOut: viaFake, pacing });
     const startedAt = performance.now();
     v.start();
     await flush();
@@ -239,7 +249,7 @@ describe('ViewerSender', () => {
     const audio = new FakeSender(2);
     const v = new ViewerSender({
       name: 'av', stream, video: { sender: video.asSender, payloadType: 102 },
-      audio: { sender: audio.asSender, payloadType: 8, codec: 'PCMA' },
+      audio: { sender: audio.asSender, payloadType: 8, codec: 'PCMA' }, rtpOut: viaFake,
     });
     v.start();
     for (let i = 0; i < 5; i++) {
@@ -255,6 +265,27 @@ describe('ViewerSender', () => {
       if (i) assert.equal((p.timestamp - audio.sent[i - 1]!.timestamp) >>> 0, 160);
     }
     assert.equal(video.sent.length, 0);
+    stream.close();
+  });
+  it('resends NACKed packets unchanged from its own history (werift never saw them)', async () => {
+    const stream = newStream();
+    const { v, fake } = viewer(stream, 0x5150);
+    v.start();
+    for (let i = 0; i < 3; i++) stream.push(units[i]!);
+    await flush();
+    const original = fake.sent.slice();
+    const wanted = [original[1]!.sequenceNumber, original[original.length - 1]!.sequenceNumber];
+    fake.onGenericNack.execute({ lost: [...wanted, (original[0]!.sequenceNumber + 5000) & 0xffff] });
+    const resent = fake.sent.slice(original.length);
+    assert.deepEqual(resent.map((p) => p.sequenceNumber), wanted, 'only packets still in the history');
+    for (const p of resent) {
+      const o = original.find((q) => q.sequenceNumber === p.sequenceNumber)!;
+      assert.equal(p.timestamp, o.timestamp);
+      assert.equal(p.marker, o.marker);
+      assert.deepEqual(Buffer.from(p.payload), Buffer.from(o.payload));
+    }
+    assert.equal(v.stats.nacksReceived, 1);
+    assert.equal(v.stats.packetsRetransmitted, 2);
     stream.close();
   });
 });

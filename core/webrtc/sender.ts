@@ -3,11 +3,11 @@
  *
  * Packetization happens once per unit for all viewers (SharedPacketizer, RFC 6184 payloads of at
  * most 1200 bytes, cached on the unit in a WeakMap); each viewer then sends those payloads under
- * its own SSRC, payload type, sequence numbers and timestamps through its RTCRtpSender, with one
- * reused werift RtpPacket per viewer and m= line. werift's RTCRtpSender.sendRtp mutates the packet
- * it is given (ssrc, payload type, timestamp/seq offsets, header extensions) and encrypts it
- * synchronously before its first await, so a per-viewer packet is safe to reuse and no object is
- * ever shared between viewers (track.writeRtp would hand one RtpPacket to every sender).
+ * its own SSRC, payload type, sequence numbers and timestamps: a 12-byte header written per
+ * viewer into a buffer of its own (no object is shared between viewers, unlike werift's
+ * track.writeRtp, which hands one RtpPacket to every sender), SRTP-protected and sent by the fast
+ * path in `fast-send.ts`. werift's RTCRtpSender keeps its SSRC, its RTCP (sender reports fed from
+ * here, PLI/FIR/NACK surfaced to here), and never sends media itself.
  *
  * Timestamps (90 kHz video, the codec clock for audio) are `unit.pts + shift`, with a random
  * per-viewer base:
@@ -20,13 +20,12 @@
  *     numbers continue.
  */
 import { randomBytes } from 'node:crypto';
-import { RtpHeader, RtpPacket, type RTCRtpSender } from 'werift';
+import type { RTCRtpSender } from 'werift';
 import type { AudioUnit, Track, Unit, VideoUnit } from '../../codecs/access-unit.js';
 import { H264Packetizer } from '../../codecs/h264/packetizer.js';
-import { createLogger } from '../log.js';
 import type { Reader, ReaderSink, Stream } from '../stream/index.js';
-
-const log = createLogger('webrtc');
+import { fastRtpOut, noteSent, type RtpOut } from './fast-send.js';
+import { SrtpSequence, writeRtpHeader } from './srtp.js';
 
 /** Largest RTP payload we send: fits a 1280-byte path MTU with RTP/SRTP/UDP/IPv6 headers. */
 export const MAX_RTP_PAYLOAD = 1200;
@@ -84,12 +83,15 @@ export const DEFAULT_PACING: PacingOptions = { burstBytes: 16 * 1024, bytesPerMs
 /** Paced packets a viewer may have waiting before its reader stops delivering (≈ 2 MB). */
 const MAX_PACED_PACKETS = 2000;
 
+/** Packets of history kept per sender for NACK retransmission (about 2 s of 720p at 2 Mbit/s). */
+const NACK_HISTORY = 512;
+
 /**
- * Sends payloads on one RTCRtpSender with this viewer's own sequence numbers.
- *
- * Every packet is a new werift RtpPacket: werift keeps the object it is given in its NACK
- * history (`rtpCache[seq % 128]`) and retransmits it from there, so a reused object would make
- * every retransmission a copy of the latest packet. The payload bytes stay shared.
+ * Sends payloads under one RTCRtpSender's SSRC with this viewer's own sequence numbers, through
+ * the fast SRTP path (`fast-send.ts`): a fresh 12-byte header per packet (the socket may still
+ * hold the last one), the shared payload, and nothing else allocated here. The last
+ * NACK_HISTORY packets are remembered by sequence number (payload reference, timestamp, marker,
+ * ROC in typed arrays) and resent unchanged when the browser NACKs them (RFC 4585 §6.2.1).
  *
  * Paced sends (GOP catch-up, PLI replays) go through a token bucket: a whole GOP written in one
  * synchronous loop is a burst of several hundred packets that overflows the receiver's socket
@@ -98,24 +100,39 @@ const MAX_PACED_PACKETS = 2000;
  */
 class RtpWriter {
   readonly #sender: RTCRtpSender;
+  readonly #out: RtpOut;
   readonly #payloadType: number;
   readonly #pacing: PacingOptions;
-  #seq = random32() & 0xffff;
+  /** Sender reports are fed at the end of each video unit, and at every audio packet. */
+  readonly #reportEveryPacket: boolean;
+  readonly #seq = new SrtpSequence(random32());
+  readonly #historyPayload: Array<Buffer | undefined> = new Array(NACK_HISTORY);
+  readonly #historySeq = new Int32Array(NACK_HISTORY).fill(-1);
+  readonly #historyTs = new Uint32Array(NACK_HISTORY);
+  readonly #historyRoc = new Uint32Array(NACK_HISTORY);
+  readonly #historyMarker = new Uint8Array(NACK_HISTORY);
   #queue: Array<{ payload: Buffer; timestamp: number; marker: boolean }> = [];
   #tokens: number;
   #lastRefill = performance.now();
   #timer?: NodeJS.Timeout;
+  #unitPackets = 0;
+  #unitBytes = 0;
   packets = 0;
   bytes = 0;
+  retransmitted = 0;
+  /** Packets the transport dropped (not connected yet, or consent lost). */
+  dropped = 0;
   closed = false;
   /** Called when the paced queue has emptied. */
   onDrain?: () => void;
 
-  constructor(sender: RTCRtpSender, payloadType: number, pacing: PacingOptions) {
+  constructor(sender: RTCRtpSender, out: RtpOut, payloadType: number, pacing: PacingOptions, reportEveryPacket: boolean) {
     this.#sender = sender;
+    this.#out = out;
     this.#payloadType = payloadType;
     this.#pacing = pacing;
     this.#tokens = pacing.burstBytes;
+    this.#reportEveryPacket = reportEveryPacket;
   }
 
   get ssrc(): number {
@@ -139,10 +156,25 @@ class RtpWriter {
     if (!this.#timer) this.#flush();
   }
 
+  /** Resends the packets of `seqs` still in the history (a NACK's lost list); returns how many. */
+  retransmit(seqs: readonly number[]): number {
+    let sent = 0;
+    for (const seq of seqs) {
+      const i = seq % NACK_HISTORY;
+      const payload = this.#historyPayload[i];
+      if (this.closed || !payload || this.#historySeq[i] !== seq) continue;
+      const header = writeRtpHeader(Buffer.allocUnsafe(12), this.#payloadType, this.#historyMarker[i] === 1, seq, this.#historyTs[i]!, this.ssrc);
+      if (this.#out.sendRtp(header, payload, this.ssrc, seq, this.#historyRoc[i]!) > 0) sent++;
+    }
+    this.retransmitted += sent;
+    return sent;
+  }
+
   close(): void {
     this.closed = true;
     clearTimeout(this.#timer);
     this.#queue = [];
+    this.#historyPayload.fill(undefined);
   }
 
   #flush = (): void => {
@@ -165,17 +197,27 @@ class RtpWriter {
   };
 
   #write(payload: Buffer, timestamp: number, marker: boolean): void {
-    const header = new RtpHeader({
-      ssrc: this.#sender.ssrc,
-      payloadType: this.#payloadType,
-      sequenceNumber: this.#seq,
-      timestamp: timestamp >>> 0,
-      marker,
-    });
-    this.#seq = (this.#seq + 1) & 0xffff;
+    const seq = this.#seq.seq;
+    const roc = this.#seq.roc;
+    const ssrc = this.ssrc;
+    const header = writeRtpHeader(Buffer.allocUnsafe(12), this.#payloadType, marker, seq, timestamp, ssrc);
+    this.#seq.next();
+    const i = seq % NACK_HISTORY;
+    this.#historyPayload[i] = payload;
+    this.#historySeq[i] = seq;
+    this.#historyTs[i] = timestamp >>> 0;
+    this.#historyRoc[i] = roc;
+    this.#historyMarker[i] = marker ? 1 : 0;
     this.packets++;
     this.bytes += payload.byteLength;
-    this.#sender.sendRtp(new RtpPacket(header, payload)).catch((err: unknown) => log.debug(`sendRtp failed: ${String(err)}`));
+    if (this.#out.sendRtp(header, payload, ssrc, seq, roc) === 0) this.dropped++;
+    this.#unitPackets++;
+    this.#unitBytes += payload.byteLength;
+    if (marker || this.#reportEveryPacket) {
+      noteSent(this.#sender, timestamp, this.#unitPackets, this.#unitBytes);
+      this.#unitPackets = 0;
+      this.#unitBytes = 0;
+    }
   }
 }
 
@@ -193,6 +235,11 @@ export interface ViewerSenderStats {
   gopReplays: number;
   /** PLI/FIR not answered: rate limit, or nothing cached yet. */
   keyframeRequestsIgnored: number;
+  nacksReceived: number;
+  /** Packets resent from the NACK history. */
+  packetsRetransmitted: number;
+  /** Packets the transport dropped: not connected yet, or ICE consent lost (RFC 7675). */
+  packetsDropped: number;
 }
 
 /** What a ViewerSender sends on. */
@@ -206,6 +253,8 @@ export interface ViewerSenderOptions {
   /** Pacing of catch-up and replays (default DEFAULT_PACING). */
   pacing?: PacingOptions;
   now?: () => number;
+  /** The send path of a sender (default: fastRtpOut, SRTP straight to the ICE socket). */
+  rtpOut?: (sender: RTCRtpSender) => RtpOut;
 }
 
 /** A viewer's ReaderSink: shared payloads, its own RTP header fields, catch-up and PLI handling. */
@@ -213,7 +262,7 @@ export class ViewerSender implements ReaderSink {
   readonly name: string;
   readonly stats: ViewerSenderStats = {
     packetsSent: 0, bytesSent: 0, videoUnitsSent: 0, audioUnitsSent: 0, keyframesSent: 0, catchUpUnits: 0,
-    plisReceived: 0, firsReceived: 0, gopReplays: 0, keyframeRequestsIgnored: 0,
+    plisReceived: 0, firsReceived: 0, gopReplays: 0, keyframeRequestsIgnored: 0, nacksReceived: 0, packetsRetransmitted: 0, packetsDropped: 0,
   };
   readonly #stream: Stream;
   readonly #packetizer: SharedPacketizer;
@@ -242,10 +291,11 @@ export class ViewerSender implements ReaderSink {
     this.#stream = opts.stream;
     this.#packetizer = sharedPacketizer(opts.stream);
     const pacing = opts.pacing ?? DEFAULT_PACING;
-    this.#video = new RtpWriter(opts.video.sender, opts.video.payloadType, pacing);
+    const rtpOut = opts.rtpOut ?? fastRtpOut;
+    this.#video = new RtpWriter(opts.video.sender, rtpOut(opts.video.sender), opts.video.payloadType, pacing, false);
     this.#video.onDrain = () => this.#reader?.resume();
     if (opts.audio) {
-      this.#audio = new RtpWriter(opts.audio.sender, opts.audio.payloadType, pacing);
+      this.#audio = new RtpWriter(opts.audio.sender, rtpOut(opts.audio.sender), opts.audio.payloadType, pacing, true);
       this.#audioCodec = opts.audio.codec.toUpperCase();
     }
     this.#pliMinIntervalMs = opts.pliMinIntervalMs ?? 500;
@@ -263,6 +313,14 @@ export class ViewerSender implements ReaderSink {
       }
     });
     this.#unsubscribe.push(pli.unSubscribe, rtcp.unSubscribe);
+    // Generic NACK (RFC 4585 §6.2.1): werift's own history is empty since it sends nothing itself.
+    const nackOf = (sender: RTCRtpSender, writer: RtpWriter) => sender.onGenericNack.subscribe((nack) => {
+      this.stats.nacksReceived++;
+      writer.retransmit(nack.lost);
+      this.#syncCounters();
+    }).unSubscribe;
+    this.#unsubscribe.push(nackOf(opts.video.sender, this.#video));
+    if (opts.audio && this.#audio) this.#unsubscribe.push(nackOf(opts.audio.sender, this.#audio));
   }
 
   /** SSRC of the video sender (for tests and stats). */
@@ -396,5 +454,7 @@ export class ViewerSender implements ReaderSink {
   #syncCounters(): void {
     this.stats.packetsSent = this.#video.packets + (this.#audio?.packets ?? 0);
     this.stats.bytesSent = this.#video.bytes + (this.#audio?.bytes ?? 0);
+    this.stats.packetsRetransmitted = this.#video.retransmitted + (this.#audio?.retransmitted ?? 0);
+    this.stats.packetsDropped = this.#video.dropped + (this.#audio?.dropped ?? 0);
   }
 }

@@ -1,0 +1,219 @@
+/**
+ * A process of WebRTC viewers for the side-by-side relay bench, the same for both relays:
+ *   --whep URL[,URL...]             streamsight: POST an offer, get the answer (RFC 9725); with
+ *                                   several URLs (cameras), --count viewers of each;
+ *   --janus URL --mountpoint ID     Janus streaming plugin: `watch` (Janus offers), answer, `start`.
+ *
+ * werift does ICE and DTLS. Once a viewer is connected, its RTP is taken off the socket before
+ * werift sees it (STUN, DTLS and RTCP still go to werift): werift's receive path costs more CPU
+ * per packet than the relays under test spend sending, and one core of viewers must keep up with
+ * hundreds of them. What each viewer does with its RTP:
+ *   - every packet: its sequence number (RFC 3550 A.1 extended), for loss;
+ *   - until its first keyframe is whole: SRTP decrypt and H.264 depacketize, for time to first frame;
+ *   - then 1 packet in AUTH_SAMPLE: SRTP decrypt and authenticate (a relay sending garbage fails);
+ *   - the first `--full` viewers of the process decrypt and depacketize everything, and report
+ *     each access unit's fingerprint and arrival time for the latency measurement.
+ *
+ *   node --import tsx bench/relay/viewer.ts (--whep URL | --janus URL --mountpoint 1) --address 10.77.0.2 [--count 25] [--full 1]
+ * Prints one JSON line per second: { viewers, connected, failed, packets, lost, stalled,
+ * authChecked, authFailed, units, malformed, ttffMs: [...], aus: [[fingerprint, atUs], ...] }.
+ */
+import type { Socket } from 'node:dgram';
+import { parseArgs } from 'node:util';
+import { RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
+import { H264Depacketizer } from '../../codecs/h264/depacketizer.js';
+import { parseRtp } from '../../codecs/rtp/packet.js';
+import { guardPeerConnection, iceConfig } from '../../core/webrtc/ice.js';
+import { JanusSession } from '../janus/api.js';
+import { auFingerprint, nowUs } from './fingerprint.js';
+
+const { values } = parseArgs({
+  options: {
+    whep: { type: 'string' },
+    janus: { type: 'string' },
+    mountpoint: { type: 'string', default: '1' },
+    address: { type: 'string', default: '127.0.0.1' },
+    count: { type: 'string', default: '1' },
+    full: { type: 'string', default: '1' },
+    fmtp: { type: 'string', default: 'profile-level-id=4d401f;packetization-mode=1' },
+  },
+});
+if (!values.whep && !values.janus) throw new Error('usage: viewer.ts (--whep URL | --janus URL --mountpoint ID) --address A [--count N] [--full K]');
+const count = Number(values.count);
+const fullCount = Number(values.full);
+/** One packet in this many is decrypted and authenticated once a viewer has its first frame. */
+const AUTH_SAMPLE = 64;
+
+/** werift's SRTP session (0.24), to decrypt and authenticate what arrives. */
+interface WeriftSrtp { decrypt(data: Buffer): Buffer }
+/** werift's UDP transport under the nominated pair (0.24). */
+interface WeriftUdp { onData: (data: Buffer, addr: unknown) => void; socket?: Socket }
+
+/** One viewer's receive side. */
+class Viewer {
+  packets = 0;
+  units = 0;
+  malformed = 0;
+  authChecked = 0;
+  authFailed = 0;
+  ttffMs?: number;
+  startedAt = 0;
+  packetsAtLastReport = 0;
+  readonly #full: boolean;
+  #srtp?: WeriftSrtp;
+  #depacketizer?: H264Depacketizer = new H264Depacketizer();
+  #firstSeq = -1;
+  #highestSeq = -1;
+  #sinceAuth = 0;
+
+  constructor(full: boolean) {
+    this.#full = full;
+  }
+
+  get lost(): number {
+    return this.#highestSeq < 0 ? 0 : Math.max(0, this.#highestSeq - this.#firstSeq + 1 - this.packets);
+  }
+
+  /** Takes RTP off werift's transport; everything else still goes to werift. */
+  attach(pc: RTCPeerConnection): void {
+    const dtls = pc.dtlsTransports[0] as unknown as { srtp: WeriftSrtp; iceTransport: { connection: { nominated?: { protocol: { transport: WeriftUdp } } } } };
+    this.#srtp = dtls.srtp;
+    const transport = dtls.iceTransport.connection.nominated!.protocol.transport;
+    transport.socket?.setRecvBufferSize(4 << 20);
+    const toWerift = transport.onData;
+    transport.onData = (data, addr) => {
+      // RTP: version 2 and a payload type outside RTCP's 200-207 (RFC 5761 §4).
+      const b1 = data[1]!;
+      if (data.length >= 12 && (data[0]! & 0xc0) === 0x80 && (b1 < 192 || b1 > 207)) this.#rtp(data);
+      else toWerift(data, addr);
+    };
+  }
+
+  #rtp(data: Buffer): void {
+    const seq = (data[2]! << 8) | data[3]!;
+    this.packets++;
+    if (this.#highestSeq < 0) this.#firstSeq = this.#highestSeq = seq;
+    else {
+      const delta = (seq - (this.#highestSeq & 0xffff) + 0x10000) & 0xffff;
+      if (delta > 0 && delta < 0x8000) this.#highestSeq += delta;
+    }
+    if (this.#depacketizer) this.#decode(data);
+    else if (++this.#sinceAuth >= AUTH_SAMPLE) {
+      this.#sinceAuth = 0;
+      this.#decrypt(data);
+    }
+  }
+
+  #decrypt(data: Buffer): Buffer | undefined {
+    this.authChecked++;
+    try {
+      return this.#srtp!.decrypt(data);
+    } catch {
+      this.authFailed++;
+      return undefined;
+    }
+  }
+
+  #decode(data: Buffer): void {
+    const plain = this.#decrypt(data);
+    const pkt = plain && parseRtp(plain);
+    if (!pkt) return;
+    const d = this.#depacketizer!;
+    const before = d.stats.malformed;
+    for (const unit of d.push(pkt)) {
+      this.units++;
+      if (unit.keyframe) this.ttffMs ??= performance.now() - this.startedAt;
+      if (this.#full) aus.push([auFingerprint(unit.nalus[unit.nalus.length - 1]!), nowUs()]);
+    }
+    this.malformed += d.stats.malformed - before;
+    if (this.ttffMs !== undefined && !this.#full) this.#depacketizer = undefined;
+  }
+}
+
+const h264 = new RTCRtpCodecParameters({
+  mimeType: 'video/H264',
+  clockRate: 90000,
+  rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+  parameters: `level-asymmetry-allowed=1;${values.fmtp}`,
+});
+
+const viewers: Viewer[] = [];
+const closers: Array<() => Promise<unknown>> = [];
+let aus: Array<[number, number]> = [];
+let connected = 0;
+let failed = 0;
+
+function newPeer(viewer: Viewer): RTCPeerConnection {
+  const ice = { hostAddresses: [values.address!], iceServers: [] };
+  const pc = new RTCPeerConnection({ ...iceConfig(ice), codecs: { video: [h264] }, headerExtensions: { video: [], audio: [] } });
+  guardPeerConnection(pc, ice.iceServers);
+  pc.connectionStateChange.subscribe((state) => {
+    if (state !== 'connected') return;
+    connected++;
+    viewer.attach(pc);
+  });
+  closers.push(() => pc.close());
+  return pc;
+}
+
+async function openWhep(viewer: Viewer, url: string): Promise<void> {
+  const pc = newPeer(viewer);
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  viewer.startedAt = performance.now();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+  if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
+  const location = new URL(res.headers.get('location') ?? '', url).toString();
+  closers.push(() => fetch(location, { method: 'DELETE' }).catch(() => undefined));
+  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+}
+
+async function openJanus(viewer: Viewer): Promise<void> {
+  const session = await JanusSession.open(values.janus!, 'janus.plugin.streaming');
+  closers.push(() => session.close());
+  const pc = newPeer(viewer);
+  viewer.startedAt = performance.now();
+  const watch = await session.message({ request: 'watch', id: Number(values.mountpoint) });
+  if (watch.jsep?.type !== 'offer') throw new Error(`watch: Janus sent no offer: ${JSON.stringify(watch)}`);
+  await pc.setRemoteDescription(watch.jsep);
+  await pc.setLocalDescription(await pc.createAnswer());
+  await session.message({ request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
+  await session.endOfCandidates();
+}
+
+function report(): void {
+  let packets = 0, lost = 0, stalled = 0, units = 0, malformed = 0, authChecked = 0, authFailed = 0;
+  const ttffMs: number[] = [];
+  for (const v of viewers) {
+    packets += v.packets;
+    lost += v.lost;
+    units += v.units;
+    malformed += v.malformed;
+    authChecked += v.authChecked;
+    authFailed += v.authFailed;
+    if (v.ttffMs !== undefined) ttffMs.push(Math.round(v.ttffMs));
+    // A viewer that got packets before and none in the last second has stalled.
+    if (v.packetsAtLastReport > 0 && v.packets === v.packetsAtLastReport) stalled++;
+    v.packetsAtLastReport = v.packets;
+  }
+  process.stdout.write(`${JSON.stringify({ viewers: total, connected, failed, packets, lost, stalled, authChecked, authFailed, units, malformed, ttffMs, aus })}\n`);
+  aus = [];
+}
+
+const timer = setInterval(report, 1000);
+process.on('SIGTERM', async () => {
+  clearInterval(timer);
+  await Promise.race([Promise.allSettled(closers.map((c) => c())), new Promise((r) => setTimeout(r, 2000))]);
+  process.exit(0);
+});
+
+const whepUrls = values.whep?.split(',') ?? [];
+const total = count * Math.max(1, whepUrls.length);
+for (let i = 0; i < total; i++) {
+  const viewer = new Viewer(i < fullCount);
+  viewers.push(viewer);
+  await (values.whep ? openWhep(viewer, whepUrls[i % whepUrls.length]!) : openJanus(viewer)).catch((e: Error) => {
+    failed++;
+    process.stderr.write(`viewer ${i}: ${e.message}\n`);
+  });
+}
