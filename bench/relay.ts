@@ -11,10 +11,13 @@
  * loss, the relay's CPU and memory, added latency (feed send → viewer receive of each access
  * unit's last packet) and the joiners' time to first frame. The highest step with loss under 0.1 %
  * (no stalled viewer, nothing failing SRTP authentication, the relay's core not saturated) is its
- * viewers per core.
+ * viewers per core. streamsight gets 5000 ICE ports (its default range of 200 would cap it at 200
+ * viewers: werift binds one UDP port per peer connection).
  *
- *   node --import tsx bench/relay.ts [--quick] [--json] [--clips 720p,1080p] [--servers janus,streamsight]
- *     [--steps 25,50,...] [--seconds 10]
+ * Two Chromium pages play each relay during its first step (bench/relay/browser.ts).
+ *
+ *   node --import tsx bench/relay.ts [--quick] [--json] [--clips 720p,1080p] [--servers janus,streamsight[,streamsight-js]]
+ *     [--steps 50,100,...] [--seconds 10] [--per-process 50] [--no-browser]
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
@@ -26,6 +29,7 @@ import { ffmpegPath } from '../core/ffmpeg.js';
 import { clipFmtp } from './janus/feed.js';
 import { startJanus } from './janus/janus.js';
 import { createNetns, fetchInNetns, type Netns } from './janus/netns.js';
+import { browserCheck, type BrowserPlay, type BrowserTarget } from './relay/browser.js';
 import { benchClip, child, cpuSeconds, percentile, rssBytes, sleep, waitFor } from './lib.js';
 
 const { values } = parseArgs({
@@ -36,17 +40,22 @@ const { values } = parseArgs({
     servers: { type: 'string', default: 'janus,streamsight' },
     steps: { type: 'string' },
     seconds: { type: 'string' },
-    'per-process': { type: 'string', default: '25' },
+    'per-process': { type: 'string', default: '50' },
+    'no-browser': { type: 'boolean', default: false },
   },
 });
 const CLIPS = { '720p': { width: 1280, height: 720, kbps: 2000 }, '1080p': { width: 1920, height: 1080, kbps: 4000 } } as const;
 type ClipName = keyof typeof CLIPS;
 const clipNames = (values.clips ?? (values.quick ? '720p' : '720p,1080p')).split(',') as ClipName[];
-const servers = values.servers!.split(',') as Array<'janus' | 'streamsight'>;
-const steps = (values.steps ?? (values.quick ? '50,100,200,300,400' : '25,50,100,150,200,250,300,350,400,500,600')).split(',').map(Number);
+/** The relays: Janus, streamsight, and streamsight on its JavaScript send path (STREAMSIGHT_SRTP=js). */
+type Server = 'janus' | 'streamsight' | 'streamsight-js';
+const servers = values.servers!.split(',') as Server[];
+const steps = (values.steps ?? (values.quick ? '100,200,300,400' : '50,100,150,200,250,300,400,500,600,700,800')).split(',').map(Number);
 const windowSeconds = Number(values.seconds ?? (values.quick ? 6 : 10));
 const perProcess = Number(values['per-process']);
 const LOSS_LIMIT = 0.001;
+/** Chromium pages that play each relay during its first step. */
+const CHROMIUM_PAGES = 2;
 /** The relay's core counts as saturated above this share of it. */
 const CPU_LIMIT = 0.97;
 /** Above this share of their core, feed and viewers could be what drops packets: the run stops there. */
@@ -86,11 +95,13 @@ interface Step {
 
 /** A relay's run on one clip. */
 interface ServerResult {
-  server: 'janus' | 'streamsight';
+  server: Server;
   idleCores: number;
   steps: Step[];
   viewersPerCore: number;
   boundBy: string;
+  /** What Chromium pages decoded while the relay carried the first step's viewers. */
+  browsers?: BrowserPlay[];
 }
 
 /** The clip as an Annex B elementary stream (the feed's input), cached beside the MP4. */
@@ -107,17 +118,17 @@ function inNetns(netns: Netns, cpu: string, cmd: string, args: string[]): [strin
   return pinned ? netns.command('taskset', ['-c', cpu, cmd, ...args]) : netns.command(cmd, args);
 }
 
-async function startStreamsight(netns: Netns): Promise<{ pid: number; stop: () => Promise<void>; rtsp: string; whep: string }> {
+async function startStreamsight(netns: Netns, js: boolean): Promise<{ pid: number; stop: () => Promise<void>; rtsp: string; whep: string }> {
   const a = netns.serverAddress;
   const config = join(tmpdir(), `streamsight-relay-bench-${process.pid}.yaml`);
   writeFileSync(config, `log: { level: warn }
 http: { host: ${a}, port: 8080 }
 rtsp: { host: ${a}, port: 8554 }
-webrtc: { hostAddresses: [${a}], iceServers: [] }
+webrtc: { hostAddresses: [${a}], iceServers: [], udpPortRange: [40000, 44999] }
 cameras:
   bench: { push: true }
 `);
-  const [cmd, args] = inNetns(netns, SERVER_CPU, process.execPath, ['--import', 'tsx', 'core/cli.ts', 'serve', '--config', config]);
+  const [cmd, args] = inNetns(netns, SERVER_CPU, 'env', [`STREAMSIGHT_SRTP=${js ? 'js' : 'native'}`, process.execPath, '--import', 'tsx', 'core/cli.ts', 'serve', '--config', config]);
   const proc = child(cmd, args);
   await waitFor('streamsight HTTP', 30_000, async () => (await fetchInNetns(netns, `http://${a}:8080/healthz`).catch(() => undefined)) ?? undefined);
   return {
@@ -149,24 +160,27 @@ function total(reports: Array<ViewerReport | undefined>): Omit<ViewerReport, 'au
   return t;
 }
 
-async function runServer(netns: Netns, server: 'janus' | 'streamsight', clipFile: string, fmtp: string): Promise<ServerResult> {
+async function runServer(netns: Netns, server: Server, clipFile: string, fmtp: string): Promise<ServerResult> {
   const procs: ChildProcess[] = [];
   let stopServer: () => Promise<void>;
   let pid: number;
   let feedTarget: string[];
   let viewerTarget: string[];
+  let browserTarget: BrowserTarget;
   if (server === 'janus') {
     const janus = await startJanus({ netns, address: netns.serverAddress, rtpPort: 5004, fmtp, cpus: pinned ? SERVER_CPU : undefined });
     pid = janus.pid;
     stopServer = () => janus.stop();
     feedTarget = ['--rtp', `${netns.serverAddress}:5004`];
     viewerTarget = ['--janus', janus.url, '--mountpoint', String(janus.mountpointId)];
+    browserTarget = { janus: janus.url, mountpoint: janus.mountpointId };
   } else {
-    const s = await startStreamsight(netns);
+    const s = await startStreamsight(netns, server === 'streamsight-js');
     pid = s.pid;
     stopServer = s.stop;
     feedTarget = ['--rtsp', s.rtsp];
     viewerTarget = ['--whep', s.whep];
+    browserTarget = { whep: s.whep };
   }
   const sentAt = new Map<number, number[]>();
   let feedPackets = 0;
@@ -283,6 +297,11 @@ async function runServer(netns: Netns, server: 'janus' | 'streamsight', clipFile
         break;
       }
       result.viewersPerCore = viewers;
+      if (!result.browsers && !values['no-browser']) {
+        say(`  ${server}: ${CHROMIUM_PAGES} Chromium pages playing ...`);
+        result.browsers = await browserCheck(netns, browserTarget, CHROMIUM_PAGES);
+        say(`  ${server}: Chromium decoded ${result.browsers.map((b) => b.error ?? `${b.framesDecoded} frames ${b.frameWidth}x${b.frameHeight}`).join(', ')}`);
+      }
       if (pinned && clientCores > CLIENT_CPU_LIMIT) {
         result.boundBy = `the viewers' core (${clientCores.toFixed(2)}): ${viewers} is a lower bound`;
         break;
@@ -309,7 +328,10 @@ function printClip(name: string, clip: { width: number; height: number; kbps: nu
         `${`${fmt(s.latencyMsP50, 1)} / ${fmt(s.latencyMsP99, 1)}`.padStart(18)}  ${fmt(s.rssKiBPerViewer, 0).padStart(10)}  ${fmt(s.ttffMsP50, 0).padStart(11)}  ${fmt(s.clientCores, 2).padStart(13)}${s.pass ? '' : `  ✗ ${s.why}`}`);
     }
   }
-  for (const r of results) console.log(`${r.server}: ${r.viewersPerCore} viewers per core (bound by: ${r.boundBy})`);
+  for (const r of results) {
+    const chrome = r.browsers?.map((b) => b.error ?? `${b.framesDecoded} frames ${b.frameWidth}x${b.frameHeight} ${b.mimeType ?? ''}`.trim()).join('; ');
+    console.log(`${r.server}: ${r.viewersPerCore} viewers per core (bound by: ${r.boundBy})${chrome ? `; Chromium pages decoded: ${chrome}` : ''}`);
+  }
   const j = results.find((r) => r.server === 'janus');
   const s = results.find((r) => r.server === 'streamsight');
   if (j && s) console.log(`ratio streamsight / janus: ${fmt(s.viewersPerCore / j.viewersPerCore, 2)}`);

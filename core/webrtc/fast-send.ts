@@ -1,33 +1,45 @@
 /**
- * The relay's send path beside werift's: RTP headers written by the viewer, SRTP protection from
- * `srtp.ts`, and one scatter/gather `dgram.send` straight to the nominated ICE pair's socket.
+ * The relay's send path beside werift's: SRTP protection and socket writes straight to the
+ * nominated ICE pair's UDP socket, one access unit's packets at a time.
  *
  * werift's RTCRtpSender.sendRtp costs ~46 µs of CPU per packet per viewer here (bench/send-path.ts):
  * it re-parses and re-serializes the header, rebuilds header extensions, keeps the packet object
- * for NACK, concatenates the SRTP packet, and awaits two promises down to the socket. This path
- * costs ~9 µs, most of it the AES-GCM cipher. werift still owns everything else on the
- * connection: ICE (checks, consent), DTLS, SRTCP, RTCP sender reports (fed from here) and
- * incoming feedback (PLI, FIR and NACK, which `sender.ts` answers from its own history).
+ * for NACK, concatenates the SRTP packet, and awaits two promises down to the socket. Two paths
+ * replace it:
+ *   - native (`native/fastpath.c`, AEAD_AES_128_GCM): header and SRTP packet written into this
+ *     connection's reused slab, and the unit handed to the kernel in one sendmmsg on the socket's
+ *     fd at `flush()`; nothing is allocated per packet;
+ *   - JavaScript (`srtp.ts`, either profile): node:crypto per packet and one scatter/gather
+ *     `dgram.send`, used for AES_CM_128_HMAC_SHA1_80, for TURN-relayed pairs' fallback, and when
+ *     the addon is not built.
+ * werift still owns everything else on the connection: ICE (checks, consent), DTLS, SRTCP, RTCP
+ * sender reports (fed from here) and incoming feedback (PLI, FIR and NACK, which `sender.ts`
+ * answers from its own history).
  *
  * What it reads from werift 0.24 (checked at each send, so a DTLS re-key or a new nominated pair
  * is picked up): RTCDtlsTransport.state and .srtp.localContext (session keys, profile), and
  * Connection.nominated (protocol.transport.socket, remoteAddr) and canSendApplicationData()
- * (RFC 7675 consent). A TURN-relayed pair goes through werift's Connection.send instead, which
- * wraps the packet for the relay.
+ * (RFC 7675 consent). A TURN-relayed pair goes through werift's Connection.send, which wraps the
+ * packet for the relay.
  */
 import type { Socket } from 'node:dgram';
 import type { RTCRtpSender } from 'werift';
-import { srtpProtector, type SrtpProfile, type SrtpProtector } from './srtp.js';
+import { nativeSrtp, socketHandle, type NativeGcm } from './native.js';
+import { srtpProtector, writeRtpHeader, type SrtpProfile, type SrtpProtector } from './srtp.js';
 
-/** Where a viewer's RTP packets go once their headers are written. */
+/** Where a viewer's RTP packets go. */
 export interface RtpOut {
   /**
-   * Protects and sends one RTP packet (`header` from writeRtpHeader, not modified later);
-   * returns the bytes put on the wire, 0 when it was dropped (not connected, no consent).
+   * Writes, protects and queues (or sends) one RTP packet with a fixed 12-byte header;
+   * `ptMarker` is the payload type, | 0x80 for the marker bit. Returns the bytes it will put on
+   * the wire, 0 when the packet was dropped (not connected yet, no ICE consent).
    */
-  sendRtp(header: Buffer, payload: Buffer, ssrc: number, seq: number, roc: number): number;
-  /** The SRTP profile in use once connected (for stats). */
+  sendRtp(payload: Buffer, ptMarker: number, seq: number, timestamp: number, ssrc: number, roc: number): number;
+  /** Sends what sendRtp queued (the end of a unit, a pacer tick, a retransmission). */
+  flush(): void;
+  /** The SRTP profile in use once connected, and whether the native path sends. */
   readonly profile?: SrtpProfile;
+  readonly native?: boolean;
 }
 
 /** The slice of werift's internals this path reads (werift 0.24.x). */
@@ -58,64 +70,114 @@ interface WeriftDtls {
 
 /** werift's ProtectionProfileAeadAes128Gcm (RFC 7714 §14.2). */
 const WERIFT_GCM = 0x0007;
+/** Packets per sendmmsg (the addon's MAX_BATCH) and the slab they are written into. */
+const BATCH_PACKETS = 64;
+const SLAB_BYTES = 96 * 1024;
+/** Largest SRTP packet: 12-byte header, 1200-byte payload, 16-byte tag, with room to spare. */
+const MAX_PACKET = 1500;
 
 /** One peer connection's SRTP send path, shared by its audio and video senders (BUNDLE). */
 class FastSrtpOut implements RtpOut {
   readonly #dtls: WeriftDtls;
   #context?: WeriftSrtpContext;
   #protector?: SrtpProtector;
+  #gcm?: NativeGcm;
   #pair?: WeriftPair;
   #socket?: Socket;
+  #fd?: number;
   #host = '';
   #port = 0;
+  #slab?: Buffer;
+  readonly #lengths = new Uint32Array(BATCH_PACKETS);
+  #count = 0;
+  #used = 0;
+  /** Packets sendmmsg did not take (a full socket buffer), and the last errno it gave. */
+  sendFailures = 0;
+  lastSendError = 0;
 
   constructor(dtls: WeriftDtls) {
     this.#dtls = dtls;
   }
 
   get profile(): SrtpProfile | undefined {
-    return this.#protector?.profile;
+    return this.#gcm ? 'AEAD_AES_128_GCM' : this.#protector?.profile;
   }
 
-  sendRtp(header: Buffer, payload: Buffer, ssrc: number, seq: number, roc: number): number {
+  get native(): boolean {
+    return this.#gcm !== undefined;
+  }
+
+  sendRtp(payload: Buffer, ptMarker: number, seq: number, timestamp: number, ssrc: number, roc: number): number {
     const dtls = this.#dtls;
     if (dtls.state !== 'connected') return 0;
     const context = dtls.srtp?.localContext;
     if (!context) return 0;
-    if (context !== this.#context) {
-      this.#context = context;
-      this.#protector = srtpProtector({
-        profile: context.profile === WERIFT_GCM ? 'AEAD_AES_128_GCM' : 'AES_CM_128_HMAC_SHA1_80',
-        key: context.srtpSessionKey,
-        salt: context.srtpSessionSalt,
-        authKey: context.srtpSessionAuthTag,
-      });
-    }
+    if (context !== this.#context) this.#rekey(context);
     const connection = dtls.iceTransport.connection;
     if (!connection.canSendApplicationData()) return 0;
     const pair = connection.nominated!;
     if (pair !== this.#pair) this.#bind(pair);
-    const parts = this.#protector!.protect(header, payload, ssrc, seq, roc);
-    const size = header.byteLength + payload.byteLength + this.#protector!.tagLength;
-    const socket = this.#socket;
-    if (socket) {
-      socket.send(parts, this.#port, this.#host);
-    } else {
-      connection.send(Buffer.concat(parts, size)).catch(() => undefined);
+    const gcm = this.#gcm;
+    if (gcm && this.#fd !== undefined) {
+      if (this.#count === BATCH_PACKETS || this.#used + MAX_PACKET > SLAB_BYTES) this.flush();
+      const length = nativeSrtp!.protectRtp(gcm, this.#slab!, this.#used, payload, ptMarker, seq, timestamp, ssrc, roc);
+      this.#lengths[this.#count++] = length;
+      this.#used += length;
+      return length;
     }
-    pair.packetsSent++;
-    pair.bytesSent += size;
-    dtls.packetsSent++;
-    dtls.bytesSent += size;
+    const header = writeRtpHeader(Buffer.allocUnsafe(12), ptMarker & 0x7f, ptMarker > 0x7f, seq, timestamp, ssrc);
+    const parts = this.#protector!.protect(header, payload, ssrc, seq, roc);
+    const size = 12 + payload.byteLength + this.#protector!.tagLength;
+    if (this.#socket) this.#socket.send(parts, this.#port, this.#host);
+    else connection.send(Buffer.concat(parts, size)).catch(() => undefined);
+    this.#tally(pair, 1, size);
     return size;
+  }
+
+  flush(): void {
+    const count = this.#count;
+    if (count === 0) return;
+    const bytes = this.#used;
+    this.#count = 0;
+    this.#used = 0;
+    const sent = nativeSrtp!.sendBatch(this.#fd!, this.#host, this.#port, this.#slab!, this.#lengths, count);
+    if (sent < count) {
+      this.sendFailures += count - Math.max(0, sent);
+      if (sent < 0) this.lastSendError = -sent;
+    }
+    this.#tally(this.#pair!, Math.max(0, sent), bytes);
+  }
+
+  #tally(pair: WeriftPair, packets: number, bytes: number): void {
+    pair.packetsSent += packets;
+    pair.bytesSent += bytes;
+    this.#dtls.packetsSent += packets;
+    this.#dtls.bytesSent += bytes;
+  }
+
+  /** New DTLS-SRTP keys: native AES-GCM when the addon is there, node:crypto otherwise. */
+  #rekey(context: WeriftSrtpContext): void {
+    this.flush();
+    this.#context = context;
+    const gcm = context.profile === WERIFT_GCM;
+    this.#gcm = gcm && nativeSrtp ? nativeSrtp.createGcm(context.srtpSessionKey, context.srtpSessionSalt.subarray(0, 12)) : undefined;
+    this.#slab ??= this.#gcm ? Buffer.alloc(SLAB_BYTES) : undefined;
+    this.#protector = srtpProtector({
+      profile: gcm ? 'AEAD_AES_128_GCM' : 'AES_CM_128_HMAC_SHA1_80',
+      key: context.srtpSessionKey,
+      salt: context.srtpSessionSalt,
+      authKey: context.srtpSessionAuthTag,
+    });
   }
 
   /** Sends on the pair's UDP socket directly when it is a plain (host or server-reflexive) UDP pair. */
   #bind(pair: WeriftPair): void {
+    this.flush();
     this.#pair = pair;
     const transport = pair.protocol.transport;
     const direct = pair.protocol.type === 'stun' && transport?.type === 'udp' && transport.socket !== undefined;
     this.#socket = direct ? transport!.socket : undefined;
+    this.#fd = this.#socket ? socketHandle(this.#socket)?.fd : undefined;
     [this.#host, this.#port] = pair.remoteAddr;
   }
 }

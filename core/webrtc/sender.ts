@@ -25,7 +25,7 @@ import type { AudioUnit, Track, Unit, VideoUnit } from '../../codecs/access-unit
 import { H264Packetizer } from '../../codecs/h264/packetizer.js';
 import type { Reader, ReaderSink, Stream } from '../stream/index.js';
 import { fastRtpOut, noteSent, type RtpOut } from './fast-send.js';
-import { SrtpSequence, writeRtpHeader } from './srtp.js';
+import { SrtpSequence } from './srtp.js';
 
 /** Largest RTP payload we send: fits a 1280-byte path MTU with RTP/SRTP/UDP/IPv6 headers. */
 export const MAX_RTP_PAYLOAD = 1200;
@@ -88,8 +88,8 @@ const NACK_HISTORY = 512;
 
 /**
  * Sends payloads under one RTCRtpSender's SSRC with this viewer's own sequence numbers, through
- * the fast SRTP path (`fast-send.ts`): a fresh 12-byte header per packet (the socket may still
- * hold the last one), the shared payload, and nothing else allocated here. The last
+ * the fast SRTP path (`fast-send.ts`), flushed at the end of each unit so the path can hand the
+ * whole unit to the kernel at once; nothing is allocated here per packet. The last
  * NACK_HISTORY packets are remembered by sequence number (payload reference, timestamp, marker,
  * ROC in typed arrays) and resent unchanged when the browser NACKs them (RFC 4585 §6.2.1).
  *
@@ -163,9 +163,10 @@ class RtpWriter {
       const i = seq % NACK_HISTORY;
       const payload = this.#historyPayload[i];
       if (this.closed || !payload || this.#historySeq[i] !== seq) continue;
-      const header = writeRtpHeader(Buffer.allocUnsafe(12), this.#payloadType, this.#historyMarker[i] === 1, seq, this.#historyTs[i]!, this.ssrc);
-      if (this.#out.sendRtp(header, payload, this.ssrc, seq, this.#historyRoc[i]!) > 0) sent++;
+      const ptMarker = this.#payloadType | (this.#historyMarker[i] === 1 ? 0x80 : 0);
+      if (this.#out.sendRtp(payload, ptMarker, seq, this.#historyTs[i]!, this.ssrc, this.#historyRoc[i]!) > 0) sent++;
     }
+    this.#out.flush();
     this.retransmitted += sent;
     return sent;
   }
@@ -191,6 +192,7 @@ class RtpWriter {
       this.#tokens -= p.payload.byteLength;
       this.#write(p.payload, p.timestamp, p.marker);
     }
+    this.#out.flush();
     this.#queue = i === q.length ? [] : q.slice(i);
     if (this.#queue.length > 0) this.#timer = setTimeout(this.#flush, 2);
     else this.onDrain?.();
@@ -200,7 +202,6 @@ class RtpWriter {
     const seq = this.#seq.seq;
     const roc = this.#seq.roc;
     const ssrc = this.ssrc;
-    const header = writeRtpHeader(Buffer.allocUnsafe(12), this.#payloadType, marker, seq, timestamp, ssrc);
     this.#seq.next();
     const i = seq % NACK_HISTORY;
     this.#historyPayload[i] = payload;
@@ -210,10 +211,11 @@ class RtpWriter {
     this.#historyMarker[i] = marker ? 1 : 0;
     this.packets++;
     this.bytes += payload.byteLength;
-    if (this.#out.sendRtp(header, payload, ssrc, seq, roc) === 0) this.dropped++;
+    if (this.#out.sendRtp(payload, this.#payloadType | (marker ? 0x80 : 0), seq, timestamp >>> 0, ssrc, roc) === 0) this.dropped++;
     this.#unitPackets++;
     this.#unitBytes += payload.byteLength;
     if (marker || this.#reportEveryPacket) {
+      this.#out.flush();
       noteSent(this.#sender, timestamp, this.#unitPackets, this.#unitBytes);
       this.#unitPackets = 0;
       this.#unitBytes = 0;
