@@ -158,7 +158,7 @@ describe('config acceptance', () => {
       log: { level: 'info' },
       http: { host: '0.0.0.0', port: 8080, maxBodyBytes: 65536, corsOrigins: ['*'] },
       rtsp: { host: '0.0.0.0', port: 8554, udpPortRange: [8000, 8099] },
-      webrtc: { udpPortRange: [40000, 40199], hostAddresses: [], iceServers: [] },
+      webrtc: { udpPortRange: [40000, 40999], hostAddresses: [], iceServers: [] },
       storage: { path: 'data', maxAgeDays: 30, maxBytes: 10 * 2 ** 30 },
       cameras: {},
     });

@@ -130,7 +130,7 @@ const iceServerSchema = z
 
 const webrtcSchema = z
   .strictObject({
-    udpPortRange: portRange([40000, 40199], 'WebRTC ICE/media'),
+    udpPortRange: portRange([40000, 40999], 'WebRTC ICE/media; each viewer holds one port while it watches (one socket per peer connection), so the range caps concurrent viewers'),
     hostAddresses: z.array(z.string().refine((s) => isIP(s) !== 0, { error: 'expected an IP address' }))
       .default([])
       .describe('IP addresses advertised in host ICE candidates (e.g. the LAN or public IP); empty uses every IPv4 address of the machine\'s interfaces plus 127.0.0.1.'),

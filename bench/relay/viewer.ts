@@ -17,7 +17,7 @@
  *     each access unit's fingerprint and arrival time for the latency measurement.
  *
  *   node --import tsx bench/relay/viewer.ts (--whep URL | --janus URL --mountpoint 1) --address 10.77.0.2 [--count 25] [--full 1]
- * Prints one JSON line per second: { viewers, connected, drained (read by recvmmsg), failed, packets, lost, stalled,
+ * Prints one JSON line per second: { viewers, connected, drained (read by recvmmsg), failed, retries, lastError, packets, lost, stalled,
  * authChecked, authFailed, units, malformed, ttffMs: [...], aus: [[fingerprint, atUs], ...] }.
  */
 import type { Socket } from 'node:dgram';
@@ -68,6 +68,9 @@ class Viewer {
   authFailed = 0;
   ttffMs?: number;
   startedAt = 0;
+  connected = false;
+  /** The peer of the viewer's current join attempt. */
+  pc?: RTCPeerConnection;
   packetsAtLastReport = 0;
   readonly #full: boolean;
   #srtp?: WeriftSrtp;
@@ -184,43 +187,98 @@ const closers: Array<() => Promise<unknown>> = [];
 let aus: Array<[number, number]> = [];
 let connected = 0;
 let failed = 0;
+/** Joins tried again after JOIN_TIMEOUT_MS without a connection (a real player retries too). */
+let retries = 0;
+let lastError: string | undefined;
+const JOIN_TIMEOUT_MS = 15_000;
+const JOIN_ATTEMPTS = 3;
+
+/** One signalling attempt's peer and how to undo it. */
+interface Attempt { pc: RTCPeerConnection; close: () => Promise<unknown> }
 
 function newPeer(viewer: Viewer): RTCPeerConnection {
   const ice = { hostAddresses: [values.address!], iceServers: [] };
   const pc = new RTCPeerConnection({ ...iceConfig(ice), codecs: { video: [h264] }, headerExtensions: { video: [], audio: [] } });
   guardPeerConnection(pc, ice.iceServers);
+  viewer.pc = pc;
   pc.connectionStateChange.subscribe((state) => {
-    if (state !== 'connected') return;
+    // An attempt given up on may still connect late: only the viewer's current peer counts.
+    if (state !== 'connected' || viewer.connected || viewer.pc !== pc) return;
+    viewer.connected = true;
     connected++;
     viewer.attach(pc);
   });
-  closers.push(() => pc.close());
   return pc;
 }
 
-async function openWhep(viewer: Viewer, url: string): Promise<void> {
+async function openWhep(viewer: Viewer, url: string): Promise<Attempt> {
   const pc = newPeer(viewer);
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  await pc.setLocalDescription(await pc.createOffer());
-  viewer.startedAt = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
-  if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
-  const location = new URL(res.headers.get('location') ?? '', url).toString();
-  closers.push(() => fetch(location, { method: 'DELETE' }).catch(() => undefined));
-  await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+  let location: string | undefined;
+  const close = async () => {
+    await pc.close();
+    if (location) await fetch(location, { method: 'DELETE' }).catch(() => undefined);
+  };
+  try {
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    viewer.startedAt = performance.now();
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: pc.localDescription!.sdp });
+    if (res.status !== 201) throw new Error(`WHEP ${res.status}: ${await res.text()}`);
+    location = new URL(res.headers.get('location') ?? '', url).toString();
+    await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
+    return { pc, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
 
-async function openJanus(viewer: Viewer): Promise<void> {
+async function openJanus(viewer: Viewer): Promise<Attempt> {
   const session = await JanusSession.open(values.janus!, 'janus.plugin.streaming');
-  closers.push(() => session.close());
   const pc = newPeer(viewer);
-  viewer.startedAt = performance.now();
-  const watch = await session.message({ request: 'watch', id: Number(values.mountpoint) });
-  if (watch.jsep?.type !== 'offer') throw new Error(`watch: Janus sent no offer: ${JSON.stringify(watch)}`);
-  await pc.setRemoteDescription(watch.jsep);
-  await pc.setLocalDescription(await pc.createAnswer());
-  await session.message({ request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
-  await session.endOfCandidates();
+  const close = () => Promise.all([pc.close(), session.close()]);
+  try {
+    viewer.startedAt = performance.now();
+    const watch = await session.message({ request: 'watch', id: Number(values.mountpoint) });
+    if (watch.jsep?.type !== 'offer') throw new Error(`watch: Janus sent no offer: ${JSON.stringify(watch)}`);
+    await pc.setRemoteDescription(watch.jsep);
+    await pc.setLocalDescription(await pc.createAnswer());
+    await session.message({ request: 'start' }, { type: 'answer', sdp: pc.localDescription!.sdp });
+    await session.endOfCandidates();
+    return { pc, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/**
+ * Signals one viewer (awaited, so joins go one after another per process), then watches it: no
+ * connection within JOIN_TIMEOUT_MS closes the attempt and tries again, up to JOIN_ATTEMPTS.
+ */
+async function join(viewer: Viewer, open: () => Promise<Attempt>, attempt = 1): Promise<void> {
+  let current: Attempt;
+  try {
+    current = await open();
+  } catch (e) {
+    lastError = (e as Error).message;
+    if (attempt < JOIN_ATTEMPTS) {
+      retries++;
+      return join(viewer, open, attempt + 1);
+    }
+    failed++;
+    return;
+  }
+  closers.push(() => current.close());
+  setTimeout(() => {
+    if (viewer.connected) return;
+    lastError = `not connected after ${JOIN_TIMEOUT_MS} ms (ICE ${current.pc.iceConnectionState}, DTLS ${current.pc.connectionState})`;
+    void current.close();
+    if (attempt < JOIN_ATTEMPTS) {
+      retries++;
+      void join(viewer, open, attempt + 1);
+    } else failed++;
+  }, JOIN_TIMEOUT_MS);
 }
 
 function report(): void {
@@ -238,7 +296,7 @@ function report(): void {
     if (v.packetsAtLastReport > 0 && v.packets === v.packetsAtLastReport) stalled++;
     v.packetsAtLastReport = v.packets;
   }
-  process.stdout.write(`${JSON.stringify({ viewers: total, connected, drained: drained.length, failed, packets, lost, stalled, authChecked, authFailed, units, malformed, ttffMs, aus })}\n`);
+  process.stdout.write(`${JSON.stringify({ viewers: total, connected, drained: drained.length, failed, retries, lastError, packets, lost, stalled, authChecked, authFailed, units, malformed, ttffMs, aus })}\n`);
   aus = [];
 }
 
@@ -254,8 +312,5 @@ const total = count * Math.max(1, whepUrls.length);
 for (let i = 0; i < total; i++) {
   const viewer = new Viewer(i < fullCount);
   viewers.push(viewer);
-  await (values.whep ? openWhep(viewer, whepUrls[i % whepUrls.length]!) : openJanus(viewer)).catch((e: Error) => {
-    failed++;
-    process.stderr.write(`viewer ${i}: ${e.message}\n`);
-  });
+  await join(viewer, () => (values.whep ? openWhep(viewer, whepUrls[i % whepUrls.length]!) : openJanus(viewer)));
 }

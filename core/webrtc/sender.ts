@@ -75,7 +75,7 @@ export interface PacingOptions {
 
 /**
  * 16 KiB at once, then 20 Mbit/s: a 2 s GOP of a 2 Mbit/s camera (~500 KB) goes out in ~200 ms.
- * Measured with bench/viewers.ts on loopback: 64 KiB + 40 Mbit/s still lost ~180 packets per
+ * Measured with werift viewers on loopback (the relay bench's first version): 64 KiB + 40 Mbit/s still lost ~180 packets per
  * joining viewer (its socket buffer overflows while it finishes DTLS setup); this lost none.
  */
 export const DEFAULT_PACING: PacingOptions = { burstBytes: 16 * 1024, bytesPerMs: 2500 };

@@ -13,6 +13,7 @@ import { profileLevelId } from '../../codecs/h264/sps.js';
 import { Emitter } from '../emitter.js';
 import { InvalidStateError, UnsupportedError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { nativeSrtp, nativeSrtpStatus } from './native.js';
 import type { Stream } from '../stream/index.js';
 import { answerOffer, type CameraMedia } from './peer.js';
 import { ViewerSender, type ViewerSenderStats } from './sender.js';
@@ -168,6 +169,9 @@ export class WhepService extends Emitter<{ session: [WhepSession]; sessionClosed
     super();
     this.#opts = opts;
     this.#streams = streams;
+    // Which send path the viewers get (fast-send.ts): the native one unless it is not built.
+    if (nativeSrtp) log.info(`send path: ${nativeSrtpStatus} (AES-128-GCM SRTP, one sendmmsg per unit)`);
+    else log.warn(`send path: ${nativeSrtpStatus}`);
   }
 
   /** Live sessions by id. */
