@@ -11,32 +11,11 @@
  *   node --import tsx bench/capacity/publisher.ts --clip FILE.h264 --fps 15 --rtsp rtsp://127.0.0.1:8554 --cameras cam0,cam1
  * Prints one JSON line per second: { cameras, publishing, units, bytes, backlogBytes }.
  */
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
-import { splitAnnexB } from '../../codecs/h264/annexb.js';
-import { h264NalType, isH264Vcl } from '../../codecs/h264/nal.js';
-import { H264Packetizer } from '../../codecs/h264/packetizer.js';
+import { loadClipUnits } from '../relay/units.js';
 
 const PAYLOAD_TYPE = 96;
-
-/** Access units of an Annex B clip, each as ready-to-send interleaved frames without their RTP header fields filled. */
-export function loadUnits(file: string): Buffer[][] {
-  const packetizer = new H264Packetizer(1200);
-  const units: Buffer[][] = [];
-  let pending: Uint8Array[] = [];
-  for (const nal of splitAnnexB(readFileSync(file))) {
-    const type = h264NalType(nal);
-    if (type === 9) continue; // access unit delimiters: the server does not need them
-    pending.push(nal);
-    if (!isH264Vcl(type)) continue;
-    units.push(packetizer.packetize(pending).map((p) => Buffer.from(p)));
-    pending = [];
-  }
-  if (units.length === 0) throw new Error(`${file}: no H.264 access units`);
-  return units;
-}
-
 /** One camera's RTSP publishing connection. */
 class Publisher {
   readonly #socket: Socket;
@@ -142,7 +121,7 @@ async function main(): Promise<void> {
     throw new Error('usage: publisher.ts --clip FILE.h264 --fps N --rtsp rtsp://HOST:PORT --cameras ID,ID,...');
   }
   const fps = Number(values.fps);
-  const units = loadUnits(values.clip);
+  const units = loadClipUnits(values.clip).map((u) => u.payloads);
   const ids = values.cameras.split(',');
   const publishers = await Promise.all(ids.map((id, i) => Publisher.open(`${values.rtsp}/${id}`, 0x5eed0000 + i)));
   const frameUs = 1e6 / fps;

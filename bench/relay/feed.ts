@@ -13,13 +13,10 @@
  *   node --import tsx bench/relay/feed.ts --clip bench/.cache/x.h264 (--rtp 10.77.0.1:5004 | --rtsp rtsp://10.77.0.1:8554/bench)
  */
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import { splitAnnexB } from '../../codecs/h264/annexb.js';
-import { h264NalType, isH264Vcl } from '../../codecs/h264/nal.js';
-import { H264Packetizer } from '../../codecs/h264/packetizer.js';
 import { auFingerprint, nowUs } from './fingerprint.js';
+import { loadClipUnits } from './units.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,26 +30,6 @@ const { values } = parseArgs({
 if (!values.clip || (!values.rtp && !values.rtsp)) throw new Error('usage: feed.ts --clip FILE.h264 (--rtp HOST:PORT | --rtsp URL)');
 const fps = Number(values.fps);
 const payloadType = Number(values['payload-type']);
-
-/** The clip's access units, each packetized once: RTP payloads and the AU's fingerprint. */
-interface FeedUnit { payloads: Buffer[]; fingerprint: number }
-
-/** Splits an Annex B stream into access units: one VCL NAL per frame (x264's default, no slices). */
-function loadUnits(file: string): FeedUnit[] {
-  const packetizer = new H264Packetizer(1200);
-  const units: FeedUnit[] = [];
-  let pending: Uint8Array[] = [];
-  for (const nal of splitAnnexB(readFileSync(file))) {
-    const type = h264NalType(nal);
-    if (type === 9) continue; // access unit delimiters: neither relay needs them
-    pending.push(nal);
-    if (!isH264Vcl(type)) continue;
-    units.push({ payloads: packetizer.packetize(pending).map((p) => Buffer.from(p)), fingerprint: auFingerprint(nal) });
-    pending = [];
-  }
-  if (units.length === 0) throw new Error(`${file}: no H.264 access units`);
-  return units;
-}
 
 /** Publishes to streamsight's RTSP server and resolves where to send RTP (RFC 2326 §10.11 ANNOUNCE, §10.4 SETUP, §10.11 RECORD). */
 async function rtspPublish(url: string, sdp: string, clientPort: number): Promise<{ host: string; port: number; keepAlive: () => void }> {
@@ -92,7 +69,7 @@ async function rtspPublish(url: string, sdp: string, clientPort: number): Promis
   return { host: u.hostname, port: Number(serverPort), keepAlive: () => void request('GET_PARAMETER', url, {}).catch(() => undefined) };
 }
 
-const units = loadUnits(values.clip);
+const units = loadClipUnits(values.clip).map((u) => ({ payloads: u.payloads, fingerprint: auFingerprint(u.lastNal) }));
 const rtp = createSocket('udp4');
 await new Promise<void>((r) => rtp.bind(0, r));
 let target: { host: string; port: number };

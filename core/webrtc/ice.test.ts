@@ -1,8 +1,8 @@
 /**
  * ICE must not talk to anything the config does not name: werift 0.24.4 falls back to
  * stun.l.google.com even with `iceServers: []` (ice Connection's constructor). These tests spy on
- * every UDP datagram and DNS lookup the process makes during a full WHEP gather + connect + media
- * flow, and block (rather than forward) anything not addressed to loopback, so a regression fails
+ * every UDP datagram (dgram's and the native send path's sendmmsg) and DNS lookup the process
+ * makes during a full WHEP gather + connect + media flow, and block (rather than forward) anything not addressed to loopback, so a regression fails
  * without leaking a packet.
  */
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { RTCPeerConnection } from 'werift';
 import { setLogLevel } from '../log.js';
 import { Stream } from '../stream/index.js';
+import { nativeSrtp } from './native.js';
 import { configuredStunServer, guardPeerConnection, iceConfig, resolveHostAddresses, stripMdnsCandidates, stunServersOf } from './ice.js';
 import { feedLoop, testVideoUnits, videoTrack } from './testdata/h264-units.js';
 import { TestWhepClient } from './testdata/whep-client.js';
@@ -44,6 +45,20 @@ class NetworkSpy {
       }
       return send.apply(this, args);
     };
+    // The relay's native send path (fast-send.ts) writes media with sendmmsg, beside dgram.
+    const native = nativeSrtp;
+    if (native) {
+      const sendBatch = native.sendBatch;
+      native.sendBatch = (fd, host, port, slab, lengths, count) => {
+        for (let i = 0; i < count; i++) spy.sends.push(`${host}:${port}`);
+        if (host !== '127.0.0.1') {
+          spy.blocked.push(`${host}:${port}`);
+          return count;
+        }
+        return sendBatch(fd, host, port, slab, lengths, count);
+      };
+      this.#restore.push(() => (native.sendBatch = sendBatch));
+    }
     // Names other than loopback are recorded and refused, never resolved (no query leaves the machine).
     const refused = (host: string): NodeJS.ErrnoException =>
       Object.assign(new Error(`blocked lookup of ${host}`), { code: 'ENOTFOUND' });

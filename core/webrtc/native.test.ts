@@ -4,7 +4,7 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { ProtectionProfileAeadAes128Gcm, SrtpSession } from 'werift';
-import { NATIVE_SRTP_PATH, nativeSrtp, nativeSrtpStatus } from './native.js';
+import { NATIVE_SRTP_PATH, nativeSrtp, nativeSrtpStatus, socketHandle } from './native.js';
 
 /** werift sessions of both ends sharing one master key, as DTLS-SRTP sets them up. */
 function sessions(): { sender: SrtpSession; receiver: SrtpSession } {
@@ -62,7 +62,7 @@ describe('native SRTP send path', () => {
         lengths[i] = size;
         off += size;
       }
-      const fd = (tx as unknown as { _handle: { fd: number } })._handle.fd;
+      const fd = socketHandle(tx)!.fd;
       assert.equal(n.sendBatch(fd, '127.0.0.1', rx.address().port, slab, lengths, sizes.length), sizes.length);
       const deadline = Date.now() + 2000;
       while (got.length < sizes.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));

@@ -36,7 +36,12 @@ export const NATIVE_SRTP_PATH = join(packageRoot(), 'core', 'webrtc', 'native', 
 function load(): { native?: NativeSrtp; status: string } {
   if (process.env.STREAMSIGHT_SRTP === 'js') return { status: 'javascript (STREAMSIGHT_SRTP=js)' };
   try {
-    return { native: createRequire(import.meta.url)(NATIVE_SRTP_PATH) as NativeSrtp, status: 'native' };
+    const addon = createRequire(import.meta.url)(NATIVE_SRTP_PATH) as NativeSrtp;
+    // A plain object over the addon's (read-only) exports, so a test can watch sendBatch.
+    const native: NativeSrtp = {
+      createGcm: addon.createGcm, protectRtp: addon.protectRtp, sendBatch: addon.sendBatch, recvBatch: addon.recvBatch,
+    };
+    return { native, status: 'native' };
   } catch (e) {
     return { status: `javascript (the native addon did not load: ${(e as Error).message.split('\n')[0]}; run npm install)` };
   }
