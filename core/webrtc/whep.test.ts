@@ -9,7 +9,7 @@ import type { VideoUnit } from '../../codecs/access-unit.js';
 import { H264Depacketizer } from '../../codecs/h264/depacketizer.js';
 import { parseH264Sps } from '../../codecs/h264/sps.js';
 import type { RtpPacket } from '../../codecs/rtp/packet.js';
-import { ProtocolError, UnsupportedError } from '../errors.js';
+import { InvalidStateError, ProtocolError, UnsupportedError } from '../errors.js';
 import { setLogLevel } from '../log.js';
 import { Stream } from '../stream/index.js';
 import { waitUntil } from '../testing/wait.js';
@@ -197,6 +197,22 @@ describe('WhepService', () => {
     clients.push(publisher);
     const sendonly = (await publisher.offer()).replace(/a=recvonly/g, 'a=sendonly');
     await assert.rejects(service.createSession('cam', sendonly), UnsupportedError);
+  });
+
+  it('refuses a viewer beyond webrtc.udpPortRange at once instead of never answering (found by the relay bench at 201 viewers)', async () => {
+    const svc = new WhepService({ hostAddresses: ['127.0.0.1'], iceServers: [], portRange: [47990, 47991] }, { get: () => stream });
+    for (let i = 0; i < 2; i++) {
+      const c = new TestWhepClient();
+      clients.push(c);
+      await svc.createSession('cam', await c.offer());
+    }
+    const third = new TestWhepClient();
+    clients.push(third);
+    const t0 = performance.now();
+    await assert.rejects(svc.createSession('cam', await third.offer()), (e: Error) => e instanceof InvalidStateError && /allows 2 viewers/.test(e.message));
+    assert.ok(performance.now() - t0 < 1000, 'refused at once');
+    assert.equal(svc.sessions.size, 2);
+    svc.close();
   });
 
   it('rejects an H.265 camera with UnsupportedError', async () => {

@@ -20,6 +20,21 @@ import { ViewerSender, type ViewerSenderStats } from './sender.js';
 
 const log = createLogger('webrtc');
 
+/** An offer not answered within this long is refused (ICE gathering found no port, say). */
+const ANSWER_TIMEOUT_MS = 10_000;
+
+/** `answer`, or InvalidStateError after `ms`; a peer that is answered later is closed. */
+function answerWithin<T extends { pc: { close(): Promise<void> } }>(answer: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      answer.then((late) => late.pc.close(), () => undefined).catch(() => undefined);
+      reject(new InvalidStateError(`the offer was not answered within ${ms} ms (ICE gathering: no free port in webrtc.udpPortRange?)`));
+    }, ms);
+  });
+  return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** WHEP service options (the `webrtc:` config section plus timeouts). */
 export interface WhepOptions {
   /** UDP port range for ICE, inclusive. */
@@ -163,6 +178,8 @@ export class WhepService extends Emitter<{ session: [WhepSession]; sessionClosed
   readonly #opts: WhepOptions;
   readonly #streams: StreamLookup;
   readonly #sessions = new Map<string, WhepSession>();
+  /** Offers being answered (each already holds an ICE port). */
+  #negotiating = 0;
   #closed = false;
 
   constructor(opts: WhepOptions, streams: StreamLookup) {
@@ -195,13 +212,25 @@ export class WhepService extends Emitter<{ session: [WhepSession]; sessionClosed
     if (this.#closed) throw new InvalidStateError('WHEP service is closed');
     const stream = this.#streams.get(cameraId);
     if (!stream || stream.closed) throw new InvalidStateError(`unknown camera ${cameraId}`);
+    // werift binds one UDP port per peer connection: a full range would leave gathering waiting forever.
+    const range = this.#opts.portRange;
+    const ports = range ? range[1] - range[0] + 1 : Infinity;
+    if (this.#sessions.size + this.#negotiating >= ports) {
+      throw new InvalidStateError(`no free WebRTC port: webrtc.udpPortRange [${range!.join(', ')}] allows ${ports} viewers at once (one port each)`);
+    }
     const tracks = await this.#tracksOf(stream);
     const media = cameraMedia(stream, tracks);
-    const peer = await answerOffer(offerSdp, media, {
-      hostAddresses: this.#opts.hostAddresses,
-      portRange: this.#opts.portRange,
-      iceServers: this.#opts.iceServers,
-    });
+    this.#negotiating++;
+    let peer: Awaited<ReturnType<typeof answerOffer>>;
+    try {
+      peer = await answerWithin(answerOffer(offerSdp, media, {
+        hostAddresses: this.#opts.hostAddresses,
+        portRange: this.#opts.portRange,
+        iceServers: this.#opts.iceServers,
+      }), ANSWER_TIMEOUT_MS);
+    } finally {
+      this.#negotiating--;
+    }
     const id = randomUUID();
     const sender = new ViewerSender({
       name: `webrtc:${id.slice(0, 8)}`,
