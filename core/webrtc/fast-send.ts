@@ -25,7 +25,7 @@
 import type { Socket } from 'node:dgram';
 import type { RTCRtpSender } from 'werift';
 import { nativeSrtp, socketHandle, type NativeGcm } from './native.js';
-import { srtpProtector, writeRtpHeader, type SrtpProfile, type SrtpProtector } from './srtp.js';
+import { srtpProtector, writeRtpHeader, type SrtpProtector } from './srtp.js';
 
 /** Where a viewer's RTP packets go. */
 export interface RtpOut {
@@ -35,11 +35,11 @@ export interface RtpOut {
    * the wire, 0 when the packet was dropped (not connected yet, no ICE consent).
    */
   sendRtp(payload: Buffer, ptMarker: number, seq: number, timestamp: number, ssrc: number, roc: number): number;
-  /** Sends what sendRtp queued (the end of a unit, a pacer tick, a retransmission). */
-  flush(): void;
-  /** The SRTP profile in use once connected, and whether the native path sends. */
-  readonly profile?: SrtpProfile;
-  readonly native?: boolean;
+  /**
+   * Sends what sendRtp queued (the end of a unit, a pacer tick, a retransmission); returns how
+   * many of those packets the kernel did not take (a full socket buffer, an error).
+   */
+  flush(): number;
 }
 
 /** The slice of werift's internals this path reads (werift 0.24.x). */
@@ -91,20 +91,9 @@ class FastSrtpOut implements RtpOut {
   readonly #lengths = new Uint32Array(BATCH_PACKETS);
   #count = 0;
   #used = 0;
-  /** Packets sendmmsg did not take (a full socket buffer), and the last errno it gave. */
-  sendFailures = 0;
-  lastSendError = 0;
 
   constructor(dtls: WeriftDtls) {
     this.#dtls = dtls;
-  }
-
-  get profile(): SrtpProfile | undefined {
-    return this.#gcm ? 'AEAD_AES_128_GCM' : this.#protector?.profile;
-  }
-
-  get native(): boolean {
-    return this.#gcm !== undefined;
   }
 
   sendRtp(payload: Buffer, ptMarker: number, seq: number, timestamp: number, ssrc: number, roc: number): number {
@@ -134,18 +123,16 @@ class FastSrtpOut implements RtpOut {
     return size;
   }
 
-  flush(): void {
+  flush(): number {
     const count = this.#count;
-    if (count === 0) return;
+    if (count === 0) return 0;
     const bytes = this.#used;
     this.#count = 0;
     this.#used = 0;
-    const sent = nativeSrtp!.sendBatch(this.#fd!, this.#host, this.#port, this.#slab!, this.#lengths, count);
-    if (sent < count) {
-      this.sendFailures += count - Math.max(0, sent);
-      if (sent < 0) this.lastSendError = -sent;
-    }
-    this.#tally(this.#pair!, Math.max(0, sent), bytes);
+    // sendBatch gives the packets sent, or -errno when none went.
+    const sent = Math.max(0, nativeSrtp!.sendBatch(this.#fd!, this.#host, this.#port, this.#slab!, this.#lengths, count));
+    this.#tally(this.#pair!, sent, bytes);
+    return count - sent;
   }
 
   #tally(pair: WeriftPair, packets: number, bytes: number): void {

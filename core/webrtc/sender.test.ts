@@ -38,8 +38,9 @@ class FakeSender implements RtpOut {
     this.unflushed++;
     return 12 + payload.byteLength;
   }
-  flush(): void {
+  flush(): number {
     this.unflushed = 0;
+    return 0;
   }
   get asSender(): RTCRtpSender {
     return this as unknown as RTCRtpSender;

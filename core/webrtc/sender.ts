@@ -120,7 +120,7 @@ class RtpWriter {
   packets = 0;
   bytes = 0;
   retransmitted = 0;
-  /** Packets the transport dropped (not connected yet, or consent lost). */
+  /** Packets the transport dropped (not connected yet, consent lost, or not taken by the kernel). */
   dropped = 0;
   closed = false;
   /** Called when the paced queue has emptied. */
@@ -166,7 +166,7 @@ class RtpWriter {
       const ptMarker = this.#payloadType | (this.#historyMarker[i] === 1 ? 0x80 : 0);
       if (this.#out.sendRtp(payload, ptMarker, seq, this.#historyTs[i]!, this.ssrc, this.#historyRoc[i]!) > 0) sent++;
     }
-    this.#out.flush();
+    this.dropped += this.#out.flush();
     this.retransmitted += sent;
     return sent;
   }
@@ -192,7 +192,7 @@ class RtpWriter {
       this.#tokens -= p.payload.byteLength;
       this.#write(p.payload, p.timestamp, p.marker);
     }
-    this.#out.flush();
+    this.dropped += this.#out.flush();
     this.#queue = i === q.length ? [] : q.slice(i);
     if (this.#queue.length > 0) this.#timer = setTimeout(this.#flush, 2);
     else this.onDrain?.();
@@ -215,7 +215,7 @@ class RtpWriter {
     this.#unitPackets++;
     this.#unitBytes += payload.byteLength;
     if (marker || this.#reportEveryPacket) {
-      this.#out.flush();
+      this.dropped += this.#out.flush();
       noteSent(this.#sender, timestamp, this.#unitPackets, this.#unitBytes);
       this.#unitPackets = 0;
       this.#unitBytes = 0;
@@ -240,7 +240,7 @@ export interface ViewerSenderStats {
   nacksReceived: number;
   /** Packets resent from the NACK history. */
   packetsRetransmitted: number;
-  /** Packets the transport dropped: not connected yet, or ICE consent lost (RFC 7675). */
+  /** Packets the transport dropped: not connected yet, ICE consent lost (RFC 7675), or not taken by the kernel. */
   packetsDropped: number;
 }
 
