@@ -229,7 +229,9 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
   process.on('SIGTERM', stop);
 
   // Imported lazily so check-config does not load the media stack.
-  server = import('./server.js').then(({ startServer }) => startServer(config));
+  // The zone editor saves into the file the config came from (none when only --camera flags gave it).
+  const configPath = file ?? (values.camera?.length ? undefined : defaultConfigPath());
+  server = import('./server.js').then(({ startServer }) => startServer(config, configPath !== undefined ? { configPath } : {}));
   try {
     await server;
   } catch (err) {

@@ -11,6 +11,7 @@ import { CountStore } from './events/counts.js';
 import { EventStore } from './events/store.js';
 import type { StoredEvent } from './events/model.js';
 import { PluginHost, type DetectionsMessage } from './plugins/host.js';
+import { PluginReconfigurer } from './plugins/reconfigure.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { createHttpApp } from './http/app.js';
 import type { CameraInfo, CameraMetrics, ServerLike } from './http/types.js';
@@ -46,11 +47,26 @@ export class Server {
   #jpeg?: JpegEncoder;
   #detector?: DetectorService;
   #host?: PluginHost;
+  #registry?: PluginRegistry;
+  readonly #reconfigure: PluginReconfigurer;
   /** Relays committed events and plugin detections to the WebSocket, which subscribes before start. */
   readonly #bus = new Emitter<{ event: [StoredEvent]; detections: [DetectionsMessage] }>();
 
-  constructor(readonly config: Config) {
+  /** `configPath`: the file `config` was read from; the zone editor saves into it (none: saves are refused). */
+  constructor(readonly config: Config, opts: { configPath?: string } = {}) {
     setLogLevel(config.log.level);
+    const self = this;
+    this.#reconfigure = new PluginReconfigurer({
+      config,
+      ...(opts.configPath !== undefined ? { configPath: opts.configPath } : {}),
+      get host() {
+        return self.#host;
+      },
+      get registry() {
+        return self.#registry;
+      },
+      frames: (id) => this.cameras.get(id)?.frames,
+    });
     for (const [id, cameraConfig] of Object.entries(config.cameras)) {
       if (cameraConfig.enabled === false) continue;
       this.cameras.set(id, new Camera(id, cameraConfig, () => `rtsp://127.0.0.1:${this.addresses.rtspPort}`));
@@ -73,7 +89,6 @@ export class Server {
       { portRange: config.webrtc.udpPortRange, hostAddresses: resolveHostAddresses(config.webrtc.hostAddresses), iceServers: config.webrtc.iceServers },
       { get: (id) => this.#streamForViewer(id) },
     );
-    const self = this;
     const serverLike: ServerLike = {
       cameras: (): CameraInfo[] => [...this.cameras.values()].map((c) => c.info()),
       camera: (id) => this.cameras.get(id)?.info(),
@@ -92,6 +107,8 @@ export class Server {
       onEvent: (listener) => this.#bus.on('event', listener),
       onDetections: (listener) => this.#bus.on('detections', listener),
       detectorStats: () => this.detectorStats(),
+      geometry: (id) => this.#reconfigure.geometry(id),
+      saveGeometry: (id, plugin, patch) => this.#reconfigure.save(id, plugin, patch),
     };
     this.#http = createHttpApp(serverLike, {
       host: config.http.host,
@@ -125,7 +142,7 @@ export class Server {
    */
   async #startPlugins(): Promise<void> {
     const wanted = cameraPlugins(this.config).filter(({ cameraId }) => this.cameras.has(cameraId));
-    const registry = wanted.length > 0 ? await PluginRegistry.load() : undefined;
+    const registry = (this.#registry = wanted.length > 0 ? await PluginRegistry.load() : undefined);
     registry?.validateCameraPlugins(wanted);
     const { storage } = this.config;
     this.#store = await EventStore.open({
@@ -230,8 +247,8 @@ export class Server {
 }
 
 /** Starts a server on a validated config and logs where to look. */
-export async function startServer(config: Config): Promise<Server> {
-  const server = new Server(config);
+export async function startServer(config: Config, opts: { configPath?: string } = {}): Promise<Server> {
+  const server = new Server(config, opts);
   try {
     const { pageUrl, rtspPort } = await server.start();
     log.info(`streamsight is running: open ${pageUrl} (RTSP on :${rtspPort}, ${server.cameras.size} camera(s))`);

@@ -12,6 +12,8 @@ import { createLogger } from '../log.js';
 import { Reply, corsHeaders, preflightHeaders, statusForError } from './reply.js';
 import { buildCountRoutes } from './counts-routes.js';
 import { buildEventRoutes } from './events-routes.js';
+import { buildExportRoutes } from './export-routes.js';
+import { buildGeometryRoutes } from './geometry-routes.js';
 import { buildMetricsRoute } from './metrics.js';
 import { buildRoutes, type Route } from './routes.js';
 import { loadWebAssets } from './static.js';
@@ -46,6 +48,8 @@ export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp
   const routes = [
     ...buildRoutes(server, opts.maxBodyBytes, loadWebAssets()),
     ...buildEventRoutes(server),
+    ...buildExportRoutes(server),
+    ...buildGeometryRoutes(server, opts.maxBodyBytes),
     ...buildCountRoutes(server),
     buildMetricsRoute(server, () => socket.stats()),
     wsPlainRoute,

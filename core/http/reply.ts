@@ -92,7 +92,7 @@ export function corsHeaders(corsOrigins: readonly string[], origin: string): Hea
     return headers;
   }
   // WHEP clients read Location (the session URL) and ETag; Link would carry ICE servers.
-  headers['Access-Control-Expose-Headers'] = 'Location, ETag, Link';
+  headers['Access-Control-Expose-Headers'] = 'Location, ETag, Link, X-Streamsight-Truncated';
   return headers;
 }
 

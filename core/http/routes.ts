@@ -43,6 +43,12 @@ export function buildRoutes(server: ServerLike, maxBodyBytes: number, assets: Ma
     {
       pattern: '/whep/:camera/:session',
       methods: {
+        // Not in RFC 9725: the player's overlays read the session's RTP timestamp offset here.
+        GET: (reply, _req, [camera, session]) => {
+          const info = server.whep.sessionInfo?.(session!);
+          if (info && info.camera === camera) reply.json(200, info);
+          else reply.error(404, 'unknown WHEP session');
+        },
         DELETE: (reply, _req, [, session]) => {
           if (server.whep.deleteSession(session!)) reply.send(200);
           else reply.error(404, 'unknown WHEP session');
@@ -57,7 +63,7 @@ export function buildRoutes(server: ServerLike, maxBodyBytes: number, assets: Ma
         GET: (reply) =>
           reply.send(200, asset.body, {
             'Content-Type': asset.contentType,
-            'Cache-Control': 'no-cache',
+            'Cache-Control': asset.cacheControl,
             'X-Content-Type-Options': 'nosniff',
           }),
       },

@@ -7,6 +7,8 @@ import type { CountQuery, CountRow, ObjectQuery, ObjectRow } from '../events/cou
 import type { Detection } from '../../plugins/sdk/index.js';
 import type { StoredEvent } from '../events/model.js';
 import type { EventPage, EventQuery } from '../events/store.js';
+import type { GeometrySaved, PluginGeometry } from '../plugins/reconfigure.js';
+import type { GeometryPatch } from '../../config/edit.js';
 
 /** A camera as the API shows it (`GET /api/cameras`). URLs are redacted before they get here. */
 export interface CameraInfo {
@@ -36,6 +38,8 @@ export interface WhepLike {
   createSession(cameraId: string, offerSdp: string): Promise<{ id: string; answerSdp: string; etag?: string }>;
   /** Ends a session; false when the id is unknown. */
   deleteSession(id: string): boolean;
+  /** The session's camera, state and RTP timestamp offset; undefined when the id is unknown. */
+  sessionInfo?(id: string): { id: string; camera: string; state: string; videoRtpOffset: number | null } | undefined;
 }
 
 /** The server as seen by core/http. */
@@ -167,6 +171,10 @@ export interface DetectionServerLike {
   onEvent?(listener: (event: StoredEventLike) => void): () => void;
   /** Calls `listener` for every frame a plugin processed; returns the unsubscribe function. */
   onDetections?(listener: (message: DetectionsMessage) => void): () => void;
+  /** Every plugin's zones, lines and config on a camera; undefined for an unknown camera. */
+  geometry?(cameraId: string): { camera: string; plugins: Record<string, PluginGeometry> } | undefined;
+  /** Validates, applies and saves one plugin's geometry (core/plugins/reconfigure.ts); undefined for an unknown camera or plugin. */
+  saveGeometry?(cameraId: string, plugin: string, patch: GeometryPatch): Promise<GeometrySaved | undefined>;
   /** The neural detector's counters (core/detect DetectorService.stats()); undefined when none runs. */
   detectorStats?(): DetectorStats | undefined;
 }

@@ -326,6 +326,15 @@ export class ViewerSender implements ReaderSink {
   }
 
   /** SSRC of the video sender (for tests and stats). */
+  /**
+   * What this viewer adds to a unit's pts to make its RTP timestamp, mod 2^32 (undefined before
+   * the first live unit). A player subtracts it from a frame's RTP timestamp to find the pts the
+   * /ws detections carry; it moves on a camera reconnect, so players ask again now and then.
+   */
+  get videoRtpOffset(): number | undefined {
+    return this.#videoShift === undefined ? undefined : this.#videoShift >>> 0;
+  }
+
   get videoSsrc(): number {
     return this.#video.ssrc;
   }

@@ -67,6 +67,15 @@ export interface WhepSessionStats extends ViewerSenderStats {
   connectedAt?: number;
 }
 
+/** A session as GET /whep/:camera/:session shows it. */
+export interface WhepSessionInfo {
+  id: string;
+  camera: string;
+  state: WhepSession['state'];
+  /** Added to a unit's pts (90 kHz) to make this viewer's RTP timestamp, mod 2^32; null before the first live unit. */
+  videoRtpOffset: number | null;
+}
+
 /** One viewer: its peer connection and its reader of the camera's stream. */
 export class WhepSession {
   readonly id: string;
@@ -261,6 +270,13 @@ export class WhepService extends Emitter<{ session: [WhepSession]; sessionClosed
     this.emit('session', session);
     log.info(`viewer ${id} of ${cameraId}: H.264 pt ${peer.video.payloadType} (${peer.video.h264.fmtp})${peer.audio ? `, ${peer.audio.codec}` : ''}`);
     return { id, answerSdp: peer.answerSdp };
+  }
+
+  /** What a player needs to match its frames to the /ws detections; undefined when the id is unknown. */
+  sessionInfo(id: string): WhepSessionInfo | undefined {
+    const s = this.#sessions.get(id);
+    if (!s) return undefined;
+    return { id, camera: s.cameraId, state: s.state, videoRtpOffset: s.sender.videoRtpOffset ?? null };
   }
 
   /** Ends a session (WHEP DELETE); false when the id is unknown. */
