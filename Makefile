@@ -24,9 +24,11 @@ setup-test:
 
 build:
 	npx tsc -p tsconfig.json
+	npx vite build core/web/dashboard --logLevel warn
 
 typecheck:
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p core/web/dashboard --noEmit
 
 docs:
 	node --import tsx config/docs.ts --write README.md

@@ -1,6 +1,7 @@
 /**
  * The web files, read once at start: the dashboard Vite built into core/web/dist/ (index.html and
- * its hashed assets/), and the embeddable player module core/web/player.js, served as written so
+ * its hashed assets/), and the embeddable player module core/web/player.js (with overlay.js, which
+ * it imports), served as written so
  * integrators can load it from any page. Without a build the plain camera page core/web/index.html
  * stands in, and the log says how to build the dashboard. The package root is found by walking up
  * from this file, so the same code works run from source (tsx, core/http/) and compiled
@@ -53,7 +54,10 @@ export function loadWebAssets(root: string = packageRoot()): Map<string, StaticA
     contentType: TYPES[extname(path)] ?? 'application/octet-stream',
     cacheControl,
   });
-  const assets = new Map<string, StaticAsset>([['/player.js', file(join(web, 'player.js'))]]);
+  const assets = new Map<string, StaticAsset>([
+    ['/player.js', file(join(web, 'player.js'))],
+    ['/overlay.js', file(join(web, 'overlay.js'))],
+  ]);
   const dist = join(web, 'dist');
   let page: StaticAsset;
   if (existsSync(join(dist, 'index.html'))) {

@@ -119,7 +119,7 @@ describe('streamsight-player in Chromium', { timeout: 270_000 }, () => {
   });
 
   it('the page shows the camera facts, and removing the player ends its WHEP session', async () => {
-    const facts = await page.locator('.card[data-camera="e2e"] .facts').textContent();
+    const facts = await page.locator('[data-testid="camera-tile-e2e"] .facts').textContent();
     assert.match(facts ?? '', new RegExp(`${WIDTH}×${HEIGHT}`));
     const viewers = async () =>
       ((await (await fetch(`${base}/api/cameras/e2e`)).json()) as CameraInfo).viewers;

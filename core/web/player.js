@@ -13,9 +13,22 @@
  * without it playback falls back to muted when the browser's autoplay policy refuses sound.
  * `server` defaults to the page's origin; other origins need the server's http.corsOrigins.
  *
+ * Overlays: `overlays` draws the camera's detections (tracked boxes with class and id), its
+ * plugins' zones and lines and the signal state over the video, matched to each frame by its
+ * presentation time (overlay.js); `overlays="red-light,lane"` limits them to those plugins. They
+ * read /api/cameras/:id/geometry and /ws from `server` (another origin needs http.corsOrigins).
+ * `overlay-delay` (ms, default 250 with overlays) asks the browser to hold video that much longer
+ * so the detections, which take decode + plugin time, are there when their frame is shown; 0 plays
+ * with the least latency and draws the newest detections at or before each frame.
+ *
+ *   <streamsight-player camera="intersection" server="https://host:8080" overlays></streamsight-player>
+ *
  * Events: 'playing' (first frame of a session), 'error' (detail: { error, retryInMs }).
- * Methods: stats() → { framesDecoded, width, height, fps, packetsLost, bytesReceived, state }.
+ * Methods: stats() → { framesDecoded, width, height, fps, packetsLost, bytesReceived, state };
+ * overlayState() → { frames, matched, framePts, drawn: [{ plugin, label, trackId, box, pts }], signal }.
  */
+import { Overlay } from './overlay.js';
+
 
 /** Never wait longer than this for ICE gathering before sending the offer. */
 const ICE_GATHER_CAP_MS = 2000;
@@ -33,6 +46,8 @@ const STALL_MS = 20000;
 const DISCONNECTED_GRACE_MS = 5000;
 const BACKOFF_INITIAL_MS = 1000;
 const BACKOFF_MAX_MS = 15000;
+/** Video held back for overlays unless `overlay-delay` says otherwise, ms. */
+const DEFAULT_OVERLAY_DELAY_MS = 250;
 /** HTTP statuses that no retry will fix: unknown camera, bad request, unplayable codec. */
 const PERMANENT = new Set([400, 404, 415, 422]);
 
@@ -119,8 +134,11 @@ export async function play(videoEl, url, { iceServers = [] } = {}) {
 
 /** The <streamsight-player> custom element. */
 export class StreamsightPlayer extends HTMLElement {
-  static observedAttributes = ['camera', 'server', 'controls', 'muted'];
+  static observedAttributes = ['camera', 'server', 'controls', 'muted', 'overlays', 'overlay-delay'];
   #video;
+  #canvas;
+  #overlay;
+  #connected = false;
   #status;
   #session;
   #generation = 0;
@@ -139,11 +157,13 @@ export class StreamsightPlayer extends HTMLElement {
     root.innerHTML = `<style>
       :host { display: block; position: relative; background: #000; aspect-ratio: 16 / 9; overflow: hidden; }
       video { width: 100%; height: 100%; object-fit: contain; display: block; }
+      canvas { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
       .status { position: absolute; left: 8px; bottom: 8px; padding: 2px 8px; border-radius: 4px;
         font: 12px/1.6 system-ui, sans-serif; color: #fff; background: rgba(0, 0, 0, .6); }
       .status:empty { display: none; }
-    </style><video playsinline muted autoplay></video><div class="status" part="status"></div>`;
+    </style><video playsinline muted autoplay></video><canvas part="overlay"></canvas><div class="status" part="status"></div>`;
     this.#video = root.querySelector('video');
+    this.#canvas = root.querySelector('canvas');
     this.#status = root.querySelector('.status');
   }
 
@@ -152,30 +172,75 @@ export class StreamsightPlayer extends HTMLElement {
     return this.#video;
   }
 
+  /** The server's origin: the `server` attribute, or the page's. */
+  get server() {
+    return (this.getAttribute('server') ?? '').replace(/\/+$/, '') || location.origin;
+  }
+
   /** The WHEP endpoint from the camera and server attributes. */
   get endpoint() {
-    const server = (this.getAttribute('server') ?? '').replace(/\/+$/, '');
-    const base = server || location.origin;
-    return `${base}/whep/${encodeURIComponent(this.getAttribute('camera') ?? '')}`;
+    return `${this.server}/whep/${encodeURIComponent(this.getAttribute('camera') ?? '')}`;
+  }
+
+  /** What the overlay drew on the last frame (null without `overlays`). */
+  overlayState() {
+    return this.#overlay?.state() ?? null;
   }
 
   connectedCallback() {
+    this.#connected = true;
     this.#applyAttributes();
     window.addEventListener('pagehide', this.#onPageHide);
     window.addEventListener('pageshow', this.#onPageShow);
     this.#restart();
+    this.#setupOverlay();
   }
 
   disconnectedCallback() {
+    this.#connected = false;
     window.removeEventListener('pagehide', this.#onPageHide);
     window.removeEventListener('pageshow', this.#onPageShow);
     this.#stop();
+    this.#overlay?.close();
+    this.#overlay = undefined;
   }
 
   attributeChangedCallback(name, oldValue, newValue) {
-    if (!this.isConnected || oldValue === newValue) return;
+    // Custom element reactions for a parsed element's attributes run after it is inserted but before
+    // connectedCallback: without this check each would start a session of its own.
+    if (!this.#connected || oldValue === newValue) return;
     this.#applyAttributes();
-    if (name === 'camera' || name === 'server') this.#restart();
+    if (name === 'camera' || name === 'server') {
+      this.#restart();
+      this.#setupOverlay();
+    } else if (name === 'overlays') this.#setupOverlay();
+    else if (name === 'overlay-delay') this.#applyDelay();
+  }
+
+  /** Starts, restarts or stops the overlay to match the `overlays` attribute. */
+  #setupOverlay() {
+    this.#overlay?.close();
+    this.#overlay = undefined;
+    if (!this.hasAttribute('overlays')) return;
+    const list = (this.getAttribute('overlays') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    this.#overlay = new Overlay(this.#video, this.#canvas, {
+      server: this.server, camera: this.getAttribute('camera') ?? '', plugins: list.length ? list : null,
+    });
+    this.#overlay.session = this.#session?.location;
+    this.#applyDelay();
+  }
+
+  /** Sets the video receiver's jitter buffer target (Chromium: jitterBufferTarget, ms). */
+  #applyDelay() {
+    const receiver = this.#session?.pc.getReceivers().find((r) => r.track?.kind === 'video');
+    if (!receiver || !('jitterBufferTarget' in receiver)) return;
+    const attr = Number(this.getAttribute('overlay-delay'));
+    const ms = this.hasAttribute('overlays') ? (this.hasAttribute('overlay-delay') && attr >= 0 ? Math.min(attr, 4000) : DEFAULT_OVERLAY_DELAY_MS) : 0;
+    try {
+      receiver.jitterBufferTarget = ms;
+    } catch {
+      // an older browser's range: play without the hint
+    }
   }
 
   /** Inbound video statistics of the current session (zeros when not connected). */
@@ -236,6 +301,8 @@ export class StreamsightPlayer extends HTMLElement {
       return;
     }
     this.#session = session;
+    if (this.#overlay) this.#overlay.session = session.location;
+    this.#applyDelay();
     const { pc } = session;
     let disconnectTimer;
     pc.addEventListener('connectionstatechange', () => {
