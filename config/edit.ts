@@ -8,6 +8,8 @@
  *     edit changes this camera only;
  *   - a node the edit replaces or deletes that an alias elsewhere still names is copied into those
  *     aliases first, so no alias is left dangling;
+ *   - an anchored node the edit changes in place (gate-north's `plugins: &gate-plugins`) leaves
+ *     its aliases a copy of its old value, so the edit changes this camera only;
  *   - values are written only where they differ, so an unchanged anchored value keeps its anchor.
  */
 import { isAlias, isCollection, isMap, isNode, isScalar, parseDocument, visit, YAMLMap, type Document, type Node } from 'yaml';
@@ -31,15 +33,27 @@ export function patchPluginGeometry(text: string, cameraId: string, plugin: stri
   if (doc.errors.length > 0) throw new ConfigError(`the config file does not parse: ${doc.errors[0]!.message.split('\n')[0]}`);
   const where = `cameras.${cameraId}.plugins.${plugin}`;
   let node: unknown = doc.contents;
+  const onPath: Node[] = [];
   for (const key of ['cameras', cameraId, 'plugins', plugin]) {
     if (!isMap(node)) throw new ConfigError('not found in the config file', where);
     node = ownChild(doc, node, key);
     if (node === undefined) throw new ConfigError('not found in the config file', where);
+    onPath.push(node as Node);
   }
   if (!isMap(node)) throw new ConfigError('is not a map in the config file', where);
+  // Anchored nodes the edit may change in place: on the path, or inside the plugin's map.
+  const anchored: { node: Node; before: string; copy: Node }[] = [];
+  const consider = (n: Node) => void (n.anchor && anchored.push({ node: n, before: JSON.stringify(n.toJS(doc)), copy: copyOf(doc, n) }));
+  onPath.forEach(consider);
+  visit(node, { Node: (_k, n) => consider(n) });
   if (patch.zones !== undefined) writeValue(doc, node, 'zones', patch.zones, 1);
   if (patch.lines !== undefined) writeValue(doc, node, 'lines', patch.lines, 1);
   if (patch.config !== undefined) writeValue(doc, node, 'config', patch.config, Infinity);
+  // An anchored node that changed would change every alias of it too: those keep the old value.
+  for (const a of anchored) {
+    if (JSON.stringify(a.node.toJS(doc)) === a.before) continue;
+    visit(doc, { Alias: (_k, alias) => (alias.resolve(doc) === a.node ? a.copy.clone() as Node : undefined) });
+  }
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 

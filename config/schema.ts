@@ -327,6 +327,8 @@ const pluginSchema = z
 export const cameraSchema = z
   .strictObject({
     name: z.string().min(1).max(200).optional().describe('Display name; defaults to the camera id.'),
+    location: z.string().min(1).max(200).optional()
+      .describe('Where the camera stands, e.g. "Le Loi x Nguyen Hue, northbound approach": shown on the dashboard with its events and evidence.'),
     gate: z.string().regex(CAMERA_ID_PATTERN, { error: CAMERA_ID_RULE }).optional()
       .describe('The gate (entry point) this camera counts traffic for: vehicle counts and the daily traffic report are grouped by gate.'),
     url: cameraUrl.optional()

@@ -156,6 +156,7 @@ export class Camera extends Emitter<{ close: [] }> {
     return {
       id: this.id,
       name: this.config.name,
+      location: this.config.location,
       source: this.source,
       state: this.state,
       url: this.config.url ? redactUrl(this.config.url) : undefined,

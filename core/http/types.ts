@@ -14,6 +14,8 @@ import type { GeometryPatch } from '../../config/edit.js';
 export interface CameraInfo {
   id: string;
   name?: string;
+  /** Where the camera stands (config `location`). */
+  location?: string;
   source: 'pull' | 'push' | 'synthetic';
   state: 'connecting' | 'online' | 'offline' | 'idle';
   /** Source URL with credentials replaced by `***` (log.redactUrl). */
