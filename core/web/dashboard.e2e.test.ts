@@ -90,6 +90,11 @@ async function seedCounts(storage: string): Promise<void> {
   for (const [cls, direction, n] of seeds) {
     for (let i = 0; i < n; i++) await store.add({ camera: 'gate-north', gate: 'north', line: 'gate', cls, direction, at: at.getTime() + i * 1000 });
   }
+  // Objects the intersection saw (what the objects plugin's ctx.observe records), for the daily statistics.
+  const sightings: [string, number][] = [['person', 5], ['car', 4], ['motorbike', 6]];
+  for (const [cls, n] of sightings) {
+    for (let i = 0; i < n; i++) await store.observe({ camera: 'intersection', cls, at: at.getTime() + i * 60_000 });
+  }
   await store.close();
 }
 
@@ -280,6 +285,15 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     assert.deepEqual(drawn, seeded);
     const gates = await page.evaluate(() => (window as unknown as ChartWindow).streamsightCharts?.['traffic-gates']?.data.labels);
     assert.deepEqual(gates, report.gates.map((g) => g.gate));
+    // The daily object statistics: the chart per hour and class holds what /api/reports/objects says.
+    await page.locator('canvas[data-chart="objects-hourly"]').waitFor({ timeout: 10_000 });
+    const objects = (await (await fetch(`${base}/api/reports/objects?date=${date}`)).json()) as { hours: { byClass: Record<string, number> }[] };
+    assert.deepEqual(objects.hours[SEED_HOUR]!.byClass, { person: 5, car: 4, motorbike: 6 });
+    const drawnObjects = await page.evaluate((hour) => {
+      const chart = (window as unknown as ChartWindow).streamsightCharts?.['objects-hourly'];
+      return chart && Object.fromEntries(chart.data.datasets.map((d): [string, number] => [d.label ?? '', (d.data as number[])[hour] ?? 0]).filter(([, v]) => v > 0));
+    }, SEED_HOUR);
+    assert.deepEqual(drawnObjects, objects.hours[SEED_HOUR]!.byClass);
     await shot(page, 'reports');
   });
 

@@ -154,12 +154,15 @@ export class Overlay {
     }
   }
 
-  async #loadOffset() {
+  /** Reads the session's RTP offset; it is null until the server sends the first live frame, so that is asked again soon. */
+  async #loadOffset(retries = 25) {
     const url = this.#session;
-    if (!url) return;
+    if (!url || this.#closed) return;
     try {
       const res = await fetch(url, { cache: 'no-store' });
-      if (res.ok && url === this.#session) this.#offset = (await res.json()).videoRtpOffset;
+      if (!res.ok || url !== this.#session) return;
+      this.#offset = (await res.json()).videoRtpOffset;
+      if (this.#offset === null && retries > 0) setTimeout(() => url === this.#session && this.#loadOffset(retries - 1), 200);
     } catch {
       // try again at the next poll
     }
@@ -285,12 +288,15 @@ export class Overlay {
     this.#state = state;
   }
 
+  /** A text on a filled band at (x, y), kept inside the canvas so a box at the picture's edge keeps its label. */
   #label(text, [x, y], colour, background) {
     const ctx = this.#ctx;
     const w = ctx.measureText(text).width + 8;
+    const cx = Math.max(0, Math.min(x, this.#canvas.clientWidth - w));
+    const cy = Math.max(0, Math.min(y, this.#canvas.clientHeight - 16));
     ctx.fillStyle = background;
-    ctx.fillRect(x, y, w, 16);
+    ctx.fillRect(cx, cy, w, 16);
     ctx.fillStyle = colour;
-    ctx.fillText(text, x + 4, y + 12);
+    ctx.fillText(text, cx + 4, cy + 12);
   }
 }
