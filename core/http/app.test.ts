@@ -176,15 +176,26 @@ describe('http app', () => {
     assert.equal((await fetch(`${base}/api/cameras`, { method: 'PUT', body: '[]' })).status, 405);
   });
 
-  it('serves the page and the player module with the right types, 404 JSON elsewhere', async () => {
+  it('serves the dashboard, its hashed assets and the player module with the right types and caching, 404 JSON elsewhere', async () => {
     const page = await fetch(`${base}/`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type')!, /^text\/html/);
-    assert.match(await page.text(), /streamsight-player/);
+    assert.equal(page.headers.get('cache-control'), 'no-cache');
+    const html = await page.text();
+    // The Vite build (.ci/setup and make build run it) references its bundle by a hashed name.
+    const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, `the dashboard's bundle in ${html}`);
+    const bundle = await fetch(`${base}${script}`);
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get('content-type')!, /^text\/javascript/);
+    assert.match(bundle.headers.get('cache-control')!, /immutable/);
     const player = await fetch(`${base}/player.js`);
     assert.equal(player.status, 200);
     assert.match(player.headers.get('content-type')!, /^text\/javascript/);
     assert.match(await player.text(), /customElements\.define\('streamsight-player'/);
+    const overlay = await fetch(`${base}/overlay.js`);
+    assert.equal(overlay.status, 200);
+    assert.match(await overlay.text(), /export class Overlay/);
     const missing = await fetch(`${base}/no/such/thing`);
     assert.equal(missing.status, 404);
     assert.deepEqual(await missing.json(), { error: 'not found' });

@@ -48,3 +48,24 @@ export function readBody(reply: Reply, maxBytes: number): Promise<Buffer> {
     });
   });
 }
+
+/**
+ * readBody for a route that needs `Content-Type` to be `contentType`: resolves with the body, or
+ * with undefined once it has answered 413 (closing), 415, or nothing at all (the client left).
+ * `contentTypeHeader` is read by the caller before any await (uWS requests die at the first one).
+ */
+export async function readTypedBody(reply: Reply, maxBytes: number, contentTypeHeader: string, contentType: string): Promise<Buffer | undefined> {
+  let body: Buffer;
+  try {
+    body = await readBody(reply, maxBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) reply.error(413, err.message, {}, true);
+    else if (!(err instanceof BodyAbortedError)) throw err;
+    return undefined;
+  }
+  if (contentTypeHeader.split(';')[0]!.trim().toLowerCase() !== contentType) {
+    reply.error(415, `Content-Type must be ${contentType}`, { Accept: contentType });
+    return undefined;
+  }
+  return body;
+}

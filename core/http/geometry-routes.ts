@@ -13,7 +13,7 @@
  */
 import type { GeometryPatch } from '../../config/edit.js';
 import { ProtocolError } from '../errors.js';
-import { BodyAbortedError, BodyTooLargeError, readBody } from './body.js';
+import { readTypedBody } from './body.js';
 import type { Route } from './routes.js';
 import type { ServerLike } from './types.js';
 
@@ -41,18 +41,8 @@ export function buildGeometryRoutes(server: ServerLike, maxBodyBytes: number): R
             reply.error(503, 'this server cannot edit plugin geometry');
             return;
           }
-          let body: Buffer;
-          try {
-            body = await readBody(reply, maxBodyBytes);
-          } catch (err) {
-            if (err instanceof BodyTooLargeError) reply.error(413, err.message, {}, true);
-            else if (!(err instanceof BodyAbortedError)) throw err;
-            return;
-          }
-          if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/json') {
-            reply.error(415, 'Content-Type must be application/json', { Accept: 'application/json' });
-            return;
-          }
+          const body = await readTypedBody(reply, maxBodyBytes, contentType, 'application/json');
+          if (!body) return;
           const saved = await server.saveGeometry(id!, plugin!, parsePatch(body));
           if (saved) reply.json(200, saved);
           else reply.error(404, `camera '${id}' has no plugin '${plugin}'`);

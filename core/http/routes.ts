@@ -10,7 +10,7 @@
  */
 import type { HttpRequest } from 'uWebSockets.js';
 import { ProtocolError } from '../errors.js';
-import { BodyAbortedError, BodyTooLargeError, readBody } from './body.js';
+import { readTypedBody } from './body.js';
 import type { Reply } from './reply.js';
 import type { StaticAsset } from './static.js';
 import type { ServerLike } from './types.js';
@@ -82,18 +82,8 @@ async function postOffer(server: ServerLike, maxBodyBytes: number, reply: Reply,
     reply.error(413, `offer exceeds ${maxBodyBytes} bytes`, {}, true);
     return;
   }
-  let body: Buffer;
-  try {
-    body = await readBody(reply, maxBodyBytes);
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) reply.error(413, err.message, {}, true);
-    else if (!(err instanceof BodyAbortedError)) throw err;
-    return;
-  }
-  if (contentType.split(';')[0]!.trim().toLowerCase() !== 'application/sdp') {
-    reply.error(415, 'Content-Type must be application/sdp', { Accept: 'application/sdp' });
-    return;
-  }
+  const body = await readTypedBody(reply, maxBodyBytes, contentType, 'application/sdp');
+  if (!body) return;
   if (!server.camera(camera)) {
     reply.error(404, `unknown camera '${camera}'`);
     return;

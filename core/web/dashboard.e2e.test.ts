@@ -9,17 +9,18 @@
  *   node --import tsx --test core/web/dashboard.e2e.test.ts
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { packageRoot, parseConfigText } from '../../config/load.js';
 import { CountStore } from '../events/counts.js';
 import { ffmpegPath } from '../ffmpeg.js';
 import { startServer, type Server } from '../server.js';
+import { ensureBuilt, ensureDemoClips, launchChromium, portBlock } from '../testing/browser.js';
 import { waitFor } from '../testing/wait.js';
 
 /** What the page exposes of each chart (window.streamsightCharts, see dashboard/src/charts.tsx). */
@@ -35,18 +36,6 @@ const CAMERAS = ['intersection', 'gate-north', 'gate-south'];
 const PUSHED = 'door';
 /** The hour the seeded counts go into: away from the current hour, which live traffic keeps changing. */
 const SEED_HOUR = (new Date().getHours() + 12) % 24;
-
-function portBlock(start: number, blocks: number, size: number): [number, number] {
-  const first = start + Math.floor(Math.random() * blocks) * size;
-  return [first, first + size - 1];
-}
-
-/** Runs a build step once when its output is missing (both are cached by their own scripts). */
-function ensure(output: string, what: string, cmd: string, args: string[]): void {
-  if (existsSync(join(ROOT, output))) return;
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', timeout: 600_000 });
-  assert.equal(r.status, 0, `${what} failed`);
-}
 
 /** The demo config's three traffic cameras, on loopback ports, storing into `dir`. */
 function writeConfig(dir: string): string {
@@ -131,8 +120,8 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
   let publisher: ChildProcess | undefined;
 
   before(async () => {
-    ensure('core/web/dist/index.html', 'the dashboard build', 'npx', ['vite', 'build', 'core/web/dashboard']);
-    ensure('data/demo/intersection.h264', 'rendering the demo clips', process.execPath, ['--import', 'tsx', 'bench/scenes/demo.ts', 'data/demo']);
+    ensureBuilt('core/web/dist/index.html', 'the dashboard build', 'npx', ['vite', 'build', 'core/web/dashboard']);
+    ensureDemoClips();
     dir = mkdtempSync(join(tmpdir(), 'streamsight-dashboard-'));
     configPath = writeConfig(dir);
     await seedCounts(join(dir, 'data'));
@@ -143,14 +132,7 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
       const cams = (await (await fetch(`${base}/api/cameras`)).json()) as { id: string; state: string }[];
       return cams.filter((c) => c.state === 'online').length === CAMERAS.length + 1 || undefined;
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-        '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (err) => console.log('[page error]', err.message));
   });

@@ -10,18 +10,18 @@
  *   node --import tsx --test core/web/embed.e2e.test.ts
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { packageRoot, parseConfigText } from '../../config/load.js';
 import type { CameraInfo } from '../http/types.js';
 import { startServer, type Server } from '../server.js';
+import { ensureDemoClips, launchChromium, portBlock } from '../testing/browser.js';
 import { waitFor } from '../testing/wait.js';
 
 const ROOT = packageRoot();
@@ -47,18 +47,6 @@ interface OverlayState {
   signal: string | null;
 }
 type PlayerElement = HTMLElement & { stats(): Promise<PlayerStats>; overlayState(): OverlayState | null };
-
-function portBlock(start: number, blocks: number, size: number): [number, number] {
-  const first = start + Math.floor(Math.random() * blocks) * size;
-  return [first, first + size - 1];
-}
-
-/** Runs a build step once when its output is missing (as dashboard.e2e.test.ts does). */
-function ensure(output: string, what: string, cmd: string, args: string[]): void {
-  if (existsSync(join(ROOT, output))) return;
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', timeout: 600_000 });
-  assert.equal(r.status, 0, `${what} failed`);
-}
 
 /** Signed distance a − b between two 32-bit timestamps (overlay.js tsDiff). */
 const tsDiff = (a: number, b: number): number => (a - b) | 0;
@@ -162,7 +150,7 @@ describe('<streamsight-player> embedded in a page of another origin', { timeout:
   }
 
   before(async () => {
-    ensure(CLIP, 'rendering the demo clips', process.execPath, ['--import', 'tsx', 'bench/scenes/demo.ts', 'data/demo']);
+    ensureDemoClips();
     // The integrator's origin must be known before the config: start its page server first.
     const handler = (plain: boolean) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -209,14 +197,7 @@ describe('<streamsight-player> embedded in a page of another origin', { timeout:
       const cams = (await (await fetch(`${base}/api/cameras`)).json()) as CameraInfo[];
       return cams.some((c) => c.id === CAMERA && c.state === 'online') || undefined;
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-        '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
