@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { packageRoot } from '../../config/load.js';
 
@@ -28,12 +28,35 @@ export function portBlock(start: number, blocks: number, size: number): [number,
   return [first, first + size - 1];
 }
 
-/** Runs `cmd` in the package root when `output` (relative to it) is missing; each such step caches its own work. */
+/**
+ * Runs `cmd` in the package root when `output` (relative to it) is missing. Test files run in
+ * parallel, so a lock directory beside the output lets one build while the others wait for it.
+ */
 export function ensureBuilt(output: string, what: string, cmd: string, args: string[]): void {
   const root = packageRoot();
-  if (existsSync(join(root, output))) return;
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', timeout: 600_000 });
-  assert.equal(r.status, 0, `${what} failed`);
+  const path = join(root, output);
+  const lock = `${path}.building`;
+  const deadline = Date.now() + 600_000;
+  // Wait while another builds: its output may exist half-written until its lock goes.
+  while (!existsSync(path) || existsSync(lock)) {
+    mkdirSync(dirname(lock), { recursive: true });
+    try {
+      mkdirSync(lock);
+    } catch {
+      // A lock left by a killed run would block every later one.
+      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 900_000) rmSync(lock, { recursive: true, force: true });
+      assert.ok(Date.now() < deadline, `${what}: waited 10 min for another test file to finish it`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+      continue;
+    }
+    try {
+      if (existsSync(path)) return;
+      const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', timeout: 600_000 });
+      assert.equal(r.status, 0, `${what} failed`);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
 }
 
 /** The demo clips under data/demo, rendered by bench/scenes/demo.ts when missing (a minute or two). */
