@@ -96,6 +96,12 @@ export class Overlay {
   #closed = false;
   /** What the last frame showed, for tests and diagnostics (see state()). */
   #state = { frames: 0, matched: 0, framePts: null, drawn: [], signal: null };
+  /**
+   * Since the overlay started, per plugin matched to a frame by pts: how many, how many were
+   * interpolated (the next detection had arrived), and the summed lag frame pts − detection pts
+   * in 90 kHz ticks (bench/overlay.ts reads them).
+   */
+  #totals = { matches: 0, interpolated: 0, lagTicks: 0 };
 
   /** `plugins`: names to draw, or null for every plugin of the camera. */
   constructor(video, canvas, { server, camera, plugins }) {
@@ -119,9 +125,9 @@ export class Overlay {
     this.#loadOffset();
   }
 
-  /** A copy of what the last presented frame showed: frames drawn, how many matched by pts, the boxes. */
+  /** A copy of what the last presented frame showed: frames drawn, how many matched by pts, the boxes, and the totals. */
   state() {
-    return structuredClone(this.#state);
+    return structuredClone({ ...this.#state, totals: this.#totals });
   }
 
   /** Stops drawing and listening. */
@@ -194,14 +200,14 @@ export class Overlay {
       if (d < 0 && (!after || d > tsDiff(pts, after.pts))) after = m;
     }
     if (!before) return undefined;
-    if (!after || tsDiff(after.pts, before.pts) > MAX_GAP_TICKS) return before;
+    if (!after || tsDiff(after.pts, before.pts) > MAX_GAP_TICKS) return { ...before, interpolated: false };
     const t = tsDiff(pts, before.pts) / tsDiff(after.pts, before.pts);
     const next = new Map(after.detections.filter((d) => d.trackId !== undefined).map((d) => [d.trackId, d]));
     const detections = before.detections.map((d) => {
       const n = d.trackId !== undefined ? next.get(d.trackId) : undefined;
       return n ? { ...d, box: d.box.map((v, i) => v + (n.box[i] - v) * t) } : d;
     });
-    return { pts: before.pts, detections };
+    return { pts: before.pts, detections, interpolated: true };
   }
 
   #draw(rtpTimestamp) {
@@ -263,6 +269,11 @@ export class Overlay {
       const m = this.#detectionsAt(list, usePts);
       if (!m) continue;
       matchedAny = true;
+      if (usePts !== undefined) {
+        this.#totals.matches++;
+        if (m.interpolated) this.#totals.interpolated++;
+        this.#totals.lagTicks += tsDiff(usePts, m.pts);
+      }
       for (const d of m.detections) {
         const [x, y] = px([d.box[0], d.box[1]]);
         const w = d.box[2] * rect.w;

@@ -24,7 +24,8 @@
  *   <streamsight-player camera="intersection" server="https://host:8080" overlays></streamsight-player>
  *
  * Events: 'playing' (first frame of a session), 'error' (detail: { error, retryInMs }).
- * Methods: stats() → { framesDecoded, width, height, fps, packetsLost, bytesReceived, state };
+ * Methods: stats() → { framesDecoded, width, height, fps, packetsLost, bytesReceived, jitterBufferDelay (s,
+ * summed over frames), jitterBufferEmittedCount, state };
  * overlayState() → { frames, matched, framePts, drawn: [{ plugin, label, trackId, box, pts }], signal }.
  */
 import { Overlay } from './overlay.js';
@@ -246,7 +247,8 @@ export class StreamsightPlayer extends HTMLElement {
   /** Inbound video statistics of the current session (zeros when not connected). */
   async stats() {
     const out = { framesDecoded: 0, width: this.#video.videoWidth, height: this.#video.videoHeight, fps: 0,
-      packetsLost: 0, bytesReceived: 0, state: this.#session?.pc.connectionState ?? 'new' };
+      packetsLost: 0, bytesReceived: 0, jitterBufferDelay: 0, jitterBufferEmittedCount: 0,
+      state: this.#session?.pc.connectionState ?? 'new' };
     if (!this.#session) return out;
     let report;
     try {
@@ -262,6 +264,8 @@ export class StreamsightPlayer extends HTMLElement {
       out.fps = s.framesPerSecond ?? 0;
       out.packetsLost = s.packetsLost ?? 0;
       out.bytesReceived = s.bytesReceived ?? 0;
+      out.jitterBufferDelay = s.jitterBufferDelay ?? 0;
+      out.jitterBufferEmittedCount = s.jitterBufferEmittedCount ?? 0;
     });
     return out;
   }
