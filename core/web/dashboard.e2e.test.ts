@@ -18,6 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
 import { packageRoot, parseConfigText } from '../../config/load.js';
 import { CountStore } from '../events/counts.js';
+import { EventStore } from '../events/store.js';
 import { ffmpegPath } from '../ffmpeg.js';
 import { startServer, type Server } from '../server.js';
 import { ensureBuilt, ensureDemoClips, launchChromium, portBlock } from '../testing/browser.js';
@@ -87,6 +88,19 @@ async function seedCounts(storage: string): Promise<void> {
   await store.close();
 }
 
+/** Events the demo never raises, enough for two pages of the list (50 a page). */
+const SEEDED_TYPE = 'test.seeded';
+const SEEDED_EVENTS = 60;
+
+async function seedEvents(storage: string): Promise<void> {
+  const store = await EventStore.open({ path: storage, maxAgeMs: 86_400_000, maxBytes: 1 << 30, mapSize: 1 << 30 });
+  const t0 = Date.now() - 3_600_000;
+  for (let i = 0; i < SEEDED_EVENTS; i++) {
+    await store.append({ camera: 'gate-north', plugin: 'counting', type: SEEDED_TYPE, severity: 'info', startedAt: t0 + i * 1000, attributes: { n: i } });
+  }
+  await store.close();
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -125,6 +139,7 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), 'streamsight-dashboard-'));
     configPath = writeConfig(dir);
     await seedCounts(join(dir, 'data'));
+    await seedEvents(join(dir, 'data'));
     server = await startServer(parseConfigText(readFileSync(configPath, 'utf8'), configPath), { configPath });
     base = `http://127.0.0.1:${server.addresses.httpPort}`;
     publisher = publish(server.addresses.rtspPort);
@@ -249,6 +264,34 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     await shot(page, 'evidence');
   });
 
+  it('adds events live at the top of the list, and pages through the rest with the cursor', async () => {
+    await page.goto(`${base}/#/events`);
+    // A row marked fresh came over /ws while the page was open, not from the page's fetch.
+    await page.locator('[data-testid^="event-row-"].fresh').first().waitFor({ timeout: 120_000 });
+    await page.goto(`${base}/#/events?type=${SEEDED_TYPE}`);
+    await page.reload(); // the filters are read from the URL when the page loads
+    const rows = page.locator('[data-testid^="event-row-"]');
+    const ids = async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice('event-row-'.length))));
+    const api = async (cursor?: string) =>
+      (await (await fetch(`${base}/api/events?type=${SEEDED_TYPE}&limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).json()) as { events: { id: string }[]; next: string | null };
+    const first = await api();
+    await waitFor('the first page', 10_000, async () => ((await ids()).length === 50 ? true : undefined), 200);
+    assert.deepEqual(await ids(), first.events.map((e) => e.id));
+    await page.getByTestId('events-next').click();
+    const second = await api(first.next!);
+    await waitFor('the second page', 10_000, async () => ((await ids()).join() === second.events.map((e) => e.id).join() ? true : undefined), 200);
+    assert.equal(second.events.length, SEEDED_EVENTS - 50);
+    await page.getByTestId('events-prev').click();
+    await waitFor('the first page again', 10_000, async () => ((await ids()).join() === first.events.map((e) => e.id).join() ? true : undefined), 200);
+    // The export buttons export what the filters select, every page of it.
+    const csvHref = await page.getByTestId('export-csv').getAttribute('href');
+    assert.match(csvHref ?? '', new RegExp(`format=csv.*type=${SEEDED_TYPE.replace('.', '\\.')}|type=${SEEDED_TYPE.replace('.', '\\.')}.*format=csv`));
+    const csv = await (await fetch(new URL(csvHref!, base))).text();
+    assert.equal(csv.trim().split('\r\n').length, SEEDED_EVENTS + 1, 'a header and one line per seeded event');
+    const zip = await fetch(new URL((await page.getByTestId('export-zip').getAttribute('href'))!, base));
+    assert.equal(zip.headers.get('content-type'), 'application/zip');
+  });
+
   it('charts the traffic counts the API reports', async () => {
     await page.goto(`${base}/#/reports`);
     const date = await page.getByTestId('report-date').inputValue();
@@ -311,6 +354,9 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     for (const [[x, y], [ex, ey]] of zone.map((p, i) => [p, [[0.1, 0.6], [0.3, 0.6], [0.3, 0.9], [0.1, 0.9]][i]!] as const)) {
       assert.ok(Math.abs(x - ex) < 0.01 && Math.abs(y - ey) < 0.01, `point ${x},${y} near ${ex},${ey}`);
     }
+    // Applied without a restart: the server answers with the new geometry only once the plugin's worker runs with it.
+    const plugins = (await (await fetch(`${base}/api/plugins`)).json()) as { camera: string; plugin: string; state: string }[];
+    assert.equal(plugins.find((p) => p.camera === 'gate-north' && p.plugin === 'counting')?.state, 'running');
     await shot(page, 'zones');
   });
 });
