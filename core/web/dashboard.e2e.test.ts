@@ -359,4 +359,38 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     assert.equal(plugins.find((p) => p.camera === 'gate-north' && p.plugin === 'counting')?.state, 'running');
     await shot(page, 'zones');
   });
+
+  it('draws a line and a lamp region for red-light: the lamp role lands in config.lamps and the plugin runs with them', async () => {
+    await page.goto(`${base}/#/zones/intersection`);
+    await page.reload();
+    await page.getByTestId('zone-plugin').waitFor({ timeout: 10_000 });
+    await page.getByTestId('zone-plugin').selectOption('red-light');
+    await page.getByTestId('zone-item-zone-lamp_red').waitFor({ timeout: 10_000 });
+    const click = async (x: number, y: number) => {
+      const box = (await page.getByTestId('zone-canvas').boundingBox())!;
+      await page.mouse.click(box.x + x * box.width, box.y + y * box.height);
+    };
+    await page.getByTestId('zone-tool-line').click();
+    await page.getByTestId('zone-name').fill('e2e_line');
+    await click(0.2, 0.8);
+    await click(0.6, 0.8);
+    await page.getByTestId('zone-item-line-e2e_line').waitFor({ timeout: 5_000 });
+    await page.getByTestId('zone-tool-lamp').click();
+    await page.getByTestId('zone-lamp-role').selectOption('amber');
+    await page.getByTestId('zone-name').fill('e2e_amber');
+    for (const [x, y] of [[0.05, 0.05], [0.1, 0.05], [0.1, 0.1], [0.05, 0.1], [0.05, 0.05]] as const) await click(x, y);
+    await page.getByTestId('zone-item-zone-e2e_amber').waitFor({ timeout: 5_000 });
+    await page.getByTestId('zone-save').click();
+    await waitFor('the save to be confirmed', 30_000, async () => {
+      const text = (await page.getByTestId('zone-status').textContent()) ?? '';
+      return /saved to .*applied/.test(text) ? text : undefined;
+    }, 200);
+    const saved = parseConfigText(readFileSync(configPath, 'utf8'), configPath).cameras.intersection!.plugins['red-light']!;
+    const line = saved.lines.e2e_line!;
+    assert.ok(Math.abs(line.from[0] - 0.2) < 0.01 && Math.abs(line.to[0] - 0.6) < 0.01 && Math.abs(line.from[1] - 0.8) < 0.01, JSON.stringify(line));
+    assert.equal(saved.zones.e2e_amber?.length, 4);
+    assert.deepEqual((saved.config as { lamps: Record<string, string> }).lamps, { red: 'lamp_red', amber: 'e2e_amber', green: 'lamp_green' });
+    const plugins = (await (await fetch(`${base}/api/plugins`)).json()) as { camera: string; plugin: string; state: string }[];
+    assert.equal(plugins.find((p) => p.camera === 'intersection' && p.plugin === 'red-light')?.state, 'running');
+  });
 });
