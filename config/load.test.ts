@@ -46,7 +46,7 @@ describe('config rejections', () => {
     rejects('cameras: [a, b]\n', ['cameras: expected a mapping, got a list']);
     rejects('http: 8080\n', ['http: expected a mapping, got number 8080']);
     rejects(cam('synthetic: true'), ['cameras.gate1.synthetic: expected a mapping, got boolean true']);
-    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, storage, detector, cameras), got a list']);
+    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, storage, detector, mqtt, cameras), got a list']);
   });
   it('bad URL scheme and malformed URLs, never echoing the URL', () => {
     rejects(cam('url: http://admin:hunter2@10.0.0.5/'), ['cameras.gate1.url: expected an rtsp:// URL']);

@@ -193,5 +193,9 @@ export function redactedConfig(config: Config): Config {
   for (const server of copy.webrtc.iceServers) {
     if (server.credential !== undefined) server.credential = '***';
   }
+  if (copy.mqtt) {
+    copy.mqtt.url = redactUrl(copy.mqtt.url);
+    if (copy.mqtt.password !== undefined) copy.mqtt.password = '***';
+  }
   return copy;
 }

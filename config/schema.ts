@@ -244,6 +244,41 @@ const storageSchema = z
   })
   .describe('Event store: where detected events and their snapshots are kept, and for how long.');
 
+/** A broker URL: mqtt:// or mqtts:// (TCP, TLS) or ws:// or wss:// with a host. Messages never echo it: it may carry a password. */
+function isBrokerUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return ['mqtt:', 'mqtts:', 'ws:', 'wss:'].includes(u.protocol) && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+const mqttSchema = z
+  .strictObject({
+    url: z.string({ error: 'expected a URL such as mqtt://host:1883' })
+      .refine(isBrokerUrl, { error: 'expected an mqtt://, mqtts://, ws:// or wss:// URL with a host' })
+      .describe('The broker, e.g. `mqtt://broker.lan:1883` (mqtts://, ws:// and wss:// also work).'),
+    username: z.string().optional().describe('Broker username.'),
+    password: z.string().optional().describe('Broker password (redacted in logs and the API).'),
+    clientId: z.string().min(1).max(128).optional()
+      .describe('MQTT client id, also the availability topic\'s middle level; default `streamsight-<hostname>`. Two servers must not share one.'),
+    topicPrefix: z.string().regex(/^[^#+\u0000]+$/, { error: 'expected a topic without wildcards (+, #)' })
+      .refine((t) => !t.startsWith('/') && !t.endsWith('/'), { error: 'must not start or end with /' })
+      .default('streamsight')
+      .describe('First level(s) of every topic: `{prefix}/{camera}/events`, `{prefix}/stats`, ...'),
+    node: z.string().min(1).max(200).optional().describe('This server\'s name in the stats message; default the host name.'),
+    statsIntervalS: intIn(1, 3600).default(10).describe('Seconds between `{prefix}/stats` messages (camera state and plugin health).'),
+    maxQueuedEvents: intIn(1, 1_000_000).default(10000)
+      .describe('Most events and count messages kept in memory while the broker is away or has not acknowledged them; beyond it the oldest are dropped and counted.'),
+    keepaliveS: intIn(5, 3600).default(30)
+      .describe('MQTT keepalive, seconds: the broker publishes the last will (`offline`) when it hears nothing for 1.5 times this.'),
+  })
+  .describe('Publish events, per-minute counts, camera state and plugin health to an MQTT broker. Absent: no MQTT.');
+
+/** The MQTT publisher settings. */
+export type MqttConfig = z.infer<typeof mqttSchema>;
+
 /** Frame rate bounds shared by detect.fps and a plugin's fps. */
 const FPS_RANGE = [0.1, 60] as const;
 const fps = () => numberIn(...FPS_RANGE);
@@ -384,6 +419,7 @@ export const configSchema = z
     webrtc: webrtcSchema.prefault({}),
     storage: storageSchema.prefault({}),
     detector: detectorSchema.optional(),
+    mqtt: mqttSchema.optional(),
     cameras: z
       .record(
         z.string().regex(CAMERA_ID_PATTERN, { error: CAMERA_ID_RULE }),

@@ -11,9 +11,11 @@ import { CountStore } from './events/counts.js';
 import { EventStore } from './events/store.js';
 import type { StoredEvent } from './events/model.js';
 import { PluginHost, type DetectionsMessage } from './plugins/host.js';
+import type { CountSink } from './plugins/runner.js';
 import { PluginReconfigurer } from './plugins/reconfigure.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { createHttpApp } from './http/app.js';
+import { MqttPublisher, type MqttStats } from './mqtt/publisher.js';
 import type { CameraInfo, CameraMetrics, ServerLike } from './http/types.js';
 import { createLogger, setLogLevel } from './log.js';
 import { RtspServer } from './rtsp/server.js';
@@ -48,6 +50,7 @@ export class Server {
   #detector?: DetectorService;
   #host?: PluginHost;
   #registry?: PluginRegistry;
+  #mqtt?: MqttPublisher;
   readonly #reconfigure: PluginReconfigurer;
   /** Relays committed events and plugin detections to the WebSocket, which subscribes before start. */
   readonly #bus = new Emitter<{ event: [StoredEvent]; detections: [DetectionsMessage] }>();
@@ -153,6 +156,7 @@ export class Server {
     });
     this.#store.on('event', (e) => this.#bus.emit('event', e));
     this.#counts = await CountStore.open({ path: join(resolve(storage.path), 'counts') });
+    this.#startMqtt();
     if (!registry) return;
     await probeFfmpeg();
     for (const failure of registry.failures) log.warn(`plugin ${failure.where} not loaded: ${failure.error}`);
@@ -164,7 +168,7 @@ export class Server {
     const host = (this.#host = new PluginHost({
       registry,
       events: this.#store,
-      counts: this.#counts,
+      counts: this.#countSink(this.#counts),
       objects: this.#counts,
       gates: Object.fromEntries(Object.entries(this.config.cameras).flatMap(([id, c]) => (c.gate ? [[id, c.gate]] : []))),
       snapshotEncoder: (planes, width, height) => jpeg.encode(planes, width, height),
@@ -185,6 +189,35 @@ export class Server {
       const frames = this.cameras.get(cameraId)!.decodeFor(plans.get(cameraId)!);
       host.add(cameraId, pluginName, settings, frames);
     }
+  }
+
+  /** `mqtt:`: publishes committed events and the stats from now on (the broker is reached in the background). */
+  #startMqtt(): void {
+    const m = this.config.mqtt;
+    if (!m) return;
+    const mqtt = (this.#mqtt = new MqttPublisher(m, {
+      cameras: () => [...this.cameras.values()].map((c) => c.info()),
+      plugins: () => this.#host?.stats() ?? [],
+    }));
+    this.#store!.on('event', (e) => mqtt.event(e));
+    mqtt.start();
+  }
+
+  /** The count store, with each committed crossing also tallied for MQTT when it is configured. */
+  #countSink(counts: CountStore): CountSink {
+    const mqtt = this.#mqtt;
+    if (!mqtt) return counts;
+    return {
+      add: async (c) => {
+        await counts.add(c);
+        mqtt.crossing(c);
+      },
+    };
+  }
+
+  /** The MQTT publisher's counters, when `mqtt:` is configured. */
+  mqttStats(): MqttStats | undefined {
+    return this.#mqtt?.stats();
   }
 
   /** The neural detector's counters, when one runs. */
@@ -237,6 +270,8 @@ export class Server {
     this.#http.close();
     this.whep.close();
     await this.#host?.close();
+    // After the plugins (their last events are committed) and before the stores.
+    await this.#mqtt?.close();
     await this.#detector?.close();
     for (const camera of this.cameras.values()) camera.close();
     await this.rtsp.close();
