@@ -54,6 +54,16 @@ describe('patchPluginGeometry', () => {
     }
   });
 
+  it('gives the aliases of a deleted anchored value the old value, so none is left dangling', () => {
+    const { ground: _ground, ...config } = ORIGINAL.cameras.intersection!.plugins['red-light']!.config as Record<string, unknown>;
+    const out = patchPluginGeometry(TEXT, 'intersection', 'red-light', { config });
+    const after = cams(out).intersection!.plugins;
+    assert.equal((after['red-light']!.config as { ground?: unknown }).ground, undefined);
+    for (const other of ['lane', 'parking']) {
+      assert.deepEqual((after[other]!.config as { ground: unknown }).ground, (ORIGINAL.cameras.intersection!.plugins[other]!.config as { ground: unknown }).ground, other);
+    }
+  });
+
   it('leaves the text as it parses when nothing changes', () => {
     const p = ORIGINAL.cameras['gate-north']!.plugins.counting!;
     const out = patchPluginGeometry(TEXT, 'gate-north', 'counting', { zones: p.zones, lines: p.lines, config: p.config });

@@ -6,10 +6,9 @@
  * (`plugins: *gate-plugins`) and one calibration between three plugins (`ground: *intersection-ground`):
  *   - an alias on the path to the edited plugin is replaced by a copy of what it names, so the
  *     edit changes this camera only;
- *   - a node the edit replaces or deletes that an alias elsewhere still names is copied into those
- *     aliases first, so no alias is left dangling;
- *   - an anchored node the edit changes in place (gate-north's `plugins: &gate-plugins`) leaves
- *     its aliases a copy of its old value, so the edit changes this camera only;
+ *   - an anchored node the edit changes in place (gate-north's `plugins: &gate-plugins`), replaces
+ *     or deletes leaves each alias of it a copy of its old value, so the edit changes this camera
+ *     only and no alias is left dangling;
  *   - values are written only where they differ, so an unchanged anchored value keeps its anchor.
  */
 import { isAlias, isCollection, isMap, isNode, isScalar, parseDocument, visit, YAMLMap, type Document, type Node } from 'yaml';
@@ -41,19 +40,11 @@ export function patchPluginGeometry(text: string, cameraId: string, plugin: stri
     onPath.push(node as Node);
   }
   if (!isMap(node)) throw new ConfigError('is not a map in the config file', where);
-  // Anchored nodes the edit may change in place: on the path, or inside the plugin's map.
-  const anchored: { node: Node; before: string; copy: Node }[] = [];
-  const consider = (n: Node) => void (n.anchor && anchored.push({ node: n, before: JSON.stringify(n.toJS(doc)), copy: copyOf(doc, n) }));
-  onPath.forEach(consider);
-  visit(node, { Node: (_k, n) => consider(n) });
+  const shared = sharedNodes(doc, onPath, node);
   if (patch.zones !== undefined) writeValue(doc, node, 'zones', patch.zones, 1);
   if (patch.lines !== undefined) writeValue(doc, node, 'lines', patch.lines, 1);
   if (patch.config !== undefined) writeValue(doc, node, 'config', patch.config, Infinity);
-  // An anchored node that changed would change every alias of it too: those keep the old value.
-  for (const a of anchored) {
-    if (JSON.stringify(a.node.toJS(doc)) === a.before) continue;
-    visit(doc, { Alias: (_k, alias) => (alias.resolve(doc) === a.node ? a.copy.clone() as Node : undefined) });
-  }
+  keepAliasesOld(doc, shared);
   return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
@@ -83,14 +74,12 @@ function writeValue(doc: Document, map: YAMLMap, key: string, value: unknown, de
     for (const pair of [...target.items]) {
       const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       if (!Object.hasOwn(wanted, k)) {
-        releaseAliases(doc, pair.value);
         target.delete(pair.key);
       }
     }
     for (const [k, v] of Object.entries(wanted)) writeValue(doc, target, k, v, depth - 1);
     return;
   }
-  if (current !== undefined) releaseAliases(doc, current);
   map.set(key, withFlow(doc.createNode(value)));
 }
 
@@ -100,26 +89,37 @@ function sameValue(doc: Document, node: unknown, value: unknown): boolean {
   return JSON.stringify(js) === JSON.stringify(value);
 }
 
-/** Before `node` goes away: every alias elsewhere naming it, or an anchor inside it, becomes a copy. */
-function releaseAliases(doc: Document, node: unknown): void {
-  if (!isNode(node)) return;
-  const anchored = new Set<Node>();
-  visit(node, { Node: (_k, n) => void (n.anchor && anchored.add(n)) });
-  if (anchored.size === 0) return;
-  visit(doc, {
-    Alias: (_k, alias) => {
-      const target = alias.resolve(doc) as Node | undefined;
-      if (target && anchored.has(target) && !within(node, alias)) return copyOf(doc, target);
-      return undefined;
-    },
-  });
+/** An anchored node the edit may touch: its value before, a copy of it, and the aliases naming it. */
+interface Shared {
+  node: Node;
+  before: string;
+  copy: Node;
+  aliases: Set<Node>;
 }
 
-/** True when `inner` lies in the tree under `outer`. */
-function within(outer: Node, inner: Node): boolean {
-  let found = false;
-  visit(outer, { Node: (_k, n) => (n === inner ? ((found = true), visit.BREAK) : undefined) });
-  return found;
+/** The anchored nodes on the path or inside `edited`, with every alias that names them, taken before the edit. */
+function sharedNodes(doc: Document, onPath: readonly Node[], edited: Node): Shared[] {
+  const byNode = new Map<Node, Shared>();
+  const consider = (n: Node) => {
+    if (n.anchor) byNode.set(n, { node: n, before: JSON.stringify(n.toJS(doc)), copy: copyOf(doc, n), aliases: new Set() });
+  };
+  onPath.forEach(consider);
+  visit(edited, { Node: (_k, n) => consider(n) });
+  if (byNode.size > 0) visit(doc, { Alias: (_k, alias) => void byNode.get(alias.resolve(doc) as Node)?.aliases.add(alias) });
+  return [...byNode.values()].filter((s) => s.aliases.size > 0);
+}
+
+/** After the edit: each alias of a node that changed or left the document gets the node's old value. */
+function keepAliasesOld(doc: Document, shared: readonly Shared[]): void {
+  if (shared.length === 0) return;
+  const present = new Set<Node>();
+  visit(doc, { Node: (_k, n) => void present.add(n) });
+  const stale = new Map<Node, Shared>();
+  for (const s of shared) {
+    if (present.has(s.node) && JSON.stringify(s.node.toJS(doc)) === s.before) continue;
+    for (const alias of s.aliases) stale.set(alias, s);
+  }
+  if (stale.size > 0) visit(doc, { Alias: (_k, alias) => (stale.has(alias) ? stale.get(alias)!.copy.clone() as Node : undefined) });
 }
 
 /** A deep copy of `node` (comments and styles kept) with its aliases resolved and no anchors: an anchor name must stay unique. */
