@@ -29,7 +29,7 @@ const EVENT_QUERY = {
 };
 
 /** Event ids are short and URL-safe; anything else cannot be one (and never reaches the store). */
-const EVENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const EVENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** An evidence file name: `<index>.jpg`, the index in decimal without leading zeros (one URL per image). */
 const EVIDENCE_FILE = /^(0|[1-9][0-9]{0,5})\.jpg$/;
@@ -160,7 +160,7 @@ function findEvent(server: ServerLike, reply: Reply, id: string): { store: Event
 }
 
 /** The event store, or undefined after answering 503 (the server opens it asynchronously at start). */
-function openStore(server: ServerLike, reply: Reply): EventStoreLike | undefined {
+export function openStore(server: ServerLike, reply: Reply): EventStoreLike | undefined {
   const store = server.events;
   if (!store) reply.error(503, 'the event store is not open', { 'Retry-After': '1' });
   return store;

@@ -19,6 +19,7 @@
  */
 import { zipSync, type Zippable } from 'fflate';
 import { ProtocolError } from '../errors.js';
+import { EVENT_ID, openStore } from './events-routes.js';
 import { idParam, parseQuery, timeParam, type QueryValueParser } from './query.js';
 import type { Headers, Reply } from './reply.js';
 import type { Route } from './routes.js';
@@ -46,9 +47,6 @@ export type ExportFormat = 'json' | 'csv' | 'zip';
 
 /** The CSV columns, in order. */
 export const CSV_COLUMNS = ['id', 'startedAt', 'endedAt', 'camera', 'plugin', 'type', 'severity', 'zone', 'trackId', 'evidence', 'attributes'] as const;
-
-/** Same pattern as events-routes' EVENT_ID: short and URL-safe. */
-const EVENT_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 const formatParam: QueryValueParser<ExportFormat> = (value, name) => {
   if (value !== 'json' && value !== 'csv' && value !== 'zip') throw new ProtocolError(`${name}: expected json, csv or zip`);
@@ -91,11 +89,8 @@ export function buildExportRoutes(server: ServerLike, options: ExportOptions = {
           if (id !== undefined && Object.keys(filters).length > 0) {
             throw new ProtocolError(`id: cannot be combined with ${Object.keys(filters).join(', ')} (it names one event)`);
           }
-          const store = server.events;
-          if (!store) {
-            reply.error(503, 'the event store is not open', { 'Retry-After': '1' });
-            return;
-          }
+          const store = openStore(server, reply);
+          if (!store) return;
           let selection: Selection;
           if (id !== undefined) {
             const event = store.get(id);
