@@ -12,7 +12,7 @@
  *
  *   node --import tsx bench/overlay.ts [--delays 0,250,500] [--seconds 20] [--json]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,9 +53,7 @@ const config = {
     },
   },
 };
-const file = join(tmpdir(), `streamsight-bench-overlay-${process.pid}.yaml`);
-writeFileSync(file, stringify(config));
-const server = await startServer(parseConfigText(readFileSync(file, 'utf8'), file));
+const server = await startServer(parseConfigText(stringify(config), 'bench-overlay'));
 const base = server.addresses.pageUrl;
 const browser = await launchChromium();
 const rows: Row[] = [];
@@ -98,6 +96,7 @@ try {
 } finally {
   await browser.close();
   await server.close();
+  rmSync(config.storage.path, { recursive: true, force: true });
 }
 
 if (values.json) {

@@ -94,10 +94,12 @@ export class PluginReconfigurer {
 
     const frames = this.#deps.frames(cameraId);
     const running = host?.stats().some((s) => s.camera === cameraId && s.plugin === plugin) ?? false;
-    if (host && frames && running && old.enabled) {
-      const problem = await this.#restart(host, frames, cameraId, plugin, settings);
+    // The running worker to restart with the new settings (and back with the old ones on failure).
+    const live = host && frames && running && old.enabled ? { host, frames } : undefined;
+    if (live) {
+      const problem = await this.#restart(live.host, live.frames, cameraId, plugin, settings);
       if (problem !== undefined) {
-        await this.#restart(host, frames, cameraId, plugin, old);
+        await this.#restart(live.host, live.frames, cameraId, plugin, old);
         throw new ConfigError(`the plugin did not start with it: ${problem}`, where);
       }
     }
@@ -106,7 +108,7 @@ export class PluginReconfigurer {
       await writeFile(tmp, text);
       await rename(tmp, configPath);
     } catch (err) {
-      if (host && frames && running && old.enabled) await this.#restart(host, frames, cameraId, plugin, old);
+      if (live) await this.#restart(live.host, live.frames, cameraId, plugin, old);
       throw new InvalidStateError(`cannot write ${configPath}: ${(err as Error).message}`);
     }
     config.cameras[cameraId]!.plugins[plugin] = settings;
