@@ -229,6 +229,21 @@ const detectorSchema = z
 /** The detector settings. */
 export type DetectorConfig = z.infer<typeof detectorSchema>;
 
+const clipsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true)
+      .describe('Keep a video clip (MP4, not re-encoded) with every event of at least `minSeverity` on a camera that runs plugins.'),
+    beforeS: intIn(0, 60).default(5).describe('Seconds of video before the event (from the keyframe at or before).'),
+    afterS: intIn(0, 60).default(5).describe('Seconds of video after the event (after its end, when it has one).'),
+    maxS: intIn(1, 300).default(60).describe('Longest clip in seconds: a longer event is cut this long after its start.'),
+    minSeverity: z.enum(['info', 'warning', 'critical'], { error: 'expected info, warning or critical' }).default('warning')
+      .describe('Events below this severity get no clip (violations are warning or critical).'),
+    maxBytesPerCamera: byteSize(2 ** 20, 2 ** 32, '1MiB to 4GiB').prefault('64MiB')
+      .describe("Bound on each camera's in-memory history of video the clips are cut from; a camera whose bitrate needs more keeps fewer seconds."),
+  })
+  .refine((c) => c.beforeS + c.afterS <= c.maxS, { error: 'beforeS + afterS must not exceed maxS', path: ['maxS'] })
+  .describe('Evidence clips: the video around each violation, stored with the event and deleted with it.');
+
 const storageSchema = z
   .strictObject({
     path: z.string().min(1).default('data')
@@ -238,6 +253,7 @@ const storageSchema = z
       .describe('Largest size of the stored events and snapshots; the oldest are deleted first. Bytes, or a size such as `500MB` or `10GiB`.'),
     mapSizeBytes: byteSize(2 ** 20, 2 ** 50, '1MiB to 1PiB').optional()
       .describe('LMDB map size: the most the database file may grow to, reserved as virtual address space; at least maxBytes. Default: chosen by the event store from maxBytes.'),
+    clips: clipsSchema.prefault({}),
   })
   .refine((s) => s.mapSizeBytes === undefined || s.mapSizeBytes >= s.maxBytes, {
     error: 'must not be smaller than maxBytes', path: ['mapSizeBytes'],

@@ -7,6 +7,7 @@ import { decodePlan, type DecodePlan } from './camera/frames.js';
 import { Emitter } from './emitter.js';
 import { JpegEncoder } from './events/snapshots.js';
 import { probeFfmpeg } from './ffmpeg.js';
+import { ClipRecorder, type ClipStats } from './events/clips.js';
 import { CountStore } from './events/counts.js';
 import { EventStore } from './events/store.js';
 import type { StoredEvent } from './events/model.js';
@@ -51,6 +52,7 @@ export class Server {
   #host?: PluginHost;
   #registry?: PluginRegistry;
   #mqtt?: MqttPublisher;
+  #clips?: ClipRecorder;
   readonly #reconfigure: PluginReconfigurer;
   /** Relays committed events and plugin detections to the WebSocket, which subscribes before start. */
   readonly #bus = new Emitter<{ event: [StoredEvent]; detections: [DetectionsMessage] }>();
@@ -175,6 +177,7 @@ export class Server {
       ...(detector ? { detector: (camera: string) => (usesModel(camera) ? detector.connect(camera) : undefined) } : {}),
     }));
     host.on('detections', (m) => this.#bus.emit('detections', m));
+    this.#startClips(new Set(wanted.map((w) => w.cameraId)));
     const plans = new Map<string, DecodePlan>();
     for (const cameraId of new Set(wanted.map((w) => w.cameraId))) {
       const requests = wanted
@@ -189,6 +192,21 @@ export class Server {
       const frames = this.cameras.get(cameraId)!.decodeFor(plans.get(cameraId)!);
       host.add(cameraId, pluginName, settings, frames);
     }
+  }
+
+  /** `storage.clips`: a history of each camera with plugins, cut into a clip for each violation. */
+  #startClips(cameraIds: ReadonlySet<string>): void {
+    const opts = this.config.storage.clips;
+    const store = this.#store!;
+    if (!opts.enabled || cameraIds.size === 0) return;
+    const clips = (this.#clips = new ClipRecorder(store, opts));
+    for (const id of cameraIds) clips.watch(id, this.cameras.get(id)!.stream);
+    store.on('event', (e) => clips.event(e));
+  }
+
+  /** The evidence clip recorder's counters, when clips are kept. */
+  clipStats(): ClipStats | undefined {
+    return this.#clips?.stats;
   }
 
   /** `mqtt:`: publishes committed events and the stats from now on (the broker is reached in the background). */
@@ -270,6 +288,8 @@ export class Server {
     this.#http.close();
     this.whep.close();
     await this.#host?.close();
+    // After the plugins (no new events) and before the store: pending clips are cut from what is held.
+    await this.#clips?.close();
     // After the plugins (their last events are committed) and before the stores.
     await this.#mqtt?.close();
     await this.#detector?.close();

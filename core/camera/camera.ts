@@ -4,6 +4,7 @@ import { Emitter } from '../emitter.js';
 import type { CameraInfo } from '../http/types.js';
 import { createLogger, redactUrl } from '../log.js';
 import { Stream } from '../stream/stream.js';
+import { UnitHistory } from '../stream/unit-history.js';
 import { RtspPullSource } from './rtsp-pull.js';
 import { Decoder } from '../decode/decoder.js';
 import { CameraFrames, type DecodePlan } from './frames.js';
@@ -139,10 +140,10 @@ export class Camera extends Emitter<{ close: [] }> {
     return this.#pull ? this.#pull.stats.reconnects : this.#republishes;
   }
 
-  /** Readers that are viewers or restream clients: every reader but the plugins' decoder. */
+  /** Readers that are viewers or restream clients: every reader but the plugins' decoder and the clips' history. */
   get viewers(): number {
     let n = 0;
-    for (const r of this.stream.readers) if (!(r.sink instanceof Decoder)) n++;
+    for (const r of this.stream.readers) if (!(r.sink instanceof Decoder) && !(r.sink instanceof UnitHistory)) n++;
     return n;
   }
 

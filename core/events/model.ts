@@ -47,13 +47,24 @@ export interface EvidenceEntry {
   bytes: number;
 }
 
-/** A committed event; the snapshot and evidence JPEGs live apart (`EventStore.snapshot(id)`, `.evidence(id, i)`). */
+/** An event's video clip as the event record lists it; the MP4 is `EventStore.clip(id)`. */
+export interface ClipEntry {
+  /** Size of the MP4. */
+  bytes: number;
+  /** Capture times (epoch ms) of the clip's first and last frames. */
+  startedAt: number;
+  endedAt: number;
+}
+
+/** A committed event; the snapshot, evidence JPEGs and clip live apart (`EventStore.snapshot(id)`, `.evidence(id, i)`, `.clip(id)`). */
 export interface StoredEvent extends Omit<EventInput, 'snapshot' | 'evidence'> {
   /** Time-sortable: lexicographic order of ids is `startedAt` order. */
   id: string;
   hasSnapshot: boolean;
   /** The evidence images in order (absent when the event has none). */
   evidence?: EvidenceEntry[];
+  /** The video clip around the event, attached after the event is committed (absent until then, or when none is kept). */
+  clip?: ClipEntry;
 }
 
 /** Where a plugin host sends events (EventStore implements it). */

@@ -7,6 +7,7 @@
  *   by-type     [type, id]   → ''
  *   snapshots   id → JPEG bytes
  *   evidence    `${id}/${index}` → JPEG bytes         the record's `evidence` list says how many there are
+ *   clips       id → MP4 bytes                        attached after the event (attachClip), listed as the record's `clip`
  *   meta        'bytes' → estimated bytes of everything stored (for size-based retention)
  *
  * An append writes the event, its index keys, its snapshot, its evidence and the byte total in one transaction and
@@ -19,7 +20,7 @@ import { Emitter } from '../emitter.js';
 import { ConfigError, InvalidStateError, ProtocolError } from '../errors.js';
 import { createLogger, RateLimitedLog } from '../log.js';
 import {
-  IdGenerator, idTimePrefix, isEventId, MAX_EVIDENCE_IMAGES, validateEventInput, type EventInput, type EvidenceEntry, type StoredEvent,
+  IdGenerator, idTimePrefix, isEventId, MAX_EVIDENCE_IMAGES, validateEventInput, type ClipEntry, type EventInput, type EvidenceEntry, type StoredEvent,
 } from './model.js';
 
 const log = createLogger('events');
@@ -90,10 +91,11 @@ const EMPTY = Buffer.alloc(0);
 // Plain msgpack (no shared record structures), so a record decodes on its own.
 const packr = new Packr({ useRecords: false });
 
-/** The estimate the byte total and retention use; an evidence image's size is in the record, so no read is needed. */
-function eventBytes(recordLength: number, snapshotLength: number, evidence: readonly EvidenceEntry[] | undefined): number {
+/** The estimate the byte total and retention use; evidence and clip sizes are in the record, so no read is needed. */
+function eventBytes(recordLength: number, snapshotLength: number, e: Pick<StoredEvent, 'evidence' | 'clip'>): number {
   let bytes = recordLength + snapshotLength + PER_EVENT_OVERHEAD;
-  for (const e of evidence ?? []) bytes += e.bytes + PER_EVIDENCE_OVERHEAD;
+  for (const x of e.evidence ?? []) bytes += x.bytes + PER_EVIDENCE_OVERHEAD;
+  if (e.clip) bytes += e.clip.bytes + PER_EVIDENCE_OVERHEAD;
   return bytes;
 }
 
@@ -119,11 +121,12 @@ function isFullError(err: unknown): boolean {
 }
 
 /** Durable, queryable events with snapshots and evidence images; emits 'event' after each commit. */
-export class EventStore extends Emitter<{ event: [StoredEvent] }> {
+export class EventStore extends Emitter<{ event: [StoredEvent]; clip: [StoredEvent] }> {
   readonly #root: RootDatabase;
   readonly #events: Database<Buffer, string>;
   readonly #snapshots: Database<Buffer, string>;
   readonly #evidence: Database<Buffer, string>;
+  readonly #clips: Database<Buffer, string>;
   readonly #indexes: { camera: Database<Buffer, [string, string]>; plugin: Database<Buffer, [string, string]>; type: Database<Buffer, [string, string]> };
   readonly #meta: Database<number, string>;
   readonly #opts: EventStoreOptions;
@@ -160,6 +163,7 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
     this.#events = this.#root.openDB({ name: 'events', encoding: 'binary' });
     this.#snapshots = this.#root.openDB({ name: 'snapshots', encoding: 'binary' });
     this.#evidence = this.#root.openDB({ name: 'evidence', encoding: 'binary' });
+    this.#clips = this.#root.openDB({ name: 'clips', encoding: 'binary' });
     this.#indexes = {
       camera: this.#root.openDB({ name: 'by-camera', encoding: 'binary' }),
       plugin: this.#root.openDB({ name: 'by-plugin', encoding: 'binary' }),
@@ -216,7 +220,7 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
       this.#warn.warn('invalid', `rejected an event: ${(err as Error).message}`);
       throw err;
     }
-    const bytes = eventBytes(record.length, snapshot?.length ?? 0, stored.evidence);
+    const bytes = eventBytes(record.length, snapshot?.length ?? 0, stored);
     if (this.#opts.mapSize && this.#usedBytes() + this.#pendingBytes + 2 * bytes > this.#opts.mapSize) {
       this.#stats.rejected++;
       this.#warn.warn('full', `event storage full (cap ${this.#opts.mapSize} bytes); event from ${stored.plugin} on ${stored.camera} dropped`);
@@ -274,6 +278,71 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
   evidence(id: string, index: number): Uint8Array | undefined {
     if (typeof id !== 'string' || !isEventId(id) || !Number.isInteger(index) || index < 0 || index >= MAX_EVIDENCE_IMAGES) return undefined;
     return this.#evidence.getBinary(evidenceKey(id, index));
+  }
+
+  /** The event's MP4 clip, or undefined when it has none (yet). */
+  clip(id: string): Uint8Array | undefined {
+    if (typeof id !== 'string' || !isEventId(id)) return undefined;
+    return this.#clips.getBinary(id);
+  }
+
+  /**
+   * Attaches a video clip to a committed event: the MP4 is stored and the record gains `clip`, in one
+   * transaction, durable like append (resolves once flushed), and the clip's bytes count toward
+   * retention and are deleted with the event. Resolves undefined when the event is gone (retention
+   * deleted it meanwhile); rejects with 'event storage full' past the map cap, and with
+   * InvalidStateError when the event already has a clip or the store is closed. Emits 'clip'.
+   */
+  attachClip(id: string, mp4: Uint8Array, times: Omit<ClipEntry, 'bytes'>): Promise<StoredEvent | undefined> {
+    const p = this.#attachClip(id, mp4, times);
+    this.#inflight.add(p);
+    const done = (): void => void this.#inflight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  async #attachClip(id: string, mp4: Uint8Array, times: Omit<ClipEntry, 'bytes'>): Promise<StoredEvent | undefined> {
+    if (this.closed) throw new InvalidStateError('event store is closed');
+    if (!isEventId(id) || mp4.byteLength === 0) throw new ProtocolError('attachClip: expected an event id and a non-empty clip');
+    const added = mp4.byteLength + PER_EVIDENCE_OVERHEAD + 64; // the clip and its entry in the record
+    if (this.#opts.mapSize && this.#usedBytes() + this.#pendingBytes + 2 * added > this.#opts.mapSize) {
+      this.#warn.warn('full', `event storage full (cap ${this.#opts.mapSize} bytes); clip of event ${id} dropped`);
+      void this.enforceRetention();
+      throw storageFull();
+    }
+    const clip: ClipEntry = { bytes: mp4.byteLength, startedAt: times.startedAt, endedAt: times.endedAt };
+    this.#pendingBytes += added;
+    let updated: StoredEvent | undefined;
+    try {
+      updated = await this.#root.transaction(() => {
+        const record = this.#events.getBinary(id);
+        if (!record) return undefined;
+        const e = packr.unpack(record) as StoredEvent;
+        if (e.clip) throw new InvalidStateError(`event ${id} already has a clip`);
+        const next: StoredEvent = { ...e, clip };
+        const packed = packr.pack(next);
+        const snapshotLength = this.#snapshotLength(id, e);
+        const delta = eventBytes(packed.length, snapshotLength, next) - eventBytes(record.length, snapshotLength, e);
+        this.#events.put(id, packed);
+        this.#clips.put(id, asBuffer(mp4));
+        this.#meta.put(BYTES_KEY, (this.#meta.get(BYTES_KEY) ?? 0) + delta);
+        return next;
+      });
+      await this.#root.flushed;
+    } catch (err) {
+      if (err instanceof InvalidStateError) throw err;
+      if (isFullError(err)) throw storageFull();
+      throw new InvalidStateError(`clip commit failed: ${(err as Error).message}`);
+    } finally {
+      this.#pendingBytes -= added;
+      this.#usedCache = undefined;
+      this.#stats.bytes = this.#meta.get(BYTES_KEY) ?? 0;
+    }
+    if (updated) {
+      this.emit('clip', updated);
+      if (this.#overLimits()) void this.enforceRetention();
+    }
+    return updated;
   }
 
   /**
@@ -397,7 +466,7 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
         for (const { key, value } of this.#events.getRange({ limit: RETENTION_BATCH })) {
           ids.push(key);
           const e = packr.unpack(value) as StoredEvent;
-          excess -= eventBytes(value.length, this.#snapshotLength(key, e), e.evidence);
+          excess -= eventBytes(value.length, this.#snapshotLength(key, e), e);
           if (excess <= 0) break;
         }
         if (ids.length === 0) break;
@@ -419,13 +488,14 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
         const record = this.#events.getBinary(id);
         if (!record) continue;
         const e = packr.unpack(record) as StoredEvent;
-        freed += eventBytes(record.length, this.#snapshotLength(id, e), e.evidence);
+        freed += eventBytes(record.length, this.#snapshotLength(id, e), e);
         this.#events.remove(id);
         this.#indexes.camera.remove([e.camera, id]);
         this.#indexes.plugin.remove([e.plugin, id]);
         this.#indexes.type.remove([e.type, id]);
         if (e.hasSnapshot) this.#snapshots.remove(id);
         for (let i = 0; i < (e.evidence?.length ?? 0); i++) this.#evidence.remove(evidenceKey(id, i));
+        if (e.clip) this.#clips.remove(id);
         count++;
       }
       this.#meta.put(BYTES_KEY, Math.max(0, (this.#meta.get(BYTES_KEY) ?? 0) - freed));
@@ -446,7 +516,7 @@ export class EventStore extends Emitter<{ event: [StoredEvent] }> {
     const pages = (s: TreeStats | undefined): number => (s ? s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages : 0);
     const env = this.#root.getStats() as TreeStats;
     let total = 2 + pages(env.root) + pages(env.free); // + the two meta pages
-    for (const db of [this.#events, this.#snapshots, this.#evidence, this.#meta, ...Object.values(this.#indexes)]) total += pages(db.getStats() as TreeStats);
+    for (const db of [this.#events, this.#snapshots, this.#evidence, this.#clips, this.#meta, ...Object.values(this.#indexes)]) total += pages(db.getStats() as TreeStats);
     return total * env.pageSize;
   }
 }

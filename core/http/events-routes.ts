@@ -2,10 +2,14 @@
  * The detection API: stored events (filtered, paged by an opaque cursor), their snapshots and
  * evidence images, a camera's latest decoded frame as JPEG and the plugin instances' stats.
  *
+ * An event's clip is served with byte ranges (one range per request, as video elements ask; several are
+ * answered with the whole file), so a player can seek without downloading all of it.
+ *
  * Statuses: 400 a bad or unknown query parameter or evidence file name (the message names it), 404 an
- * unknown event, camera, missing snapshot or evidence index, 503 a part that is not running (event store not open yet, no
+ * unknown event, camera, missing snapshot, evidence index or clip, 416 a range outside the clip, 503 a part that is not running (event store not open yet, no
  * frame decoded yet: retry).
  */
+import parseRange from 'range-parser';
 import { ProtocolError } from '../errors.js';
 import { idParam, intParam, parseQuery, timeParam, tokenParam } from './query.js';
 import type { Reply } from './reply.js';
@@ -102,6 +106,26 @@ export function buildEventRoutes(server: ServerLike): Route[] {
       },
     },
     {
+      pattern: '/api/events/:id/clip.mp4',
+      methods: {
+        GET: (reply, req, [id]) => {
+          const found = findEvent(server, reply, id!);
+          if (!found) return;
+          const mp4 = found.event.clip ? found.store.clip?.(id!) : undefined;
+          if (!mp4) {
+            reply.error(404, `event '${id}' has no clip${found.event.clip ? '' : ' (yet: clips are stored a few seconds after the event)'}`);
+            return;
+          }
+          sendRanged(reply, mp4, req.getHeader('range'), {
+            'Content-Type': 'video/mp4',
+            'Content-Disposition': `inline; filename="${id}.mp4"`,
+            'X-Content-Type-Options': 'nosniff',
+            'Cache-Control': IMMUTABLE,
+          });
+        },
+      },
+    },
+    {
       pattern: '/api/cameras/:id/snapshot.jpg',
       methods: {
         GET: async (reply, _req, [id]) => {
@@ -130,6 +154,30 @@ export function buildEventRoutes(server: ServerLike): Route[] {
       },
     },
   ];
+}
+
+/**
+ * Answers with the whole body (200) or, for one satisfiable `bytes=` range, that part (206 with
+ * Content-Range); a range past the end is 416. Malformed or multiple ranges get the whole body, as
+ * RFC 9110 allows a server to ignore Range.
+ */
+export function sendRanged(reply: Reply, body: Uint8Array, range: string, headers: Record<string, string>): void {
+  const all = { ...headers, 'Accept-Ranges': 'bytes' };
+  if (range === '') {
+    reply.send(200, body, all);
+    return;
+  }
+  const ranges = parseRange(body.byteLength, range, { combine: true });
+  if (ranges === -1) {
+    reply.error(416, `range not satisfiable: the clip has ${body.byteLength} bytes`, { 'Content-Range': `bytes */${body.byteLength}`, 'Accept-Ranges': 'bytes' });
+    return;
+  }
+  if (ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1) {
+    reply.send(200, body, all);
+    return;
+  }
+  const { start, end } = ranges[0]!;
+  reply.send(206, body.subarray(start, end + 1), { ...all, 'Content-Range': `bytes ${start}-${end}/${body.byteLength}` });
 }
 
 /**

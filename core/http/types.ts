@@ -79,6 +79,8 @@ export interface EventStoreLike {
   snapshot(id: string): Uint8Array | undefined;
   /** The event's `index`-th evidence JPEG, or undefined when it has no such image. */
   evidence(id: string, index: number): Uint8Array | undefined;
+  /** The event's MP4 clip, or undefined when it has none (yet). Optional: a store without clips answers 404. */
+  clip?(id: string): Uint8Array | undefined;
   query(q: EventQuery): EventPage;
 }
 

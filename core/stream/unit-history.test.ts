@@ -123,6 +123,22 @@ describe('UnitHistory (crafted units)', () => {
     stream.close();
     assert.equal(h.closed, true);
   });
+
+  it('maps a capture time (epoch ms) to the pts of the unit captured nearest to it, as the decoder stamps frames', () => {
+    const h = new UnitHistory('test', { seconds: 10 });
+    // 25 fps arriving on time, except frame 7, which arrives 30 ms late: capture times follow the pts, not the arrival.
+    for (let n = 0; n < 50; n++) h.write({ ...frame(n), receivedAt: 1000 + n * 40 + (n === 7 ? 30 : 0) });
+    const at = (n: number) => performance.timeOrigin + 1000 + n * 40;
+    assert.equal(h.ptsAt(at(10)), 10 * FRAME_TICKS);
+    assert.equal(h.ptsAt(at(7) + 5), 7 * FRAME_TICKS, 'the late arrival of frame 7 does not move its capture time');
+    assert.equal(h.ptsAt(at(20) + 25), 21 * FRAME_TICKS, 'nearest, not the one before');
+    assert.equal(h.ptsAt(at(49) + 1000), 49 * FRAME_TICKS + SECOND, 'later than the newest: extrapolated on the pts clock');
+    assert.equal(h.ptsAt(at(0) - 1000), undefined, 'older than the history');
+    const c = h.clip(10 * FRAME_TICKS, 20 * FRAME_TICKS)!;
+    assert.equal(c.firstAt, at(0), 'the clip starts at the keyframe before, captured at frame 0');
+    assert.equal(c.lastAt, at(20));
+    assert.equal(new UnitHistory('empty').ptsAt(at(0)), undefined);
+  });
 });
 
 describe('UnitHistory (real clip, MP4 checked by ffprobe)', () => {

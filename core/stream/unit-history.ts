@@ -18,6 +18,7 @@ import type { Track, Unit, VideoCodec, VideoUnit } from '../../codecs/access-uni
 import { H264Nal, h264NalType } from '../../codecs/h264/nal.js';
 import { H265Nal, h265NalType } from '../../codecs/h265/nal.js';
 import { writeMp4, type Mp4Track } from '../../codecs/mp4/writer.js';
+import { CaptureClock } from '../decode/capture-clock.js';
 import { unitByteLength } from './gop-cache.js';
 import type { Reader, ReaderSink } from './reader.js';
 import type { Stream } from './stream.js';
@@ -29,6 +30,8 @@ export const DEFAULT_HISTORY_SECONDS = 30;
 export const DEFAULT_HISTORY_MAX_BYTES = 64 * 1024 * 1024;
 /** Ticks per second of video pts (RTP video clock). */
 const PTS_HZ = 90000;
+/** How far before the oldest held unit a time may be and still map to it (a frame interval at 10 fps). */
+const FRAME_SLACK_MS = 100;
 
 /** Options for a UnitHistory. */
 export interface UnitHistoryOptions {
@@ -59,6 +62,9 @@ export interface HistoryClip {
   /** pts of the first and last unit of the clip. */
   firstPts: number;
   lastPts: number;
+  /** Capture times (epoch ms) of the first and last unit, on the clock the decoder stamps frames with. */
+  firstAt: number;
+  lastAt: number;
 }
 
 /** Parameter sets of one codec session. */
@@ -102,6 +108,9 @@ export class UnitHistory implements ReaderSink {
   readonly maxBytes: number;
   #units: VideoUnit[] = [];
   #sizes: number[] = [];
+  /** Capture time (epoch ms) of each held unit, mapped from its pts as the decoder maps frames' capturedAt. */
+  #captured: number[] = [];
+  readonly #clock = new CaptureClock();
   /** Indices in #units where a GOP (a keyframe) starts; #gops[0] is always 0 when units are held. */
   #gops: number[] = [];
   #bytes = 0;
@@ -176,6 +185,7 @@ export class UnitHistory implements ReaderSink {
     const size = unitByteLength(unit);
     this.#units.push(unit);
     this.#sizes.push(size);
+    this.#captured.push(this.#clock.map(unit.pts, performance.timeOrigin + unit.receivedAt));
     this.#bytes += size;
     this.#trim(unit.pts);
     if (this.#waiters.length > 0) this.#wake(unit.pts);
@@ -231,7 +241,31 @@ export class UnitHistory implements ReaderSink {
     const samples = units.slice(start, end + 1);
     const track: Mp4Track = { codec: this.#codec, sps, pps, timescale: PTS_HZ };
     if (vps) track.vps = vps;
-    return { track, samples, firstPts: samples[0]!.pts, lastPts: samples.at(-1)!.pts };
+    return {
+      track, samples, firstPts: samples[0]!.pts, lastPts: samples.at(-1)!.pts, firstAt: this.#captured[start]!, lastAt: this.#captured[end]!,
+    };
+  }
+
+  /**
+   * The pts of the held unit captured nearest to `epochMs` (a frame's capturedAt, an event's
+   * startedAt), extrapolated from the newest unit when `epochMs` is later than everything held;
+   * undefined when nothing is held or `epochMs` is older than the history.
+   */
+  ptsAt(epochMs: number): number | undefined {
+    const n = this.#units.length;
+    if (n === 0 || epochMs < this.#captured[0]! - FRAME_SLACK_MS) return undefined;
+    const lastAt = this.#captured[n - 1]!;
+    if (epochMs >= lastAt) return this.#units[n - 1]!.pts + Math.round((epochMs - lastAt) * (PTS_HZ / 1000));
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#captured[mid]! < epochMs) lo = mid + 1;
+      else hi = mid;
+    }
+    const before = lo > 0 ? lo - 1 : lo;
+    const nearest = epochMs - this.#captured[before]! <= this.#captured[lo]! - epochMs ? before : lo;
+    return this.#units[nearest]!.pts;
   }
 
   /** clip() written as an MP4 file; undefined when there is nothing to clip. */
@@ -269,6 +303,7 @@ export class UnitHistory implements ReaderSink {
     for (let i = 0; i < n; i++) bytes += this.#sizes[i]!;
     this.#units.splice(0, n);
     this.#sizes.splice(0, n);
+    this.#captured.splice(0, n);
     this.#bytes -= bytes;
     this.#gops.shift();
     for (let i = 0; i < this.#gops.length; i++) this.#gops[i] -= n;
@@ -297,6 +332,7 @@ export class UnitHistory implements ReaderSink {
   #clear(): void {
     this.#units = [];
     this.#sizes = [];
+    this.#captured = [];
     this.#gops = [];
     this.#bytes = 0;
     this.#needKeyframe = true;
@@ -308,6 +344,7 @@ export class UnitHistory implements ReaderSink {
     this.#clear();
     this.#overflowed = false;
     this.#params = {};
+    this.#clock.reset();
     this.#release();
   }
 }
