@@ -55,6 +55,7 @@ class ChoppyStore implements EventStoreLike {
   get(id: string) { return this.inner.get(id); }
   snapshot(id: string) { return this.inner.snapshot(id); }
   evidence(id: string, i: number) { return this.inner.evidence(id, i); }
+  clip(id: string) { return this.inner.clip?.(id); }
   query(q: EventQuery): EventPage {
     this.#empty = !this.#empty;
     if (this.#empty && q.cursor !== undefined) return { events: [], next: q.cursor };
@@ -92,6 +93,9 @@ describe('GET /api/export/events', () => {
     images.set(`${events[0]!.id}/0-before.jpg`, before0);
     images.set(`${events[0]!.id}/1-at_light_red_.jpg`, at0);
     images.set(`${events[3]!.id}/snapshot.jpg`, jpeg(4));
+    const clip = Uint8Array.from({ length: 3000 }, (_, i) => (i * 13) & 0xff);
+    events[3] = (await store.attachClip(events[3]!.id, clip, { startedAt: T0 + 175_000, endedAt: T0 + 185_000 }))!;
+    images.set(`${events[3].id}/clip.mp4`, clip);
     http = await serve(buildExportRoutes(server));
   });
   after(async () => {
@@ -181,6 +185,16 @@ describe('GET /api/export/events', () => {
     assert.deepEqual((JSON.parse(new TextDecoder().decode(files['events.json'])) as JsonExport).events, [events[0]]);
   });
 
+  it('zips an event\'s evidence clip as <id>/clip.mp4', async () => {
+    const { id } = events[3]!;
+    const res = await get(`/api/export/events?format=zip&id=${id}`);
+    assert.equal(res.status, 200);
+    const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
+    assert.deepEqual(Object.keys(files), ['events.json', `${id}/snapshot.jpg`, `${id}/clip.mp4`]);
+    assert.deepEqual(files[`${id}/clip.mp4`], images.get(`${id}/clip.mp4`));
+    assert.equal((JSON.parse(new TextDecoder().decode(files['events.json'])) as JsonExport).events[0]!.clip?.bytes, 3000);
+  });
+
   it('answers 404 for an unknown id and 400 for bad parameters, naming them', async () => {
     const unknown = await get('/api/export/events?id=01ARZ3NDEKTSV4RRFFQ69G5FAV');
     assert.equal(unknown.status, 404);
@@ -258,11 +272,11 @@ describe('GET /api/export/events', () => {
     });
 
     it('leaves out the events whose images pass the zip byte cap, and says so', async () => {
-      // Newest first: events 4 (no images), 3 (snapshot), 2, 1, 0 (three images): room for event 3's snapshot only.
-      const { res, body } = await withCap({ maxImageBytes: jpeg(4).length + 1 }, '/api/export/events?format=zip');
+      // Newest first: events 4 (no images), 3 (snapshot and clip), 2, 1, 0 (three images): room for event 3's files only.
+      const { res, body } = await withCap({ maxImageBytes: jpeg(4).length + 3000 + 1 }, '/api/export/events?format=zip');
       assert.equal(res.headers.get('x-streamsight-truncated'), 'true');
       const files = unzipSync(body);
-      assert.deepEqual(Object.keys(files), ['events.json', `${events[3]!.id}/snapshot.jpg`]);
+      assert.deepEqual(Object.keys(files), ['events.json', `${events[3]!.id}/snapshot.jpg`, `${events[3]!.id}/clip.mp4`]);
       const listed = jsonOf(files['events.json']!);
       assert.equal(listed.truncated, true);
       assert.deepEqual(listed.events.map((e) => e.id), newestFirst(events.slice(1)));

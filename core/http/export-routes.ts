@@ -6,7 +6,7 @@
  * - csv: RFC 4180 (CRLF line ends, a field quoted when it holds `"`, `,`, CR or LF), one row per
  *   event; a text field that a spreadsheet would run as a formula gets a leading `'` (OWASP
  *   "CSV injection").
- * - zip: `events.json` (the json export) plus `<id>/snapshot.jpg` and `<id>/<index>-<label>.jpg`
+ * - zip: `events.json` (the json export) plus `<id>/snapshot.jpg`, `<id>/<index>-<label>.jpg` and `<id>/clip.mp4`
  *   per event, stored uncompressed (JPEGs do not shrink). Reply has no chunked writes, so the
  *   archive is built in memory and its images are capped at `maxImageBytes`; events whose images
  *   would pass the cap are left out, so every listed event comes with all its images.
@@ -28,7 +28,7 @@ import type { EventQuery, EventStoreLike, ServerLike, StoredEventLike } from './
 /** Most events one export holds. */
 export const MAX_EXPORT_EVENTS = 10_000;
 
-/** Most JPEG bytes one zip export holds (the archive is built in memory). */
+/** Most JPEG and clip bytes one zip export holds (the archive is built in memory). */
 export const MAX_EXPORT_IMAGE_BYTES = 256 * 1024 * 1024;
 
 /** Page size used to walk the store (its largest). */
@@ -160,6 +160,8 @@ async function buildZip(store: EventStoreLike, selection: Selection, maxImageByt
       const jpeg = store.evidence(event.id, i);
       if (jpeg) images.push([`${dir}/${i}-${safeName(entry.label)}.jpg`, jpeg]);
     }
+    const clip = event.clip ? store.clip?.(event.id) : undefined;
+    if (clip) images.push([`${dir}/clip.mp4`, clip]);
     const bytes = images.reduce((sum, [, jpeg]) => sum + jpeg.length, 0);
     if (imageBytes + bytes > maxImageBytes) {
       truncated = true;

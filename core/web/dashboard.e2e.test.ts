@@ -261,6 +261,18 @@ describe('dashboard in Chromium', { timeout: 600_000 }, () => {
     }, 200);
     assert.equal(widths.length, event.evidence!.length);
     assert.equal(await page.getByTestId('evidence-download').getAttribute('href'), `/api/export/events?format=zip&id=${id}`);
+    // The video clip is stored a few seconds after the event (storage.clips.afterS); then the page plays it, opened at the event.
+    const withClip = await waitFor('the event\'s clip', 30_000, async () => {
+      const e = (await (await fetch(`${base}/api/events/${id}`)).json()) as { startedAt: number; clip?: { startedAt: number; endedAt: number } };
+      return e.clip ? e : undefined;
+    }, 500);
+    await page.reload();
+    const video = await waitFor('the clip to play in the evidence view', 15_000, () => page.getByTestId('evidence-clip').evaluate((v: HTMLVideoElement) =>
+      (v.readyState >= 2 && v.videoWidth > 0 && !v.seeking ? { width: v.videoWidth, duration: v.duration, currentTime: v.currentTime } : undefined)).catch(() => undefined), 200);
+    // At most 5 s before and after plus a GOP (2 s); less when the violation came in the stream's first seconds.
+    const listed = (withClip.clip!.endedAt - withClip.clip!.startedAt) / 1000;
+    assert.ok(Math.abs(video.duration - listed) < 0.2 && video.duration <= 12.1, `clip duration ${video.duration} s, listed ${listed} s`);
+    assert.ok(Math.abs(video.currentTime - (withClip.startedAt - withClip.clip!.startedAt) / 1000) < 0.2, `opened at the event: ${video.currentTime} s`);
     await shot(page, 'evidence');
   });
 

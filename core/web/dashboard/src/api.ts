@@ -48,6 +48,8 @@ export interface StoredEvent {
   attributes?: Record<string, unknown>;
   hasSnapshot: boolean;
   evidence?: { label: string; capturedAt: number; bytes?: number }[];
+  /** The video clip around the event (GET /api/events/{id}/clip.mp4), once stored. */
+  clip?: { bytes: number; startedAt: number; endedAt: number };
 }
 
 /** One page of GET /api/events. */

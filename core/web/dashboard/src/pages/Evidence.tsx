@@ -94,6 +94,22 @@ function Lightbox({ src, caption, close }: { src: string; caption: string; close
   );
 }
 
+/** The event's video clip, opened at the moment of the event. */
+function Clip({ event, src }: { event: StoredEvent; src: string }) {
+  const clip = event.clip!;
+  const at = Math.max(0, (event.startedAt - clip.startedAt) / 1000);
+  return (
+    <figure class="evidence-image evidence-clip">
+      <video src={src} controls muted playsInline preload="auto" data-testid="evidence-clip"
+        onLoadedMetadata={(e) => { (e.currentTarget as HTMLVideoElement).currentTime = at; }} />
+      <figcaption>
+        <b>Video</b> <span class="muted">{localDateTime(clip.startedAt)} – {localDateTime(clip.endedAt)} · the event at {at.toFixed(1)} s</span>{' '}
+        <a href={src} download={`${event.id}.mp4`}>Download MP4</a>
+      </figcaption>
+    </figure>
+  );
+}
+
 /** #/events/:id — one event's evidence. */
 export function Evidence({ id, cameras }: { id: string; cameras: Camera[] }) {
   const { data: event, error } = usePoll<StoredEvent>(`/api/events/${encodeURIComponent(id)}`, 0);
@@ -116,6 +132,7 @@ export function Evidence({ id, cameras }: { id: string; cameras: Camera[] }) {
       </div>
       <div class="evidence-layout">
         <div class="evidence-images">
+          {event.clip && <Clip event={event} src={`${base}/clip.mp4`} />}
           {(event.evidence ?? []).map((ev, i) => {
             const src = `${base}/evidence/${i}.jpg`;
             const caption = `${ev.label} · ${localDateTime(ev.capturedAt)}`;
