@@ -108,7 +108,11 @@ export class Server {
         return self.#counts;
       },
       cameraSnapshot: (id) => this.#cameraSnapshot(id),
-      metrics: () => ({ cameras: [...this.cameras.values()].map((c) => this.#cameraMetrics(c)) }),
+      metrics: () => {
+        const clips = this.clipStats();
+        const mqtt = this.mqttStats();
+        return { cameras: [...this.cameras.values()].map((c) => this.#cameraMetrics(c)), ...(clips ? { clips } : {}), ...(mqtt ? { mqtt } : {}) };
+      },
       onEvent: (listener) => this.#bus.on('event', listener),
       onDetections: (listener) => this.#bus.on('detections', listener),
       detectorStats: () => this.detectorStats(),

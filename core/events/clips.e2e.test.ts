@@ -98,6 +98,9 @@ describe('evidence clips in the server', { timeout: 240_000 }, () => {
     assert.ok(Math.abs(best - expected) <= 1, `best match is frame ${best} (diff ${diffs[best]!.toFixed(1)}), the event's time is frame ${expected}`);
     assert.ok(diffs[best]! < 8, `the snapshot matches a clip frame (mean diff ${diffs[best]!.toFixed(1)})`);
 
+    const metrics = await (await fetch(`${base}metrics`)).text();
+    assert.match(metrics, /^streamsight_clips_stored_total [1-9]/m, 'the stored clip is counted on /metrics');
+
     const range = await fetch(`${base}api/events/${event.id}/clip.mp4`, { headers: { Range: 'bytes=0-7' } });
     assert.equal(range.status, 206);
     assert.deepEqual([...new Uint8Array(await range.arrayBuffer())].slice(4, 8), [...Buffer.from('ftyp')], 'the file starts with ftyp');

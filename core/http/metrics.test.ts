@@ -167,6 +167,30 @@ describe('GET /metrics', () => {
     }
   });
 
+  it('shows the evidence clip and MQTT counters when the server has them, and nothing of them otherwise', async () => {
+    server.metrics = () => ({
+      cameras: [],
+      clips: { stored: 12, truncated: 2, missed: 1, pending: 3 },
+      mqtt: { connected: true, connects: 2, queued: 5, inflight: 4, delivered: 900, eventsDropped: 7, countsDropped: 8 },
+    });
+    const { samples, types } = await scrape();
+    assert.equal(value(samples, 'streamsight_clips_stored_total'), 12);
+    assert.equal(value(samples, 'streamsight_clips_truncated_total'), 2);
+    assert.equal(value(samples, 'streamsight_clips_missed_total'), 1);
+    assert.equal(value(samples, 'streamsight_clips_pending'), 3);
+    assert.equal(types.get('streamsight_clips_stored_total'), 'counter');
+    assert.equal(value(samples, 'streamsight_mqtt_connected'), 1);
+    assert.equal(value(samples, 'streamsight_mqtt_connects_total'), 2);
+    assert.equal(value(samples, 'streamsight_mqtt_queued'), 5);
+    assert.equal(value(samples, 'streamsight_mqtt_inflight'), 4);
+    assert.equal(value(samples, 'streamsight_mqtt_delivered_total'), 900);
+    assert.equal(value(samples, 'streamsight_mqtt_dropped_total', { kind: 'event' }), 7);
+    assert.equal(value(samples, 'streamsight_mqtt_dropped_total', { kind: 'count' }), 8);
+    server.metrics = () => ({ cameras: [] });
+    const bare = await scrape();
+    assert.equal(bare.samples.filter((s) => s.name.startsWith('streamsight_clips') || s.name.startsWith('streamsight_mqtt')).length, 0);
+  });
+
   it('falls back to cameras() and the plugin host (stats, histograms) without server.metrics()', async () => {
     delete server.metrics;
     server.pluginStats = [

@@ -111,12 +111,13 @@ export interface SocketMetrics {
 }
 
 /** The server's numbers; what server.metrics() leaves out is read from cameras() and the plugin host. */
-function snapshotOf(server: ServerLike): Required<MetricsSnapshot> {
+function snapshotOf(server: ServerLike): MetricsSnapshot & Pick<Required<MetricsSnapshot>, 'plugins'> {
   const snap = server.metrics?.();
   const cameras = snap?.cameras ?? server.cameras().map((c) => ({
     id: c.id, fpsIn: c.fps ?? 0, bitrateBps: c.bitrateBps ?? 0, viewers: c.viewers, reconnects: c.reconnects,
   }));
-  if (snap?.plugins) return { cameras, plugins: snap.plugins };
+  const integrations = { ...(snap?.clips ? { clips: snap.clips } : {}), ...(snap?.mqtt ? { mqtt: snap.mqtt } : {}) };
+  if (snap?.plugins) return { cameras, plugins: snap.plugins, ...integrations };
   const host = server.plugins;
   const histograms = new Map((host?.histograms?.() ?? []).map((h) => [`${h.camera}\0${h.plugin}`, h.histogram]));
   const plugins = (host?.stats() ?? []).map((p): PluginMetrics => {
@@ -124,7 +125,7 @@ function snapshotOf(server: ServerLike): Required<MetricsSnapshot> {
     const m: PluginMetrics = { camera: p.camera, plugin: p.plugin, budgetMisses: p.misses, skippedFrames: p.skipped, restarts: p.restarts };
     return latency ? { ...m, latency } : m;
   });
-  return { cameras, plugins };
+  return { cameras, plugins, ...integrations };
 }
 
 /** Every family /metrics shows, read now. */
@@ -156,6 +157,26 @@ export function collectMetrics(server: ServerLike, socket?: SocketMetrics): Metr
     counter('streamsight_plugin_restarts_total', 'Plugin worker restarts after a crash or a hang.',
       snap.plugins.map((p) => ({ labels: plug(p.camera, p.plugin), value: p.restarts }))),
   ];
+  const { clips, mqtt } = snap;
+  if (clips) {
+    families.push(
+      counter('streamsight_clips_stored_total', 'Evidence clips stored with their event.', [{ value: clips.stored }]),
+      counter('streamsight_clips_truncated_total', 'Evidence clips shorter than asked (the history did not reach back, or the camera stopped).', [{ value: clips.truncated }]),
+      counter('streamsight_clips_missed_total', 'Events that should have a clip and got none (no video held, or the store refused it).', [{ value: clips.missed }]),
+      gauge('streamsight_clips_pending', 'Clips waiting for the video after their event.', [{ value: clips.pending }]),
+    );
+  }
+  if (mqtt) {
+    families.push(
+      gauge('streamsight_mqtt_connected', '1 while connected to the MQTT broker.', [{ value: mqtt.connected ? 1 : 0 }]),
+      counter('streamsight_mqtt_connects_total', 'Connections to the MQTT broker, the first one included.', [{ value: mqtt.connects }]),
+      gauge('streamsight_mqtt_queued', 'Events and counts waiting for the broker.', [{ value: mqtt.queued }]),
+      gauge('streamsight_mqtt_inflight', 'Messages sent and waiting for PUBACK.', [{ value: mqtt.inflight }]),
+      counter('streamsight_mqtt_delivered_total', 'Messages the broker acknowledged.', [{ value: mqtt.delivered }]),
+      counter('streamsight_mqtt_dropped_total', 'Messages dropped because the outbox was full.',
+        [{ labels: { kind: 'event' }, value: mqtt.eventsDropped }, { labels: { kind: 'count' }, value: mqtt.countsDropped }]),
+    );
+  }
   if (socket) {
     families.push(
       gauge('streamsight_ws_clients', 'Open /ws connections.', [{ value: socket.clients }]),

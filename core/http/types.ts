@@ -150,6 +150,10 @@ export interface MetricsSnapshot {
   cameras: CameraMetrics[];
   /** When absent, /metrics reads ServerLike.plugins (stats() and histograms()). */
   plugins?: PluginMetrics[];
+  /** Evidence clip counters (core/events/clips.ts ClipStats), when clips are kept. */
+  clips?: { stored: number; truncated: number; missed: number; pending: number };
+  /** MQTT publisher counters (core/mqtt MqttStats), when `mqtt:` is configured. */
+  mqtt?: { connected: boolean; connects: number; queued: number; inflight: number; delivered: number; eventsDropped: number; countsDropped: number };
 }
 
 /** The plugin host as the routes see it (core/plugins PluginHost satisfies it). */
