@@ -185,6 +185,28 @@ describe('ClipRecorder (real H.264, MP4 checked by ffprobe)', () => {
     await store.close();
   });
 
+  it('never cuts a clip from video of a later session: a camera that reconnects before the "after" part misses the clip', async () => {
+    const store = await EventStore.open({ path: join(dir, 'reconnect') });
+    const stream = new Stream('gate1');
+    stream.setTracks(TRACKS);
+    const recorder = new ClipRecorder(store, OPTS);
+    recorder.watch('gate1', stream);
+    store.on('event', (x) => recorder.event(x));
+    const arrival0 = performance.now() - 20_000;
+    for (const u of units.slice(0, 150)) stream.push(arrive(u, arrival0));
+    await flush();
+    const e = await store.append(violation(performance.timeOrigin + arrival0 + 5500));
+    await flush();
+    stream.setTracks(TRACKS); // the camera reconnected: pts start again from 0, 10 s later
+    for (const u of units.slice(0, 100)) stream.push(arrive(u, arrival0 + 10_000));
+    await recorder.idle();
+    assert.deepEqual(recorder.stats, { stored: 0, truncated: 0, missed: 1, pending: 0 });
+    assert.equal(store.get(e.id)?.clip, undefined);
+    await recorder.close();
+    stream.close();
+    await store.close();
+  });
+
   it('misses (and counts) an event of a camera it does not watch or older than its history', async () => {
     const store = await EventStore.open({ path: join(dir, 'miss') });
     const stream = new Stream('gate1');

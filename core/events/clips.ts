@@ -116,15 +116,11 @@ export class ClipRecorder {
       this.#stats.missed++;
       return;
     }
-    let flushed = false;
     let flush = (): void => undefined;
     const reached = await Promise.race([
       history.whenAvailable(toPts0, (afterS + 10) * 1000),
       new Promise<boolean>((resolve) => {
-        flush = () => {
-          flushed = true;
-          resolve(false);
-        };
+        flush = () => resolve(false);
         this.#flush.add(flush);
       }),
     ]);
@@ -137,12 +133,13 @@ export class ClipRecorder {
       this.#stats.missed++;
       return;
     }
-    const startedAt = cut.firstAt;
-    if (!reached || startedAt > e.startedAt - beforeS * 1000 + SLACK_MS) this.#stats.truncated++;
-    if (flushed && cut.lastAt < e.startedAt) {
+    // Video from before a reconnect is gone; what came after it may not reach back to the event at all.
+    if (cut.lastAt < e.startedAt - SLACK_MS || cut.firstAt > endAt + SLACK_MS) {
       this.#stats.missed++;
       return;
     }
+    const startedAt = cut.firstAt;
+    if (!reached || startedAt > e.startedAt - beforeS * 1000 + SLACK_MS) this.#stats.truncated++;
     const mp4 = writeMp4(cut.track, cut.samples);
     const stored = await this.#sink.attachClip(e.id, mp4, { startedAt, endedAt: cut.lastAt });
     if (stored) this.#stats.stored++;
