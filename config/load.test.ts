@@ -21,6 +21,9 @@ function rejects(text: string, lines: string[], cli: string[] = [], env: NodeJS.
 
 const cam = (body: string) => `cameras:\n  gate1:\n${body.replace(/^/gm, '    ')}\n`;
 
+/** storage.clips when the file says nothing about clips. */
+const CLIP_DEFAULTS = { enabled: true, beforeS: 5, afterS: 5, maxS: 60, minSeverity: 'warning', maxBytesPerCamera: 64 * 2 ** 20 };
+
 describe('config rejections', () => {
   it('unknown top-level key, with a suggestion when close', () => {
     rejects('foo: 1\ncamera: {}\n', ['unknown top-level key "foo"', 'unknown top-level key "camera" (did you mean "cameras"?)']);
@@ -46,7 +49,7 @@ describe('config rejections', () => {
     rejects('cameras: [a, b]\n', ['cameras: expected a mapping, got a list']);
     rejects('http: 8080\n', ['http: expected a mapping, got number 8080']);
     rejects(cam('synthetic: true'), ['cameras.gate1.synthetic: expected a mapping, got boolean true']);
-    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, storage, detector, mqtt, cameras), got a list']);
+    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, storage, detector, mqtt, overload, cameras), got a list']);
   });
   it('bad URL scheme and malformed URLs, never echoing the URL', () => {
     rejects(cam('url: http://admin:hunter2@10.0.0.5/'), ['cameras.gate1.url: expected an rtsp:// URL']);
@@ -159,7 +162,8 @@ describe('config acceptance', () => {
       http: { host: '0.0.0.0', port: 8080, maxBodyBytes: 65536, corsOrigins: ['*'] },
       rtsp: { host: '0.0.0.0', port: 8554, udpPortRange: [8000, 8099] },
       webrtc: { udpPortRange: [40000, 40999], hostAddresses: [], iceServers: [] },
-      storage: { path: 'data', maxAgeDays: 30, maxBytes: 10 * 2 ** 30 },
+      storage: { path: 'data', maxAgeDays: 30, maxBytes: 10 * 2 ** 30, clips: CLIP_DEFAULTS },
+      overload: { enabled: true, lagHighMs: 50, lagLowMs: 15, escalateAfterS: 3, relaxAfterS: 10, minFpsScale: 0.25 },
       cameras: {},
     });
     assert.deepEqual(parseConfigText('webrtc:\ncameras:\n', 'x', [], {}).webrtc.iceServers, []);
@@ -175,11 +179,11 @@ describe('config acceptance', () => {
       push: true, transport: 'tcp', onDemand: false, onDemandCloseAfterMs: 10000, timeoutMs: 10000,
       reconnect: { initialMs: 500, maxMs: 30000 }, enabled: true, detect: { fps: 5, threads: 1, model: true }, plugins: {},
     });
-    assert.deepEqual(config.storage, { path: '/var/lib/streamsight', maxAgeDays: 7, maxBytes: 500e6, mapSizeBytes: 2 ** 30 });
+    assert.deepEqual(config.storage, { path: '/var/lib/streamsight', maxAgeDays: 7, maxBytes: 500e6, mapSizeBytes: 2 ** 30, clips: CLIP_DEFAULTS });
     assert.deepEqual(gate1.detect, { width: 640, height: 360, fps: 10, format: 'gray', threads: 1, model: true });
     assert.deepEqual(gate1.plugins, {
       brightness: {
-        enabled: true, fps: 2, latencyBudgetMs: 50,
+        enabled: true, fps: 2, latencyBudgetMs: 50, priority: 50,
         zones: { road: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] },
         lines: { kerb: { from: [0, 0.6], to: [1, 0.6] } },
       },

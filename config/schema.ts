@@ -270,6 +270,20 @@ function isBrokerUrl(value: string): boolean {
   }
 }
 
+const overloadSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Shed plugin work when the machine is overloaded, so the relay keeps its latency.'),
+    lagHighMs: intIn(5, 10000).default(50)
+      .describe("The main loop's p99 delay (ms, over a second) above which plugin work is shed: the relay runs on that loop."),
+    lagLowMs: intIn(1, 10000).default(15).describe('The p99 delay (ms) below which shedding is relaxed.'),
+    escalateAfterS: intIn(0, 600).default(3).describe('Seconds the delay must stay high before shedding one more level.'),
+    relaxAfterS: intIn(0, 3600).default(10).describe('Seconds the delay must stay low before giving one level back.'),
+    minFpsScale: z.union([z.literal(1), z.literal(0.5), z.literal(0.25), z.literal(0.125), z.literal(0.0625)], { error: 'expected 1, 0.5, 0.25, 0.125 or 0.0625' }).default(0.25)
+      .describe("Plugins' fps are halved per level down to this factor; the levels after that pause plugins, lowest `priority` first."),
+  })
+  .refine((o) => o.lagLowMs < o.lagHighMs, { error: 'must be below lagHighMs', path: ['lagLowMs'] })
+  .describe('Overload: plugin frames are skipped, then the lowest-priority plugins paused, before the relay is slowed. Visible in `/api/load`, `/api/plugins` and `/metrics`.');
+
 const mqttSchema = z
   .strictObject({
     url: z.string({ error: 'expected a URL such as mqtt://host:1883' })
@@ -367,6 +381,8 @@ const pluginSchema = z
       .describe("Frames per second the plugin analyses (at most detect.fps); default: the plugin's own, capped at detect.fps."),
     latencyBudgetMs: intIn(1, 60000).optional()
       .describe("Time allowed from capture to result before a budget miss is counted (a hang past 4× restarts the plugin); default: the plugin's own."),
+    priority: intIn(0, 100).default(50)
+      .describe('Under overload (see `overload`), plugins of lower priority are paused first; the highest priority present is never paused.'),
     zones: z.record(geometryName(), zoneSchema).default({}).describe('Named polygons the plugin watches.'),
     lines: z.record(geometryName(), lineSchema).default({}).describe('Named lines the plugin watches.'),
     config: z.unknown().optional()
@@ -436,6 +452,7 @@ export const configSchema = z
     storage: storageSchema.prefault({}),
     detector: detectorSchema.optional(),
     mqtt: mqttSchema.optional(),
+    overload: overloadSchema.prefault({}),
     cameras: z
       .record(
         z.string().regex(CAMERA_ID_PATTERN, { error: CAMERA_ID_RULE }),

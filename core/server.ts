@@ -13,6 +13,7 @@ import { EventStore } from './events/store.js';
 import type { StoredEvent } from './events/model.js';
 import { PluginHost, type DetectionsMessage } from './plugins/host.js';
 import type { CountSink } from './plugins/runner.js';
+import type { ShedPolicy } from './plugins/shedder.js';
 import { PluginReconfigurer } from './plugins/reconfigure.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { createHttpApp } from './http/app.js';
@@ -111,7 +112,11 @@ export class Server {
       metrics: () => {
         const clips = this.clipStats();
         const mqtt = this.mqttStats();
-        return { cameras: [...this.cameras.values()].map((c) => this.#cameraMetrics(c)), ...(clips ? { clips } : {}), ...(mqtt ? { mqtt } : {}) };
+        const load = this.#host?.load();
+        return {
+          cameras: [...this.cameras.values()].map((c) => this.#cameraMetrics(c)),
+          ...(clips ? { clips } : {}), ...(mqtt ? { mqtt } : {}), ...(load ? { load } : {}),
+        };
       },
       onEvent: (listener) => this.#bus.on('event', listener),
       onDetections: (listener) => this.#bus.on('detections', listener),
@@ -178,6 +183,7 @@ export class Server {
       objects: this.#counts,
       gates: Object.fromEntries(Object.entries(this.config.cameras).flatMap(([id, c]) => (c.gate ? [[id, c.gate]] : []))),
       snapshotEncoder: (planes, width, height) => jpeg.encode(planes, width, height),
+      overload: this.#overloadPolicy(),
       ...(detector ? { detector: (camera: string) => (usesModel(camera) ? detector.connect(camera) : undefined) } : {}),
     }));
     host.on('detections', (m) => this.#bus.emit('detections', m));
@@ -206,6 +212,13 @@ export class Server {
     const clips = (this.#clips = new ClipRecorder(store, opts));
     for (const id of cameraIds) clips.watch(id, this.cameras.get(id)!.stream);
     store.on('event', (e) => clips.event(e));
+  }
+
+  /** `overload:` as the plugin host's shedding policy (false: off). */
+  #overloadPolicy(): false | Partial<ShedPolicy> {
+    const o = this.config.overload;
+    if (!o.enabled) return false;
+    return { lagHighMs: o.lagHighMs, lagLowMs: o.lagLowMs, escalateAfterMs: o.escalateAfterS * 1000, relaxAfterMs: o.relaxAfterS * 1000, minFpsScale: o.minFpsScale };
   }
 
   /** The evidence clip recorder's counters, when clips are kept. */

@@ -144,6 +144,16 @@ export function buildEventRoutes(server: ServerLike): Route[] {
     },
     { pattern: '/api/plugins', methods: { GET: (reply) => reply.json(200, server.plugins?.stats() ?? []) } },
     {
+      pattern: '/api/load',
+      methods: {
+        GET: (reply) => {
+          const load = server.plugins?.load?.();
+          if (load) reply.json(200, load);
+          else reply.error(404, 'no load shedding runs (no plugins, or overload.enabled is false)');
+        },
+      },
+    },
+    {
       pattern: '/api/detector',
       methods: {
         GET: (reply) => {

@@ -116,13 +116,17 @@ function snapshotOf(server: ServerLike): MetricsSnapshot & Pick<Required<Metrics
   const cameras = snap?.cameras ?? server.cameras().map((c) => ({
     id: c.id, fpsIn: c.fps ?? 0, bitrateBps: c.bitrateBps ?? 0, viewers: c.viewers, reconnects: c.reconnects,
   }));
-  const integrations = { ...(snap?.clips ? { clips: snap.clips } : {}), ...(snap?.mqtt ? { mqtt: snap.mqtt } : {}) };
+  const load = snap?.load ?? server.plugins?.load?.();
+  const integrations = { ...(snap?.clips ? { clips: snap.clips } : {}), ...(snap?.mqtt ? { mqtt: snap.mqtt } : {}), ...(load ? { load } : {}) };
   if (snap?.plugins) return { cameras, plugins: snap.plugins, ...integrations };
   const host = server.plugins;
   const histograms = new Map((host?.histograms?.() ?? []).map((h) => [`${h.camera}\0${h.plugin}`, h.histogram]));
   const plugins = (host?.stats() ?? []).map((p): PluginMetrics => {
     const latency = histograms.get(`${p.camera}\0${p.plugin}`);
-    const m: PluginMetrics = { camera: p.camera, plugin: p.plugin, budgetMisses: p.misses, skippedFrames: p.skipped, restarts: p.restarts };
+    const m: PluginMetrics = {
+      camera: p.camera, plugin: p.plugin, budgetMisses: p.misses, skippedFrames: p.skipped, restarts: p.restarts,
+      ...(p.shed !== undefined ? { shedFrames: p.shed } : {}), ...(p.paused !== undefined ? { paused: p.paused } : {}),
+    };
     return latency ? { ...m, latency } : m;
   });
   return { cameras, plugins, ...integrations };
@@ -157,7 +161,23 @@ export function collectMetrics(server: ServerLike, socket?: SocketMetrics): Metr
     counter('streamsight_plugin_restarts_total', 'Plugin worker restarts after a crash or a hang.',
       snap.plugins.map((p) => ({ labels: plug(p.camera, p.plugin), value: p.restarts }))),
   ];
-  const { clips, mqtt } = snap;
+  const { clips, mqtt, load } = snap;
+  const shedding = snap.plugins.filter((p) => p.shedFrames !== undefined);
+  if (shedding.length > 0) {
+    families.push(
+      counter('streamsight_plugin_shed_frames_total', 'Frames not given to the plugin because of load shedding (fps scaled down, or paused).',
+        shedding.map((p) => ({ labels: plug(p.camera, p.plugin), value: p.shedFrames! }))),
+      gauge('streamsight_plugin_paused', '1 while load shedding pauses the plugin.',
+        shedding.map((p) => ({ labels: plug(p.camera, p.plugin), value: p.paused ? 1 : 0 }))),
+    );
+  }
+  if (load) {
+    families.push(
+      gauge('streamsight_overload_level', 'Load shedding level: 0 none, then fps halved per level, then plugin priority groups paused.', [{ value: load.level }]),
+      gauge('streamsight_overload_fps_scale', 'Factor on every plugin\'s fps under load shedding.', [{ value: load.fpsScale }]),
+      gauge('streamsight_event_loop_delay_p99_seconds', 'p99 delay of the main event loop (where the relay runs) over the last second.', [{ value: load.lagP99Ms / 1000 }]),
+    );
+  }
   if (clips) {
     families.push(
       counter('streamsight_clips_stored_total', 'Evidence clips stored with their event.', [{ value: clips.stored }]),

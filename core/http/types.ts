@@ -98,6 +98,11 @@ export interface PluginStats {
   skipped: number;
   restarts: number;
   state: string;
+  /** Load shedding (absent from hosts without it): priority, the factor on its fps, paused, frames shed. */
+  priority?: number;
+  fpsScale?: number;
+  paused?: boolean;
+  shed?: number;
 }
 
 /** What the WebSocket forwards for one processed frame. */
@@ -136,6 +141,9 @@ export interface CameraMetrics {
 
 /** Per camera × plugin numbers for /metrics. */
 export interface PluginMetrics {
+  /** Frames not given to the plugin because of load shedding, and whether it is paused now. */
+  shedFrames?: number;
+  paused?: boolean;
   camera: string;
   plugin: string;
   /** End-to-end latency (capturedAt → result), lifetime. */
@@ -152,6 +160,8 @@ export interface MetricsSnapshot {
   plugins?: PluginMetrics[];
   /** Evidence clip counters (core/events/clips.ts ClipStats), when clips are kept. */
   clips?: { stored: number; truncated: number; missed: number; pending: number };
+  /** The plugin host's load shedding (core/plugins/shedder.ts ShedState), when it runs. */
+  load?: { level: number; maxLevel: number; fpsScale: number; pausedUpTo?: number; lagP99Ms: number; changes: number };
   /** MQTT publisher counters (core/mqtt MqttStats), when `mqtt:` is configured. */
   mqtt?: { connected: boolean; connects: number; queued: number; inflight: number; delivered: number; eventsDropped: number; countsDropped: number };
 }
@@ -159,6 +169,8 @@ export interface MetricsSnapshot {
 /** The plugin host as the routes see it (core/plugins PluginHost satisfies it). */
 export interface PluginHostLike {
   stats(): PluginStats[];
+  /** The load shedder's state (core/plugins/shedder.ts ShedState); undefined when shedding is off. */
+  load?(): MetricsSnapshot['load'];
   /** Lifetime latency histograms per camera × plugin, for /metrics. */
   histograms?(): Array<{ camera: string; plugin: string; histogram: HistogramSnapshot }>;
 }

@@ -296,4 +296,38 @@ describe('PluginHost', { timeout: 360_000 }, () => {
     assert.equal(host.stats().length, 0);
     assert.throws(() => host.add('cam6', 'fast', {}, writer), InvalidStateError);
   });
+
+  it('under overload sheds plugin frames first, then pauses the lowest priority, and gives them back when the load goes', async (t) => {
+    let lag = 5;
+    const host = newHost(t, { overload: { lagHighMs: 50, lagLowMs: 15, escalateAfterMs: 0, relaxAfterMs: 0, minFpsScale: 0.5 }, loopDelayP99: () => lag });
+    const writer = newWriter(t);
+    host.add('low', 'fast', { priority: 10 }, writer);
+    host.add('high', 'fast', { priority: 90 }, writer);
+    const stats = (camera: string) => host.stats().find((x) => x.camera === camera)!;
+    await waitUntil(() => host.stats().every((s) => s.state === 'running' && s.processed >= 5), 15_000, 'workers running');
+    assert.deepEqual({ ...host.load(), lagP99Ms: 0 }, { level: 0, maxLevel: 2, fpsScale: 1, lagP99Ms: 0, changes: 0 });
+
+    lag = 120; // the main loop is late: one level per sample (a second)
+    await waitUntil(() => host.load()!.level === 1, 5000, 'level 1');
+    assert.deepEqual([stats('low').fpsScale, stats('high').fpsScale], [0.5, 0.5]);
+    const [w1, h1] = [writer.written, stats('high').processed];
+    await waitUntil(() => host.load()!.level === 2, 5000, 'level 2');
+    assert.equal(stats('low').paused, true);
+    assert.equal(stats('high').paused, false, 'the highest priority is never paused');
+    const low2 = stats('low').processed;
+    await sleep(1500);
+    const [w2, h2] = [writer.written, stats('high').processed];
+    assert.ok(stats('low').processed - low2 <= 1, `a paused plugin gets no frames (${stats('low').processed - low2})`);
+    assert.ok(stats('low').shed > 20, `low shed ${stats('low').shed}`);
+    const ratio = (h2 - h1) / (w2 - w1);
+    assert.ok(ratio > 0.3 && ratio < 0.7, `the high-priority plugin at half rate: ${h2 - h1} of ${w2 - w1} frames`);
+    assert.equal(host.load()!.pausedUpTo, 10);
+
+    lag = 5; // the load is gone: back one level per sample
+    await waitUntil(() => host.load()!.level === 0, 5000, 'level 0');
+    const low3 = stats('low').processed;
+    await assertKeepsUp(host, writer, 'fast', 1500);
+    assert.ok(stats('low').processed - low3 >= 15, `the paused plugin runs again (${stats('low').processed - low3} frames)`);
+    assert.deepEqual([stats('low').fpsScale, stats('low').paused], [1, false]);
+  });
 });

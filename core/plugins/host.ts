@@ -3,6 +3,7 @@
  * decoder (FrameRing + FrameRef events). Owns its runners (core/plugins/runner.ts); a slow, hung or
  * crashing plugin only ever costs itself frames: the others on the same camera keep their latest frame.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { Emitter } from '../emitter.js';
 import type { FrameRef, FrameRing } from '../decode/frame-ring.js';
@@ -18,7 +19,11 @@ import {
   type PluginStats,
   type SnapshotEncoder,
 } from './runner.js';
+import { LoadShedder, type ShedPolicy, type ShedState } from './shedder.js';
 import type { HistogramSnapshot } from './stats.js';
+import { createLogger } from '../log.js';
+
+const log = createLogger('plugins');
 
 export type { DetectionsMessage, EventSink, ObjectSink, PluginStats, SnapshotEncoder } from './runner.js';
 
@@ -39,6 +44,8 @@ export interface PluginSettings {
   lines?: Record<string, { from: Point; to: Point }> | undefined;
   /** The plugin's own keys, validated against its configSchema. */
   config?: unknown;
+  /** Under overload, lower priorities are paused first (default 50). */
+  priority?: number | undefined;
 }
 
 /** Options of a {@link PluginHost}. */
@@ -65,7 +72,17 @@ export interface PluginHostOptions {
    * or undefined when that camera's plugins keep to the blob detector. Called at each worker start.
    */
   detector?: (camera: string) => MessagePort | undefined;
+  /**
+   * Load shedding (core/plugins/shedder.ts): thresholds on the main loop's delay; false turns it off.
+   * Default: on, with DEFAULT_SHED_POLICY.
+   */
+  overload?: Partial<ShedPolicy> | false;
+  /** The main loop's p99 delay over the last second, ms; default: perf_hooks' event-loop delay histogram. */
+  loopDelayP99?: () => number;
 }
+
+/** How often the shedder samples the main loop's delay. */
+const SHED_SAMPLE_MS = 1000;
 
 /** How often the hang watchdog looks at in-flight frames (the hang limit is at least 1 s). */
 const WATCHDOG_MS = 100;
@@ -77,10 +94,19 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
   #watchdog: NodeJS.Timeout | undefined;
   #lastCheck = performance.now();
   #closed = false;
+  readonly #shedder: LoadShedder | undefined;
+  #shedTimer: NodeJS.Timeout | undefined;
+  #loopDelay: IntervalHistogram | undefined;
 
   constructor(opts: PluginHostOptions) {
     super();
     this.#opts = opts;
+    if (opts.overload !== false) this.#shedder = new LoadShedder(opts.overload ?? {});
+  }
+
+  /** The load shedder's state, when shedding is on. */
+  load(): ShedState | undefined {
+    return this.#shedder?.state;
   }
 
   /** True after close(). */
@@ -107,7 +133,10 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
     const geometry: Geometry = { zones: settings.zones ?? {}, lines: settings.lines ?? {} };
 
     const runner = new PluginRunner(
-      { camera: cameraId, plugin: def, pluginUrl: entry.url, fps, latencyBudgetMs, geometry, config: settings.config, gate: this.#opts.gates?.[cameraId] },
+      {
+        camera: cameraId, plugin: def, pluginUrl: entry.url, fps, latencyBudgetMs, geometry, config: settings.config, gate: this.#opts.gates?.[cameraId],
+        ...(settings.priority !== undefined ? { priority: settings.priority } : {}),
+      },
       source.ring,
       {
         events: this.#opts.events,
@@ -128,6 +157,41 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
       this.#lastCheck = performance.now();
       this.#watchdog = setInterval(() => this.#checkHangs(), WATCHDOG_MS).unref();
     }
+    this.#priorities();
+    if (this.#shedder && !this.#shedTimer) this.#startShedding();
+  }
+
+  #startShedding(): void {
+    let probe = this.#opts.loopDelayP99;
+    if (!probe) {
+      const h = (this.#loopDelay = monitorEventLoopDelay({ resolution: 10 }));
+      h.enable();
+      probe = () => {
+        const p99 = h.percentile(99) / 1e6;
+        h.reset();
+        return p99;
+      };
+    }
+    const sample = probe;
+    this.#shedTimer = setInterval(() => this.#shed(sample()), SHED_SAMPLE_MS).unref();
+  }
+
+  /** One shedder sample; on a level change every runner is told what to do now. */
+  #shed(lagP99Ms: number): void {
+    const shedder = this.#shedder!;
+    if (!shedder.sample(lagP99Ms, performance.now())) return;
+    const s = shedder.state;
+    const what = s.pausedUpTo !== undefined ? `plugins of priority ≤ ${s.pausedUpTo} paused, the rest at ${s.fpsScale}× fps` : `plugins at ${s.fpsScale}× fps`;
+    log.warn(`overload level ${s.level}/${s.maxLevel} (main loop p99 delay ${Math.round(lagP99Ms)} ms): ${what}`);
+    for (const { runner } of this.#runners.values()) runner.setShedding(shedder.for(runner.priority));
+  }
+
+  /** Tells the shedder the priorities present (a removed group may lower the level) and every runner the result. */
+  #priorities(): void {
+    const shedder = this.#shedder;
+    if (!shedder) return;
+    shedder.setPriorities([...this.#runners.values()].map((r) => r.runner.priority));
+    for (const { runner } of this.#runners.values()) runner.setShedding(shedder.for(runner.priority));
   }
 
   /** Stops one camera × plugin, or every plugin of the camera when pluginName is omitted. */
@@ -139,6 +203,7 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
       r.unsubscribe();
       gone.push(r.runner.close());
     }
+    this.#priorities();
     await Promise.all(gone);
   }
 
@@ -157,6 +222,8 @@ export class PluginHost extends Emitter<{ detections: [DetectionsMessage]; close
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#watchdog);
+    clearInterval(this.#shedTimer);
+    this.#loopDelay?.disable();
     const all = [...this.#runners.values()];
     this.#runners.clear();
     for (const r of all) r.unsubscribe();

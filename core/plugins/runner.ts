@@ -26,6 +26,7 @@ import { startWorker } from '../worker-url.js';
 import type { Detection, EvidenceImage, Geometry, PluginDefinition } from '../../plugins/sdk/index.js';
 import { checkEvidence, evidenceFrameBytes, renderEvidence } from './evidence.js';
 import type { FromWorker, SnapshotFrame, ToWorker } from './protocol.js';
+import type { Shedding } from './shedder.js';
 import { LatencyHistogram, RateMeter, type HistogramSnapshot, type Percentiles } from './stats.js';
 
 const WORKER_URL = new URL('./worker.ts', import.meta.url);
@@ -86,6 +87,13 @@ export interface PluginStats {
   skipped: number;
   /** Frames overwritten in the ring before they could be sent (pin failed). */
   stale: number;
+  /** The plugin's priority: under overload, lower priorities are paused first. */
+  priority: number;
+  /** Load shedding now: the factor on its fps, and whether it is paused. */
+  fpsScale: number;
+  paused: boolean;
+  /** Frames not given to the plugin because of load shedding (fps scaled down, or paused). */
+  shed: number;
   restarts: number;
   /** Worker terminations for being stuck longer than the hang limit. */
   hangs: number;
@@ -125,6 +133,8 @@ export interface RunnerSettings {
   config: unknown;
   /** The gate the camera belongs to (counts are reported per gate). */
   gate?: string;
+  /** Under overload, lower priorities are paused first (default 50). */
+  priority?: number;
 }
 
 /**
@@ -135,6 +145,9 @@ export interface RunnerSettings {
 export function eventStart(startedAt: unknown, frameAt: number): number {
   return typeof startedAt === 'number' && Number.isFinite(startedAt) && startedAt <= frameAt ? startedAt : frameAt;
 }
+
+/** A plugin's priority when its settings give none. */
+export const DEFAULT_PRIORITY = 50;
 
 /** Most events waiting for the sink (or the snapshot encoder) per runner; beyond it events are dropped and counted. */
 const MAX_PENDING_EVENTS = 64;
@@ -164,6 +177,10 @@ export class PluginRunner {
   #ring: FrameRing | undefined;
 
   #nextDue = -Infinity;
+  #shedding: Shedding = { fpsScale: 1, paused: false };
+  /** Accumulates fpsScale per frame past the rate limiter; a frame goes on when it reaches 1. */
+  #shedPhase = 0;
+  #shed = 0;
   #waiting: { ref: FrameRef; receivedAt: number } | undefined;
   #inFlight: { ref: FrameRef; ring: FrameRing; receivedAt: number; sentAt: number; setup: boolean } | undefined;
   /** The next frame sent is the worker's first on its ring (see the hang limit in the file comment). */
@@ -223,6 +240,19 @@ export class PluginRunner {
     const t = ref.capturedAt;
     if (t < this.#nextDue - this.#intervalMs / 4) return;
     this.#nextDue = (t - this.#nextDue > this.#intervalMs ? t : this.#nextDue) + this.#intervalMs;
+    // Load shedding: of the frames due, only the fraction fpsScale goes on; none while paused.
+    if (this.#shedding.paused) {
+      this.#shed++;
+      return;
+    }
+    if (this.#shedding.fpsScale < 1) {
+      this.#shedPhase += this.#shedding.fpsScale;
+      if (this.#shedPhase < 1) {
+        this.#shed++;
+        return;
+      }
+      this.#shedPhase -= 1;
+    }
 
     const now = performance.now();
     if (this.#state === 'running' && !this.#inFlight) {
@@ -232,6 +262,21 @@ export class PluginRunner {
     // Busy, or the worker is (re)starting: keep only the newest. Skips count only against a live worker.
     if (this.#waiting && this.#state === 'running') this.#skipped++;
     this.#waiting = { ref, receivedAt: now };
+  }
+
+  /** The plugin's priority under overload. */
+  get priority(): number {
+    return this.#s.priority ?? DEFAULT_PRIORITY;
+  }
+
+  /** Applies the host's load shedding; pausing also drops the frame waiting, so the worker goes idle. */
+  setShedding(s: Shedding): void {
+    if (s.paused && !this.#shedding.paused && this.#waiting) {
+      this.#waiting = undefined;
+      this.#shed++;
+    }
+    if (s.fpsScale === 1) this.#shedPhase = 0;
+    this.#shedding = s;
   }
 
   /** Terminates the worker if it has held a frame (or its start) longer than the hang limit. */
@@ -265,6 +310,10 @@ export class PluginRunner {
       processed: this.#processed,
       skipped: this.#skipped,
       stale: this.#stale,
+      priority: this.priority,
+      fpsScale: this.#shedding.fpsScale,
+      paused: this.#shedding.paused,
+      shed: this.#shed,
       restarts: this.#restarts,
       hangs: this.#hangs,
       events: this.#events,
