@@ -35,7 +35,7 @@ describe('config rejections', () => {
   it('unknown key in a camera (and the camera then has no source)', () => {
     rejects(cam('urll: rtsp://10.0.0.5/'), [
       'cameras.gate1: unknown key "urll" (did you mean "url"?)',
-      'cameras.gate1: exactly one of url, push, synthetic is required',
+      'cameras.gate1: exactly one of url, push, rtmp, synthetic is required',
     ]);
   });
   it('unknown key in a nested camera object', () => {
@@ -49,7 +49,7 @@ describe('config rejections', () => {
     rejects('cameras: [a, b]\n', ['cameras: expected a mapping, got a list']);
     rejects('http: 8080\n', ['http: expected a mapping, got number 8080']);
     rejects(cam('synthetic: true'), ['cameras.gate1.synthetic: expected a mapping, got boolean true']);
-    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, webrtc, storage, detector, mqtt, overload, cameras), got a list']);
+    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, rtmp, webrtc, storage, detector, mqtt, overload, cluster, cameras), got a list']);
   });
   it('bad URL scheme and malformed URLs, never echoing the URL', () => {
     rejects(cam('url: http://admin:hunter2@10.0.0.5/'), ['cameras.gate1.url: expected an rtsp:// URL']);
@@ -105,11 +105,24 @@ describe('config rejections', () => {
     rejects('http:\n  corsOrigins: [a, "${ORIGIN}"]\n', ['http.corsOrigins[1]: environment variable ORIGIN is not set']);
   });
   it('exactly one source per camera', () => {
-    const msg = 'cameras.gate1: exactly one of url, push, synthetic is required';
+    const msg = 'cameras.gate1: exactly one of url, push, rtmp, synthetic is required';
     rejects(cam('name: Gate'), [msg]);
     rejects(cam('push: false'), [msg]);
     rejects(cam('push: true\nurl: rtsp://h/'), [msg]);
     rejects(cam('push: true\nsynthetic: {}'), [msg]);
+    rejects(cam('push: true\nrtmp: { key: abcdefgh12 }'), [msg]);
+  });
+  it('RTMP keys: URL-safe, 8-128 characters, never echoed', () => {
+    const rule = 'cameras.gate1.rtmp.key: use 8-128 characters from A-Z a-z 0-9 . _ ~ -';
+    const err = rejects(cam('rtmp: { key: "s3cr&t?x=1" }'), [rule]);
+    assert.ok(!err.message.includes('s3cr'));
+    rejects(cam('rtmp: { key: short }'), [rule]);
+    rejects(cam('rtmp: {}'), ['cameras.gate1.rtmp.key: is required']);
+    rejects(cam('rtmp: { key: abcdefgh12, push: true }'), ['cameras.gate1.rtmp: unknown key "push"']);
+    rejects('rtmp:\n  port: 70000\n', ['rtmp.port: expected an integer from 0 to 65535']);
+    const config = parseConfigText(cam('rtmp: { key: "${OBS_KEY}" }'), 'x', [], { OBS_KEY: 'Kx7_-.~abc' });
+    assert.equal(config.cameras.gate1!.rtmp!.key, 'Kx7_-.~abc');
+    assert.deepEqual(config.rtmp, { host: '0.0.0.0', port: 1935 });
     rejects('cameras:\n  gate1:\n', ['cameras.gate1: expected a mapping, got null']);
   });
   it('invalid camera ids', () => {
@@ -120,6 +133,13 @@ describe('config rejections', () => {
   it('YAML syntax errors carry file, line and column', () => {
     const err = rejects('http:\n  port: 8080\n host: 0.0.0.0\n', ['test.yaml:3:1: YAML syntax error: All mapping items must start at the same column']);
     assert.equal(err.path, 'test.yaml:3:1');
+  });
+  // Found by fuzz/targets/config.ts: the yaml package throws a ReferenceError from toJS(), not a syntax error.
+  it('an alias to a missing anchor, or an alias bomb, is a ConfigError, not a ReferenceError', () => {
+    rejects('cameras:\n  gate1: *nope\n', ['test.yaml: YAML error: Unresolved alias (the anchor must be set before the alias): nope']);
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n');
+    assert.throws(() => parseConfigText(bomb, 'test.yaml', [], {}), (err) => err instanceof ConfigError && /YAML error: Excessive alias count/.test(err.message));
   });
   it('WebRTC servers and addresses', () => {
     rejects('webrtc:\n  hostAddresses: [lan.local]\n', ['webrtc.hostAddresses[0]: expected an IP address']);
@@ -161,9 +181,10 @@ describe('config acceptance', () => {
       log: { level: 'info' },
       http: { host: '0.0.0.0', port: 8080, maxBodyBytes: 65536, corsOrigins: ['*'] },
       rtsp: { host: '0.0.0.0', port: 8554, udpPortRange: [8000, 8099] },
+      rtmp: { host: '0.0.0.0', port: 1935 },
       webrtc: { udpPortRange: [40000, 40999], hostAddresses: [], iceServers: [] },
       storage: { path: 'data', maxAgeDays: 30, maxBytes: 10 * 2 ** 30, clips: CLIP_DEFAULTS },
-      overload: { enabled: true, lagHighMs: 50, lagLowMs: 15, escalateAfterS: 3, relaxAfterS: 10, minFpsScale: 0.25 },
+      overload: { enabled: true, lagHighMs: 50, lagLowMs: 25, escalateAfterS: 3, relaxAfterS: 10, minFpsScale: 0.25, warmupS: 20 },
       cameras: {},
     });
     assert.deepEqual(parseConfigText('webrtc:\ncameras:\n', 'x', [], {}).webrtc.iceServers, []);
@@ -188,8 +209,10 @@ describe('config acceptance', () => {
         lines: { kerb: { from: [0, 0.6], to: [1, 0.6] } },
       },
     });
-    assert.deepEqual(Object.entries(config.cameras).map(([id, c]) => [id, c.url ? 'url' : c.push ? 'push' : c.synthetic ? 'synthetic' : '?']),
-      [['gate1', 'url'], ['door', 'push'], ['demo', 'synthetic']]);
+    assert.deepEqual(Object.entries(config.cameras).map(([id, c]) => [id, c.url ? 'url' : c.push ? 'push' : c.rtmp ? 'rtmp' : c.synthetic ? 'synthetic' : '?']),
+      [['gate1', 'url'], ['door', 'push'], ['studio', 'rtmp'], ['demo', 'synthetic']]);
+    assert.deepEqual(config.rtmp, { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(config.cameras.studio!.rtmp, { key: 'studio-key-123' });
   });
   it('env interpolation: inside strings, fallbacks, $${ escape', () => {
     const env = { HOST: '10.0.0.5', PW: 'p@ss' };
@@ -214,9 +237,16 @@ describe('redactedConfig', () => {
     const redacted = redactedConfig(config);
     assert.equal(redacted.cameras.gate1!.url, 'rtsp://***@10.0.0.5/ch1');
     const text = JSON.stringify([redacted, redactedConfig(full)]);
-    for (const secret of ['hunter2', 'topsecret', 's3cret', 'admin:']) assert.ok(!text.includes(secret), secret);
+    for (const secret of ['hunter2', 'topsecret', 's3cret', 'admin:', 'studio-key-123']) assert.ok(!text.includes(secret), secret);
     assert.equal(redactedConfig(full).cameras.gate1!.password, '***');
     assert.equal(config.cameras.gate1!.url, 'rtsp://admin:hunter2@10.0.0.5/ch1');
     assert.equal(full.cameras.gate1!.password, 'hunter2');
+  });
+  it('masks RTMP publish keys', () => {
+    const config = parseConfigText(cam('rtmp: { key: obs-Key-12345 }'), 'x', [], {});
+    const redacted = redactedConfig(config);
+    assert.equal(redacted.cameras.gate1!.rtmp!.key, '***');
+    assert.ok(!JSON.stringify(redacted).includes('obs-Key-12345'));
+    assert.equal(config.cameras.gate1!.rtmp!.key, 'obs-Key-12345');
   });
 });

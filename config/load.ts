@@ -62,7 +62,14 @@ export function parseConfigText(
 
   const problems: ConfigProblem[] = [];
   findDuplicateKeys(doc.contents, [], lineCounter, problems);
-  const raw: unknown = interpolateEnv(doc.toJS() ?? {}, [], env, problems);
+  let js: unknown;
+  try {
+    js = doc.toJS();
+  } catch (err) {
+    // The yaml package finds an alias to a missing anchor, and an alias bomb, only here (a ReferenceError).
+    throw new ConfigError(`YAML error: ${(err as Error).message}`, sourceName);
+  }
+  const raw: unknown = interpolateEnv(js ?? {}, [], env, problems);
 
   const cliIds = new Set<string>();
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
@@ -183,12 +190,13 @@ function joinPath(path: readonly string[]): string {
   return path[0] === '--camera' ? `--camera ${path[1] ?? ''}` : path.join('.');
 }
 
-/** A deep copy safe for logs and the API: passwords, TURN credentials and URL userinfo become `***`. */
+/** A deep copy safe for logs and the API: passwords, RTMP keys, TURN credentials and URL userinfo become `***`. */
 export function redactedConfig(config: Config): Config {
   const copy = structuredClone(config);
   for (const cam of Object.values(copy.cameras)) {
     if (cam.url !== undefined) cam.url = redactUrl(cam.url);
     if (cam.password !== undefined) cam.password = '***';
+    if (cam.rtmp !== undefined) cam.rtmp.key = '***';
   }
   for (const server of copy.webrtc.iceServers) {
     if (server.credential !== undefined) server.credential = '***';

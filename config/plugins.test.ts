@@ -47,7 +47,7 @@ describe('parseByteSize', () => {
 describe('storage', () => {
   it('takes sizes as bytes or unit strings', () => {
     const c = parseConfigText('storage:\n  path: /srv/events\n  maxAgeDays: 7\n  maxBytes: 500MB\n  mapSizeBytes: 2147483648\n', 'x', [], {});
-    assert.deepEqual(c.storage, { path: '/srv/events', maxAgeDays: 7, maxBytes: 500e6, mapSizeBytes: 2 * GiB });
+    assert.deepEqual({ ...c.storage, clips: undefined }, { path: '/srv/events', maxAgeDays: 7, maxBytes: 500e6, mapSizeBytes: 2 * GiB, clips: undefined });
     assert.equal(parseConfigText('storage:\n', 'x', [], {}).storage.maxBytes, 10 * GiB);
   });
   it('rejections', () => {
@@ -104,14 +104,14 @@ describe('plugins', () => {
       '  tamper: { enabled: false }',
     ].join('\n')), 'x', [], {});
     assert.deepEqual(c.cameras.gate1!.plugins, {
-      brightness: { enabled: true, zones: {}, lines: {} },
+      brightness: { enabled: true, priority: 50, zones: {}, lines: {} },
       counting: {
-        enabled: true, fps: 10, latencyBudgetMs: 200,
+        enabled: true, fps: 10, latencyBudgetMs: 200, priority: 50,
         zones: { road: [[0, 0.5], [1, 0.5], [1, 1]] },
         lines: { kerb: { from: [0, 0.6], to: [1, 0.6] } },
         config: { anything: [1, 2], goes: 'here' },
       },
-      tamper: { enabled: false, zones: {}, lines: {} },
+      tamper: { enabled: false, priority: 50, zones: {}, lines: {} },
     });
     assert.deepEqual(parseConfigText(cam('plugins:'), 'x', [], {}).cameras.gate1!.plugins, {});
   });
@@ -191,7 +191,10 @@ describe('packaged config', () => {
   it('has storage defaults and runs brightness on demo1, red-light, lane and parking on the intersection counting on the gates and objects on the campus', () => {
     const text = readFileSync(defaultConfigPath(), 'utf8');
     const base = parseConfigText(text, 'streamsight.yaml', [], {});
-    assert.deepEqual(base.storage, { path: 'data', maxAgeDays: 30, maxBytes: 10 * GiB });
+    assert.deepEqual(base.storage, {
+      path: 'data', maxAgeDays: 30, maxBytes: 10 * GiB,
+      clips: { enabled: true, beforeS: 5, afterS: 5, maxS: 60, minSeverity: 'warning', maxBytesPerCamera: 64 * 2 ** 20 },
+    });
     assert.deepEqual(cameraPlugins(base).map((p) => [p.cameraId, p.pluginName, p.settings.fps]), [
       ['demo1', 'brightness', 2], ['intersection', 'red-light', undefined], ['intersection', 'lane', 5], ['intersection', 'parking', 5],
       ['gate-north', 'counting', 10], ['gate-south', 'counting', 10], ['campus', 'objects', 2],

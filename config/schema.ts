@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { modelSchema } from '../core/detect/models/config.js';
+import { checkCluster, clusterSchema, NODE_NAME_PATTERN, NODE_NAME_RULE } from './cluster.js';
 
 /** Camera ids become URL path segments (`/whep/gate1`, `rtsp://host:8554/gate1`), so keep them plain. */
 export const CAMERA_ID_PATTERN = /^[a-z0-9_-]{1,64}$/;
@@ -110,6 +111,26 @@ const rtspSchema = z
     udpPortRange: portRange([8000, 8099], 'RTP/RTCP over UDP with RTSP clients'),
   })
   .describe('RTSP server: accepts pushed streams and restreams every camera.');
+
+/** An RTMP publish key goes into a URL query (`?key=`): URL-safe characters only. */
+export const RTMP_KEY_PATTERN = /^[A-Za-z0-9._~-]{8,128}$/;
+
+/** What RTMP_KEY_PATTERN allows, in words. */
+export const RTMP_KEY_RULE = 'use 8-128 characters from A-Z a-z 0-9 . _ ~ -';
+
+const rtmpSchema = z
+  .strictObject({
+    host: z.string().min(1).default('0.0.0.0').describe('Address the RTMP server listens on.'),
+    port: port().default(1935).describe('RTMP port publishers push to (0 picks a free port).'),
+  })
+  .describe('RTMP ingest server: it listens only when at least one enabled camera has an `rtmp:` source.');
+
+const cameraRtmpSchema = z
+  .strictObject({
+    key: z.string({ error: 'expected a string' }).regex(RTMP_KEY_PATTERN, { error: RTMP_KEY_RULE })
+      .describe('Publish key: the publisher sends to `rtmp://<host>:<rtmp.port>/live/<id>?key=<key>` (redacted in logs and the API).'),
+  })
+  .describe('RTMP source: wait for a publisher (OBS, ffmpeg, an encoder) to push H.264 or H.265 over RTMP.');
 
 const iceServerSchema = z
   .strictObject({
@@ -275,11 +296,12 @@ const overloadSchema = z
     enabled: z.boolean().default(true).describe('Shed plugin work when the machine is overloaded, so the relay keeps its latency.'),
     lagHighMs: intIn(5, 10000).default(50)
       .describe("The main loop's p99 delay (ms, over a second) above which plugin work is shed: the relay runs on that loop."),
-    lagLowMs: intIn(1, 10000).default(15).describe('The p99 delay (ms) below which shedding is relaxed.'),
+    lagLowMs: intIn(1, 10000).default(25).describe('The p99 delay (ms) below which shedding is relaxed.'),
     escalateAfterS: intIn(0, 600).default(3).describe('Seconds the delay must stay high before shedding one more level.'),
     relaxAfterS: intIn(0, 3600).default(10).describe('Seconds the delay must stay low before giving one level back.'),
     minFpsScale: z.union([z.literal(1), z.literal(0.5), z.literal(0.25), z.literal(0.125), z.literal(0.0625)], { error: 'expected 1, 0.5, 0.25, 0.125 or 0.0625' }).default(0.25)
       .describe("Plugins' fps are halved per level down to this factor; the levels after that pause plugins, lowest `priority` first."),
+    warmupS: intIn(0, 600).default(20).describe('Seconds after start in which nothing is shed: starting every worker, decoder and camera at once delays the loop by itself.'),
   })
   .refine((o) => o.lagLowMs < o.lagHighMs, { error: 'must be below lagHighMs', path: ['lagLowMs'] })
   .describe('Overload: plugin frames are skipped, then the lowest-priority plugins paused, before the relay is slowed. Visible in `/api/load`, `/api/plugins` and `/metrics`.');
@@ -292,12 +314,12 @@ const mqttSchema = z
     username: z.string().optional().describe('Broker username.'),
     password: z.string().optional().describe('Broker password (redacted in logs and the API).'),
     clientId: z.string().min(1).max(128).optional()
-      .describe('MQTT client id, also the availability topic\'s middle level; default `streamsight-<hostname>`. Two servers must not share one.'),
+      .describe('MQTT client id, also the availability topic\'s middle level; default `streamsight-<hostname>`. Two servers must not share one. With `cluster:`, each node appends `-<node>` to it (default `streamsight-<node>`), so one shared config gives every node its own.'),
     topicPrefix: z.string().regex(/^[^#+\u0000]+$/, { error: 'expected a topic without wildcards (+, #)' })
       .refine((t) => !t.startsWith('/') && !t.endsWith('/'), { error: 'must not start or end with /' })
       .default('streamsight')
       .describe('First level(s) of every topic: `{prefix}/{camera}/events`, `{prefix}/stats`, ...'),
-    node: z.string().min(1).max(200).optional().describe('This server\'s name in the stats message; default the host name.'),
+    node: z.string().min(1).max(200).optional().describe('This server\'s name in the stats message; default the cluster node\'s name, else the host name.'),
     statsIntervalS: intIn(1, 3600).default(10).describe('Seconds between `{prefix}/stats` messages (camera state and plugin health).'),
     maxQueuedEvents: intIn(1, 1_000_000).default(10000)
       .describe('Most events and count messages kept in memory while the broker is away or has not acknowledged them; beyond it the oldest are dropped and counted.'),
@@ -390,7 +412,7 @@ const pluginSchema = z
   })
   .describe('One plugin run on this camera, named by its folder `plugins/<name>/` or package `streamsight-plugin-<name>`.');
 
-/** One camera: exactly one source (url, push or synthetic) plus how to consume it. */
+/** One camera: exactly one source (url, push, rtmp or synthetic) plus how to consume it. */
 export const cameraSchema = z
   .strictObject({
     name: z.string().min(1).max(200).optional().describe('Display name; defaults to the camera id.'),
@@ -404,6 +426,7 @@ export const cameraSchema = z
     password: z.string().optional().describe('RTSP password, instead of putting it in the URL (redacted in logs and the API).'),
     push: z.boolean().optional()
       .describe('Push source: wait for a publisher at `rtsp://<host>:<rtsp.port>/<id>` (e.g. `ffmpeg ... -f rtsp`).'),
+    rtmp: cameraRtmpSchema.optional(),
     synthetic: syntheticSchema.optional(),
     transport: z.enum(['tcp', 'udp'], { error: 'expected tcp or udp' }).default('tcp')
       .describe('RTP transport when pulling: tcp (interleaved, robust) or udp.'),
@@ -414,14 +437,16 @@ export const cameraSchema = z
       .describe('Response timeout, and stall timeout: no media for this long means reconnect.'),
     reconnect: reconnectSchema.prefault({}),
     enabled: z.boolean().default(true).describe('A disabled camera is kept in the config but not started.'),
+    node: z.string().regex(NODE_NAME_PATTERN, { error: NODE_NAME_RULE }).optional()
+      .describe('With `cluster:`, the node that runs this camera (one of `cluster.nodes`); required there, not allowed without it.'),
     detect: detectSchema.prefault({}),
     plugins: z.record(z.string().regex(PLUGIN_NAME_PATTERN, { error: PLUGIN_NAME_RULE }), pluginSchema)
       .default({})
       .describe('Plugins (detectors) run on this camera, by plugin name; each gets decoded frames in its own worker thread.'),
   })
   .superRefine((cam, ctx) => {
-    const sources = [cam.url !== undefined, cam.push === true, cam.synthetic !== undefined].filter(Boolean).length;
-    if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one of url, push, synthetic is required' });
+    const sources = [cam.url !== undefined, cam.push === true, cam.rtmp !== undefined, cam.synthetic !== undefined].filter(Boolean).length;
+    if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one of url, push, rtmp, synthetic is required' });
     if (cam.url !== undefined && (cam.username !== undefined || cam.password !== undefined)) {
       try {
         const u = new URL(cam.url);
@@ -448,11 +473,13 @@ export const configSchema = z
     log: logSchema.prefault({}),
     http: httpSchema.prefault({}),
     rtsp: rtspSchema.prefault({}),
+    rtmp: rtmpSchema.prefault({}),
     webrtc: webrtcSchema.prefault({}),
     storage: storageSchema.prefault({}),
     detector: detectorSchema.optional(),
     mqtt: mqttSchema.optional(),
     overload: overloadSchema.prefault({}),
+    cluster: clusterSchema.optional(),
     cameras: z
       .record(
         z.string().regex(CAMERA_ID_PATTERN, { error: CAMERA_ID_RULE }),
@@ -461,6 +488,7 @@ export const configSchema = z
       .default({})
       .describe('Cameras by id; the id names the stream in every URL (`/whep/<id>`, `rtsp://host:8554/<id>`).'),
   })
+  .superRefine(checkCluster)
   .describe('streamsight configuration.');
 
 /** A validated configuration with every default applied. */

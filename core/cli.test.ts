@@ -57,7 +57,7 @@ describe('streamsight check-config', { concurrency: true }, () => {
       viaBin: true,
       env: { GATE1_PASSWORD: 'hunter2', TURN_SECRET: 'x' },
     });
-    assert.equal(r.stdout, 'ok: 4 cameras\n');
+    assert.equal(r.stdout, 'ok: 5 cameras\n');
     assert.equal(r.code, 0);
   });
 
@@ -70,7 +70,7 @@ describe('streamsight check-config', { concurrency: true }, () => {
       `${file}: invalid configuration\n` +
         'http.port: expected an integer from 0 to 65535\n' +
         'cameras.gate1: unknown key "urll" (did you mean "url"?)\n' +
-        'cameras.gate1: exactly one of url, push, synthetic is required\n',
+        'cameras.gate1: exactly one of url, push, rtmp, synthetic is required\n',
     );
     assert.equal(r.code, 1);
   });
@@ -131,6 +131,21 @@ describe('streamsight usage', { concurrency: true }, () => {
     });
   });
 
+  it('serve with cluster: names this node by --node, else STREAMSIGHT_NODE, else cluster.node, and rejects an unknown one', async () => {
+    const file = join(testdata, 'cluster.yaml');
+    const cases = [
+      [['--node', 'z'], {}, '--node: unknown node "z" (cluster.nodes has a, b)'],
+      [[], { STREAMSIGHT_NODE: 'q' }, 'STREAMSIGHT_NODE: unknown node "q" (cluster.nodes has a, b)'],
+      [[], { STREAMSIGHT_NODE: '' }, 'cluster.node: which node is this? Set cluster.node, pass --node NAME or set STREAMSIGHT_NODE (one of a, b)'],
+    ] as const;
+    const results = await Promise.all(cases.map(([args, env]) => cli(['serve', '--config', file, ...args], { env })));
+    cases.forEach(([args, env, message], i) => {
+      const r = results[i]!;
+      assert.equal(r.stderr, `${file}: invalid configuration\n${message}\n`, `${args.join(' ')} ${JSON.stringify(env)}`);
+      assert.equal(r.code, 1);
+    });
+  });
+
   it('serve with an invalid config exits 1 before starting anything', async () => {
     const file = join(testdata, 'bad.yaml');
     const r = await cli(['serve', '--config', file]);
@@ -160,6 +175,31 @@ describe('streamsight serve', () => {
       const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
       assert.equal(code, 0, output);
       assert.match(output, /SIGTERM: shutting down/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('streamsight serve --node', () => {
+  it('runs only this node\'s cameras, --node winning over STREAMSIGHT_NODE', async () => {
+    const child = spawn(process.execPath, ['bin/streamsight.js', 'serve', '--config', join(testdata, 'cluster.yaml'), '--node', 'b'], {
+      cwd: root,
+      env: { ...process.env, STREAMSIGHT_FROM_SOURCE: '1', STREAMSIGHT_NODE: 'a' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!/streamsight is running/.test(output) && child.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.match(output, /streamsight is running: .*\(RTSP on :\d+, 1 camera\(s\), node b\)/, output);
+      child.kill('SIGTERM');
+      assert.equal(await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]), 0, output);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { defaultConfigPath, loadConfig, packageRoot, parseConfigText, redactedConfig } from '../config/load.js';
 import { cameraPlugins, type Config } from '../config/schema.js';
+import { selectNode } from '../config/cluster.js';
 import { ConfigError } from './errors.js';
 import { createLogger, setLogLevel } from './log.js';
 
@@ -28,6 +29,7 @@ commands:
     --camera ID=URL      add a camera pulled from an rtsp:// URL (repeatable)
     --http-port N        override http.port (0 picks a free port)
     --rtsp-port N        override rtsp.port (0 picks a free port)
+    --node NAME          with cluster:, which node this is (overrides $STREAMSIGHT_NODE and cluster.node)
   check-config [FILE]    validate a configuration file (default: the packaged one) and exit
     --camera ID=URL      also validate these cameras
   bench NAME [--json]    run a benchmark from bench/: ${BENCHES.join(', ')} (prints a table, or JSON)
@@ -182,6 +184,7 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
         camera: { type: 'string', multiple: true },
         'http-port': { type: 'string' },
         'rtsp-port': { type: 'string' },
+        node: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -194,7 +197,7 @@ async function serve(args: readonly string[]): Promise<number | undefined> {
   const httpPort = portFlag('http-port', values['http-port']);
   const rtspPort = portFlag('rtsp-port', values['rtsp-port']);
   const file = values.config;
-  const config = tryLoad(file, values.camera ?? [], configForServe);
+  const config = tryLoad(file, values.camera ?? [], (f, cameras) => selectNode(configForServe(f, cameras), values.node));
   if (!config) return 1;
   if (httpPort !== undefined) config.http.port = httpPort;
   if (rtspPort !== undefined) config.rtsp.port = rtspPort;

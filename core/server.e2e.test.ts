@@ -9,51 +9,16 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { H264Depacketizer } from '../codecs/h264/depacketizer.js';
 import { parseConfigText } from '../config/load.js';
 import type { CameraInfo } from './http/types.js';
 import { GstCamera } from './rtsp/testdata/gst-peer.js';
 import { startServer, type Server } from './server.js';
 import { waitFor } from './testing/wait.js';
-import { TestWhepClient } from './webrtc/testdata/whep-client.js';
+import { Viewer } from './webrtc/testdata/whep-client.js';
 
 const PASSWORD = 's3cret-Pa55';
 const WIDTH = 320;
 const HEIGHT = 240;
-
-/** A WHEP viewer that counts the keyframes it can depacketize. */
-class Viewer {
-  readonly client = new TestWhepClient();
-  readonly depacketizer = new H264Depacketizer();
-  keyframes = 0;
-  units = 0;
-  location = '';
-
-  constructor() {
-    this.client.onPacket = (p) => {
-      for (const unit of this.depacketizer.push(p)) {
-        this.units++;
-        if (unit.keyframe) this.keyframes++;
-      }
-    };
-  }
-
-  async connect(base: string, camera: string): Promise<void> {
-    const res = await fetch(`${base}whep/${camera}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: await this.client.offer(),
-    });
-    assert.equal(res.status, 201, await res.clone().text());
-    this.location = res.headers.get('location')!;
-    await this.client.accept(await res.text());
-  }
-
-  async close(base: string): Promise<void> {
-    if (this.location) await fetch(new URL(this.location, base), { method: 'DELETE' });
-    await this.client.close();
-  }
-}
 
 describe('server with a real RTSP camera', { timeout: 360_000 }, () => {
   const camera = new GstCamera({ user: 'admin', password: PASSWORD, width: WIDTH, height: HEIGHT, fps: 15 });

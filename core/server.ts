@@ -18,8 +18,11 @@ import { PluginReconfigurer } from './plugins/reconfigure.js';
 import { PluginRegistry } from './plugins/registry.js';
 import { createHttpApp } from './http/app.js';
 import { MqttPublisher, type MqttStats } from './mqtt/publisher.js';
+import { ClusterMap, remoteCameraInfo } from './cluster/cluster.js';
+import { CountReporter, type ReporterStats } from './cluster/reporter.js';
 import type { CameraInfo, CameraMetrics, ServerLike } from './http/types.js';
 import { createLogger, setLogLevel } from './log.js';
+import { RtmpServer } from './rtmp/server.js';
 import { RtspServer } from './rtsp/server.js';
 import type { Stream } from './stream/stream.js';
 import { resolveHostAddresses } from './webrtc/ice.js';
@@ -31,18 +34,23 @@ const log = createLogger('server');
 export interface ServerAddresses {
   httpPort: number;
   rtspPort: number;
+  /** The RTMP ingest port, when an enabled camera has an `rtmp:` source (else nothing listens). */
+  rtmpPort?: number;
   /** Page URL printed at start. */
   pageUrl: string;
 }
 
 /**
- * The root of the ownership tree: owns the cameras, the RTSP server (push + restream),
- * the WHEP service and the HTTP app, and closes them in reverse order.
+ * The root of the ownership tree: owns the cameras, the RTSP server (push + restream), the
+ * RTMP ingest server (when a camera has an `rtmp:` source), the WHEP service and the HTTP app,
+ * and closes them in reverse order.
  */
 export class Server {
   readonly cameras = new Map<string, Camera>();
   readonly whep: WhepService;
   readonly rtsp: RtspServer;
+  /** The RTMP ingest server, when a camera has an `rtmp:` source. */
+  readonly rtmp?: RtmpServer;
   #http: ReturnType<typeof createHttpApp>;
   #addresses?: ServerAddresses;
   #closed = false;
@@ -53,6 +61,9 @@ export class Server {
   #host?: PluginHost;
   #registry?: PluginRegistry;
   #mqtt?: MqttPublisher;
+  /** With `cluster:`: who this node is and who runs each camera. */
+  readonly cluster?: ClusterMap;
+  #reporter?: CountReporter;
   #clips?: ClipRecorder;
   readonly #reconfigure: PluginReconfigurer;
   /** Relays committed events and plugin detections to the WebSocket, which subscribes before start. */
@@ -61,6 +72,7 @@ export class Server {
   /** `configPath`: the file `config` was read from; the zone editor saves into it (none: saves are refused). */
   constructor(readonly config: Config, opts: { configPath?: string } = {}) {
     setLogLevel(config.log.level);
+    this.cluster = ClusterMap.fromConfig(config);
     const self = this;
     this.#reconfigure = new PluginReconfigurer({
       config,
@@ -75,6 +87,7 @@ export class Server {
     });
     for (const [id, cameraConfig] of Object.entries(config.cameras)) {
       if (cameraConfig.enabled === false) continue;
+      if (this.cluster && !this.cluster.isOwn(id)) continue; // another node runs it
       this.cameras.set(id, new Camera(id, cameraConfig, () => `rtsp://127.0.0.1:${this.addresses.rtspPort}`));
     }
     this.rtsp = new RtspServer(
@@ -91,14 +104,28 @@ export class Server {
         unpublish: (path) => this.#cameraFor(path)?.stream.setOffline(),
       },
     );
+    if ([...this.cameras.values()].some((c) => c.source === 'rtmp')) {
+      this.rtmp = new RtmpServer({ host: config.rtmp.host, port: config.rtmp.port }, (id) => {
+        const camera = this.cameras.get(id);
+        if (camera?.source !== 'rtmp' || !camera.config.rtmp) return undefined;
+        return {
+          stream: camera.stream, key: camera.config.rtmp.key,
+          onPublish: () => camera.onPublish(), onRefused: (reason) => camera.onPublishRefused(reason),
+        };
+      });
+    }
     this.whep = new WhepService(
       { portRange: config.webrtc.udpPortRange, hostAddresses: resolveHostAddresses(config.webrtc.hostAddresses), iceServers: config.webrtc.iceServers },
       { get: (id) => this.#streamForViewer(id) },
     );
     const serverLike: ServerLike = {
-      cameras: (): CameraInfo[] => [...this.cameras.values()].map((c) => c.info()),
-      camera: (id) => this.cameras.get(id)?.info(),
+      cameras: (): CameraInfo[] => this.#cameraList(),
+      camera: (id) => {
+        const info = this.cameras.get(id)?.info();
+        return info && this.cluster ? { ...info, node: this.cluster.node } : info;
+      },
       whep: this.whep,
+      ...(this.cluster ? { cluster: this.cluster } : {}),
       get events() {
         return self.#store;
       },
@@ -138,13 +165,14 @@ export class Server {
     return this.#addresses;
   }
 
-  /** Opens the event store and the plugin host, binds the RTSP and HTTP ports, then starts every camera. */
+  /** Opens the event store and the plugin host, binds the RTSP, RTMP (if used) and HTTP ports, then starts every camera. */
   async start(): Promise<ServerAddresses> {
     await this.#startPlugins();
     const rtspPort = await this.rtsp.listen();
+    const rtmpPort = await this.rtmp?.listen();
     const httpPort = await this.#http.listen();
     const host = this.config.http.host === '0.0.0.0' || this.config.http.host === '::' ? '127.0.0.1' : this.config.http.host;
-    this.#addresses = { httpPort, rtspPort, pageUrl: `http://${host}:${httpPort}/` };
+    this.#addresses = { httpPort, rtspPort, ...(rtmpPort !== undefined ? { rtmpPort } : {}), pageUrl: `http://${host}:${httpPort}/` };
     for (const camera of this.cameras.values()) camera.start();
     return this.#addresses;
   }
@@ -218,7 +246,10 @@ export class Server {
   #overloadPolicy(): false | Partial<ShedPolicy> {
     const o = this.config.overload;
     if (!o.enabled) return false;
-    return { lagHighMs: o.lagHighMs, lagLowMs: o.lagLowMs, escalateAfterMs: o.escalateAfterS * 1000, relaxAfterMs: o.relaxAfterS * 1000, minFpsScale: o.minFpsScale };
+    return {
+      lagHighMs: o.lagHighMs, lagLowMs: o.lagLowMs, escalateAfterMs: o.escalateAfterS * 1000, relaxAfterMs: o.relaxAfterS * 1000,
+      minFpsScale: o.minFpsScale, warmupMs: o.warmupS * 1000,
+    };
   }
 
   /** The evidence clip recorder's counters, when clips are kept. */
@@ -226,16 +257,47 @@ export class Server {
     return this.#clips?.stats;
   }
 
-  /** `mqtt:`: publishes committed events and the stats from now on (the broker is reached in the background). */
+  /**
+   * `mqtt:`: publishes committed events and the stats from now on (the broker is reached in the
+   * background). With `cluster:` the client id and node name are this node's; on the reporter node,
+   * the other nodes' count rows are gathered into the count store (core/cluster/reporter.ts).
+   */
   #startMqtt(): void {
     const m = this.config.mqtt;
     if (!m) return;
-    const mqtt = (this.#mqtt = new MqttPublisher(m, {
+    const cluster = this.cluster;
+    const opts = cluster ? { ...m, clientId: cluster.publisherClientId(m.clientId), node: m.node ?? cluster.node } : m;
+    const mqtt = (this.#mqtt = new MqttPublisher(opts, {
       cameras: () => [...this.cameras.values()].map((c) => c.info()),
       plugins: () => this.#host?.stats() ?? [],
     }));
     this.#store!.on('event', (e) => mqtt.event(e));
     mqtt.start();
+    if (cluster?.isReporter) {
+      this.#reporter = new CountReporter({
+        url: m.url, username: m.username, password: m.password, keepaliveS: m.keepaliveS, topicPrefix: m.topicPrefix,
+        clientId: cluster.reporterClientId(m.clientId), node: cluster.node, isOwn: (camera) => cluster.isOwn(camera),
+      }, this.#counts!);
+      this.#reporter.start();
+    }
+  }
+
+  /** The reporter's counters, when this node is the cluster's reporter. */
+  reporterStats(): ReporterStats | undefined {
+    return this.#reporter?.stats();
+  }
+
+  /** `GET /api/cameras`: with `cluster:`, every enabled camera in config order, the other nodes' ones as `remote` with their `node`. */
+  #cameraList(): CameraInfo[] {
+    const cluster = this.cluster;
+    if (!cluster) return [...this.cameras.values()].map((c) => c.info());
+    const out: CameraInfo[] = [];
+    for (const [id, config] of Object.entries(this.config.cameras)) {
+      if (!config.enabled) continue;
+      const own = this.cameras.get(id);
+      out.push(own ? { ...own.info(), node: cluster.node } : remoteCameraInfo(id, config));
+    }
+    return out;
   }
 
   /** The count store, with each committed crossing also tallied for MQTT when it is configured. */
@@ -309,9 +371,11 @@ export class Server {
     await this.#clips?.close();
     // After the plugins (their last events are committed) and before the stores.
     await this.#mqtt?.close();
+    await this.#reporter?.close();
     await this.#detector?.close();
     for (const camera of this.cameras.values()) camera.close();
     await this.rtsp.close();
+    await this.rtmp?.close();
     await this.#jpeg?.close();
     await this.#store?.close();
     await this.#counts?.close();
@@ -322,8 +386,9 @@ export class Server {
 export async function startServer(config: Config, opts: { configPath?: string } = {}): Promise<Server> {
   const server = new Server(config, opts);
   try {
-    const { pageUrl, rtspPort } = await server.start();
-    log.info(`streamsight is running: open ${pageUrl} (RTSP on :${rtspPort}, ${server.cameras.size} camera(s))`);
+    const { pageUrl, rtspPort, rtmpPort } = await server.start();
+    const node = server.cluster ? `, node ${server.cluster.node}${server.cluster.isReporter ? ', the reporter' : ''}` : '';
+    log.info(`streamsight is running: open ${pageUrl} (RTSP on :${rtspPort}${rtmpPort !== undefined ? `, RTMP on :${rtmpPort}` : ''}, ${server.cameras.size} camera(s)${node})`);
   } catch (err) {
     await server.close();
     throw err;

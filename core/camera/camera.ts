@@ -13,7 +13,7 @@ import { SyntheticPublisher } from './synthetic.js';
 const log = createLogger('camera');
 
 /** Where a camera's media comes from. */
-export type CameraSourceKind = 'pull' | 'push' | 'synthetic';
+export type CameraSourceKind = 'pull' | 'push' | 'rtmp' | 'synthetic';
 
 /** A camera's connection state as the API reports it. */
 export type CameraState = 'connecting' | 'online' | 'offline' | 'idle';
@@ -21,7 +21,8 @@ export type CameraState = 'connecting' | 'online' | 'offline' | 'idle';
 /**
  * One camera: owns its Stream and the source that feeds it (mediasoup's ownership tree:
  * Server → Camera → Stream → Reader). A pull camera dials the camera; a push camera waits for
- * a publisher on the RTSP server; a synthetic camera starts an ffmpeg publisher.
+ * a publisher on the RTSP server, an RTMP camera for one on the RTMP server (core/rtmp, which
+ * checks its key); a synthetic camera starts an ffmpeg publisher.
  * With `onDemand`, a pull camera connects only while the stream has readers.
  */
 export class Camera extends Emitter<{ close: [] }> {
@@ -37,6 +38,8 @@ export class Camera extends Emitter<{ close: [] }> {
   /** Number of times a publisher (push/synthetic) connected, after the first. */
   #republishes = 0;
   #published = false;
+  /** Why the last publish to this camera was refused (wrong key, busy), for the API's lastError. */
+  #publishError?: string;
 
   constructor(
     readonly id: string,
@@ -62,6 +65,8 @@ export class Camera extends Emitter<{ close: [] }> {
     } else if (config.synthetic) {
       this.source = 'synthetic';
       this.#synthetic = new SyntheticPublisher(id, config.synthetic, () => `${selfRtspUrl()}/${id}`);
+    } else if (config.rtmp) {
+      this.source = 'rtmp';
     } else {
       this.source = 'push';
     }
@@ -94,15 +99,21 @@ export class Camera extends Emitter<{ close: [] }> {
     }
   }
 
-  /** Whether a publisher may push into this camera over RTSP. */
+  /** Whether a publisher may push into this camera over RTSP (an RTMP camera takes RTMP only: it has a key). */
   get canPublish(): boolean {
-    return this.source !== 'pull';
+    return this.source === 'push' || this.source === 'synthetic';
   }
 
-  /** Called by the RTSP server when a publisher ANNOUNCEs. */
+  /** Called by the RTSP or RTMP server when a publisher is accepted. */
   onPublish(): void {
     if (this.#published) this.#republishes++;
     this.#published = true;
+    this.#publishError = undefined;
+  }
+
+  /** Called by the RTMP server when it refused a publisher of this camera; `reason` holds no key. */
+  onPublishRefused(reason: string): void {
+    this.#publishError = `publish refused: ${reason}`;
   }
 
   #startPull(): void {
@@ -172,7 +183,7 @@ export class Camera extends Emitter<{ close: [] }> {
       packetsLost: pull?.packetsLost ?? 0,
       framesDropped: readersDropped + (pull?.droppedUnits ?? 0),
       reconnects: this.reconnects,
-      lastError: pull?.lastError,
+      lastError: pull?.lastError ?? this.#publishError,
     };
   }
 

@@ -50,6 +50,12 @@ export interface CountRow {
   count: number;
 }
 
+/** `n` crossings of one line, class and direction at `at` (a minute row from another node, for instance). */
+export interface CountIncrement extends Crossing {
+  /** A positive integer. */
+  n: number;
+}
+
 /** A query: one of camera or gate (or neither, for all), a time range on bucket starts, inclusive. */
 export interface CountQuery {
   camera?: string;
@@ -90,6 +96,8 @@ export interface ObjectQuery {
 type TallyKey = [CountBucket, number, ...string[]];
 type Key = [CountBucket, number, string, string, string, string];
 type ObjectKey = [CountBucket, number, string, string];
+/** An applied row id, keyed by its minute first so old ids are one range to delete. */
+type AppliedKey = [number, string];
 interface Value {
   count: number;
   gate?: string;
@@ -109,12 +117,15 @@ export class CountStore {
   readonly #root: RootDatabase;
   readonly #counts: Database<Value, Key>;
   readonly #objects: Database<Value, ObjectKey>;
+  /** Ids of rows added with addMany(…, once): a redelivered row is recognised even after a restart. */
+  readonly #applied: Database<number, AppliedKey>;
   #closed = false;
 
   private constructor(path: string) {
     this.#root = open({ path, maxDbs: 4 });
     this.#counts = this.#root.openDB<Value, Key>({ name: 'counts' });
     this.#objects = this.#root.openDB<Value, ObjectKey>({ name: 'objects' });
+    this.#applied = this.#root.openDB<number, AppliedKey>({ name: 'applied' });
   }
 
   /** Opens (creating) the store in directory `path`. */
@@ -127,6 +138,49 @@ export class CountStore {
     this.#open();
     checkCrossing(c);
     await this.#increment(this.#counts, COUNT_BUCKETS.map((bucket): Key => [bucket, bucketStart(bucket, c.at), c.camera, c.line, c.cls, c.direction]), c.gate ? { gate: c.gate } : {});
+  }
+
+  /**
+   * Adds every increment to its minute, hour and day buckets in one transaction. With `once`, the
+   * increments are applied only if `once.id` was never applied before, and the id is recorded in
+   * that same transaction: a row delivered twice (MQTT QoS 1 redelivery, also after a crash between
+   * commit and acknowledgement) is counted once. Resolves true when applied, false for a duplicate.
+   */
+  async addMany(increments: readonly CountIncrement[], once?: { id: string; at: number }): Promise<boolean> {
+    this.#open();
+    for (const inc of increments) {
+      checkCrossing(inc);
+      if (!Number.isSafeInteger(inc.n) || inc.n < 1) throw new ProtocolError('increment n must be a positive integer');
+    }
+    if (once && (typeof once.id !== 'string' || once.id.length === 0 || once.id.length > 200)) throw new ProtocolError('row id must be a string of 1-200 characters');
+    const appliedKey: AppliedKey | undefined = once ? [bucketStart('minute', once.at), once.id] : undefined;
+    return this.#root.transaction(() => {
+      if (appliedKey) {
+        if (this.#applied.get(appliedKey) !== undefined) return false;
+        void this.#applied.put(appliedKey, Date.now());
+      }
+      for (const inc of increments) {
+        const extra = inc.gate ? { gate: inc.gate } : {};
+        for (const bucket of COUNT_BUCKETS) {
+          const key: Key = [bucket, bucketStart(bucket, inc.at), inc.camera, inc.line, inc.cls, inc.direction];
+          void this.#counts.put(key, { count: (this.#counts.get(key)?.count ?? 0) + inc.n, ...extra });
+        }
+      }
+      return true;
+    });
+  }
+
+  /** Forgets the ids addMany recorded for minutes before `before` (epoch ms); resolves with how many. */
+  async forgetApplied(before: number): Promise<number> {
+    this.#open();
+    return this.#root.transaction(() => {
+      let n = 0;
+      for (const key of this.#applied.getKeys({ start: [0, ''], end: [before, ''] })) {
+        void this.#applied.remove(key);
+        n++;
+      }
+      return n;
+    });
   }
 
   /** Tallies one object seen; resolves once it is committed. */

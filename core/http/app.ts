@@ -15,6 +15,7 @@ import { buildEventRoutes } from './events-routes.js';
 import { buildExportRoutes } from './export-routes.js';
 import { buildGeometryRoutes } from './geometry-routes.js';
 import { buildMetricsRoute } from './metrics.js';
+import { redirectLocation, type ClusterRouting } from './redirect.js';
 import { buildRoutes, type Route } from './routes.js';
 import { loadWebAssets } from './static.js';
 import type { ServerLike } from './types.js';
@@ -57,7 +58,7 @@ export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp
   for (const route of routes) {
     const allow = [...Object.keys(route.methods), 'OPTIONS'].join(', ');
     const paramCount = route.pattern.split('/').filter((s) => s.startsWith(':')).length;
-    app.any(route.pattern, (res, req) => dispatch(route, allow, paramCount, res, req, opts.corsOrigins));
+    app.any(route.pattern, (res, req) => dispatch(route, allow, paramCount, res, req, opts.corsOrigins, server.cluster));
   }
   app.any('/*', (res, req) => {
     const reply = new Reply(res, corsHeaders(opts.corsOrigins, req.getHeader('origin')));
@@ -92,15 +93,28 @@ export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp
   };
 }
 
-/** Runs the route's handler for the request's method, answering OPTIONS, 405 and 400 (bad encoding) itself. */
+/**
+ * Runs the route's handler for the request's method, answering OPTIONS, 405 and 400 (bad encoding)
+ * itself, and, with several nodes, 307 for a request another node answers (core/http/redirect.ts).
+ */
 function dispatch(
   route: Route, allow: string, paramCount: number, res: HttpResponse, req: HttpRequest, corsOrigins: readonly string[],
+  cluster: ClusterRouting | undefined,
 ): void {
   const reply = new Reply(res, corsHeaders(corsOrigins, req.getHeader('origin')));
   try {
     const method = req.getMethod().toUpperCase();
+    // A CORS preflight cannot follow a redirect, so every node answers it; the request it clears is redirected.
     if (method === 'OPTIONS') {
       reply.send(204, '', preflightHeaders(allow));
+      return;
+    }
+    const location = cluster && redirectLocation(cluster, req.getUrl(), req.getQuery() ?? '');
+    if (location) {
+      // 307 (not 302/303): the client repeats the same method with the same body. A body is left
+      // unread, so the connection is closed after the answer rather than drained.
+      const hasBody = Number(req.getHeader('content-length') || '0') > 0 || req.getHeader('transfer-encoding') !== '';
+      reply.json(307, { redirect: location }, { Location: location }, hasBody);
       return;
     }
     const handler = route.methods[method];

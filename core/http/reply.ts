@@ -7,7 +7,7 @@ import type { HttpResponse } from 'uWebSockets.js';
 import { ConfigError, InvalidStateError, ProtocolError, UnsupportedError } from '../errors.js';
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found',
+  200: 'OK', 201: 'Created', 204: 'No Content', 307: 'Temporary Redirect', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found',
   405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
   422: 'Unprocessable Entity', 426: 'Upgrade Required', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };

@@ -9,6 +9,7 @@ import type { StoredEvent } from '../events/model.js';
 import type { EventPage, EventQuery } from '../events/store.js';
 import type { GeometrySaved, PluginGeometry } from '../plugins/reconfigure.js';
 import type { GeometryPatch } from '../../config/edit.js';
+import type { ClusterRouting } from './redirect.js';
 
 /** A camera as the API shows it (`GET /api/cameras`). URLs are redacted before they get here. */
 export interface CameraInfo {
@@ -16,8 +17,12 @@ export interface CameraInfo {
   name?: string;
   /** Where the camera stands (config `location`). */
   location?: string;
-  source: 'pull' | 'push' | 'synthetic';
-  state: 'connecting' | 'online' | 'offline' | 'idle';
+  /** `rtmp`: an RTMP publisher feeds it (`rtmp:` source); `push`: an RTSP publisher. */
+  source: 'pull' | 'push' | 'rtmp' | 'synthetic';
+  /** `remote`: another node runs it (`node` names it); its own node answers `GET /api/cameras/{id}` with the live state. */
+  state: 'connecting' | 'online' | 'offline' | 'idle' | 'remote';
+  /** With several nodes (`cluster:`), the node that runs the camera. */
+  node?: string;
   /** Source URL with credentials replaced by `***` (log.redactUrl). */
   url?: string;
   codec?: string;
@@ -29,6 +34,8 @@ export interface CameraInfo {
   audio?: { codec: string; playable: boolean };
   viewers: number;
   packetsLost: number;
+  /** A pulled camera's RTP packets that arrived out of order and were put back in sequence. */
+  packetsReordered?: number;
   framesDropped: number;
   reconnects: number;
   lastError?: string;
@@ -52,6 +59,8 @@ export interface ServerLike extends DetectionServerLike {
   camera(id: string): CameraInfo | undefined;
   /** The WHEP service that owns the viewers' peer connections. */
   whep: WhepLike;
+  /** With several nodes (`cluster:`): who runs which camera, so requests for another node's camera are redirected. */
+  cluster?: ClusterRouting;
 }
 
 // ---- Events, plugins, snapshots and metrics (issue 3). Every member is optional on ServerLike

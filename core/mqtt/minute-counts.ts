@@ -17,6 +17,15 @@ export interface MinuteCount {
   out: number;
   /** Every crossing, whatever its direction. */
   total: number;
+  /** The same crossings by line and direction (`{ gate: { in: 3, out: 1 } }`): what a reporter node stores. */
+  lines: Record<string, Record<string, number>>;
+  /** The publishing node (the cluster node's name, else the publisher's `node`). */
+  node?: string;
+  /**
+   * Unique per row and never reused (`<node>:<run>:<seq>`, the run being random per process), so a
+   * consumer can drop a QoS 1 redelivery. A late second row for a minute has an id of its own.
+   */
+  id?: string;
 }
 
 /** See the file comment. */
@@ -29,12 +38,14 @@ export class MinuteCounts {
     const key = `${start}\u0000${c.camera}\u0000${c.cls}`;
     let entry = this.#rows.get(key);
     if (!entry) {
-      const row: MinuteCount = { camera: c.camera, ...(c.gate !== undefined ? { gate: c.gate } : {}), cls: c.cls, minute: new Date(start).toISOString(), in: 0, out: 0, total: 0 };
+      const row: MinuteCount = { camera: c.camera, ...(c.gate !== undefined ? { gate: c.gate } : {}), cls: c.cls, minute: new Date(start).toISOString(), in: 0, out: 0, total: 0, lines: {} };
       this.#rows.set(key, (entry = { start, row }));
     }
     if (c.direction === 'in') entry.row.in++;
     else if (c.direction === 'out') entry.row.out++;
     entry.row.total++;
+    const line = (entry.row.lines[c.line] ??= {});
+    line[c.direction] = (line[c.direction] ?? 0) + 1;
   }
 
   /**

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CameraInfo } from '../http/types.js';
 import type { PluginStats } from '../plugins/runner.js';
 import { failOnUnhandledRejection, waitUntil } from '../testing/wait.js';
+import type { MinuteCount } from './minute-counts.js';
 import { MqttPublisher, type StatsMessage } from './publisher.js';
 import { TestBroker } from './testdata/broker.js';
 import { fakeEvent, TestSubscriber } from './testdata/subscriber.js';
@@ -64,7 +65,7 @@ describe('MqttPublisher with a real Mosquitto', { timeout: 120_000 }, () => {
 
   it('publishes per-minute counts per camera and class once the minute is over', async () => {
     const sub = await subscriber(['counts/#']);
-    const pub = publisher('pub-counts', { topicPrefix: 'counts' });
+    const pub = publisher('pub-counts', { topicPrefix: 'counts', node: 'node-c' });
     pub.start();
     const minute = Math.floor(Date.now() / 60_000) * 60_000 - 120_000; // a minute that is over
     const at = minute + 5_000;
@@ -75,8 +76,19 @@ describe('MqttPublisher with a real Mosquitto', { timeout: 120_000 }, () => {
     const car = await sub.next('counts/gate1/counts/car', 5000);
     const bike = await sub.next('counts/gate1/counts/motorbike', 5000);
     assert.equal(car.qos, 1);
-    assert.deepEqual(JSON.parse(car.text), { camera: 'gate1', gate: 'north', cls: 'car', minute: new Date(minute).toISOString(), in: 2, out: 1, total: 3 });
-    assert.deepEqual(JSON.parse(bike.text), { camera: 'gate1', gate: 'north', cls: 'motorbike', minute: new Date(minute).toISOString(), in: 0, out: 1, total: 1 });
+    const carRow = JSON.parse(car.text) as MinuteCount;
+    const bikeRow = JSON.parse(bike.text) as MinuteCount;
+    // Each row carries a unique id (node, random run, sequence) so a reporter can drop a QoS 1 redelivery.
+    assert.match(carRow.id!, /^node-c:[0-9a-f]{8}:\d+$/);
+    assert.notEqual(carRow.id, bikeRow.id);
+    assert.deepEqual({ ...carRow, id: undefined }, {
+      camera: 'gate1', gate: 'north', cls: 'car', minute: new Date(minute).toISOString(), in: 2, out: 1, total: 3,
+      lines: { l1: { in: 2 }, l2: { out: 1 } }, node: 'node-c', id: undefined,
+    });
+    assert.deepEqual({ ...bikeRow, id: undefined }, {
+      camera: 'gate1', gate: 'north', cls: 'motorbike', minute: new Date(minute).toISOString(), in: 0, out: 1, total: 1,
+      lines: { l1: { out: 1 } }, node: 'node-c', id: undefined,
+    });
     // The current minute is still open: nothing for it yet.
     const now = Date.now();
     pub.crossing({ camera: 'gate1', line: 'l1', cls: 'bus', direction: 'in', at: now });

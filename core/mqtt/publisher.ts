@@ -13,6 +13,7 @@
  * when dropped. Stats and state are snapshots: one missed while the broker is away is replaced by
  * the next, so they are sent only while connected.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Crossing } from '../events/counts.js';
@@ -93,6 +94,9 @@ export class MqttPublisher {
   #minuteTimer?: NodeJS.Timeout;
   #connects = 0;
   #statsSkipped = 0;
+  /** Count row ids: `<node>:<run>:<seq>`, the run random so a restarted process never reuses one. */
+  readonly #run = randomBytes(4).toString('hex');
+  #seq = 0;
   #closed = false;
 
   constructor(opts: MqttOptions, sources: MqttSources) {
@@ -193,7 +197,8 @@ export class MqttPublisher {
 
   #releaseMinutes(now: number, all = false): void {
     for (const row of this.#minutes.take(now, all)) {
-      this.#outbox.push({ topic: `${this.prefix}/${level(row.camera)}/counts/${level(row.cls)}`, payload: JSON.stringify(row), kind: 'count' });
+      const payload = { ...row, node: this.#node, id: `${this.#node}:${this.#run}:${++this.#seq}` };
+      this.#outbox.push({ topic: `${this.prefix}/${level(row.camera)}/counts/${level(row.cls)}`, payload: JSON.stringify(payload), kind: 'count' });
     }
   }
 

@@ -299,7 +299,7 @@ describe('PluginHost', { timeout: 360_000 }, () => {
 
   it('under overload sheds plugin frames first, then pauses the lowest priority, and gives them back when the load goes', async (t) => {
     let lag = 5;
-    const host = newHost(t, { overload: { lagHighMs: 50, lagLowMs: 15, escalateAfterMs: 0, relaxAfterMs: 0, minFpsScale: 0.5 }, loopDelayP99: () => lag });
+    const host = newHost(t, { overload: { lagHighMs: 50, lagLowMs: 15, escalateAfterMs: 0, relaxAfterMs: 0, minFpsScale: 0.5, warmupMs: 0 }, loopDelayP99: () => lag });
     const writer = newWriter(t);
     host.add('low', 'fast', { priority: 10 }, writer);
     host.add('high', 'fast', { priority: 90 }, writer);

@@ -11,7 +11,7 @@ function feed(s: LoadShedder, from: number, seconds: number, lag: number): numbe
 
 describe('load shedder', () => {
   it('skips frames first (halving the fps per level), then pauses the lowest priority groups, never the highest', () => {
-    const s = new LoadShedder({ lagHighMs: 50, lagLowMs: 15, escalateAfterMs: 2000, relaxAfterMs: 10_000, minFpsScale: 0.25 });
+    const s = new LoadShedder({ lagHighMs: 50, lagLowMs: 15, escalateAfterMs: 2000, relaxAfterMs: 10_000, minFpsScale: 0.25, warmupMs: 0 });
     s.setPriorities([5, 1, 9, 5]);
     assert.equal(s.maxLevel, 2 + 2, 'two fps steps, then priorities 1 and 5 (9 is never paused)');
     assert.deepEqual(s.for(1), { fpsScale: 1, paused: false });
@@ -33,7 +33,7 @@ describe('load shedder', () => {
   });
 
   it('waits escalateAfterMs of high delay before rising, and ignores a spike', () => {
-    const s = new LoadShedder({ escalateAfterMs: 2000 });
+    const s = new LoadShedder({ escalateAfterMs: 2000, warmupMs: 0 });
     s.setPriorities([0]);
     s.sample(200, 0);
     s.sample(10, 1000); // one spike, then calm
@@ -45,7 +45,7 @@ describe('load shedder', () => {
   });
 
   it('relaxes one level per relaxAfterMs of low delay, and holds between the thresholds', () => {
-    const s = new LoadShedder({ minFpsScale: 0.25 });
+    const s = new LoadShedder({ lagLowMs: 15, minFpsScale: 0.25, warmupMs: 0 });
     s.setPriorities([0, 1]);
     let t = feed(s, 0, 20, 100);
     assert.equal(s.level, 3);
@@ -57,6 +57,15 @@ describe('load shedder', () => {
     assert.equal(s.level, 0);
     assert.deepEqual(s.for(0), { fpsScale: 1, paused: false });
     assert.ok(s.state.changes >= 6);
+  });
+
+  it('judges nothing during the warm-up', () => {
+    const s = new LoadShedder({ escalateAfterMs: 0, warmupMs: 20_000 });
+    s.setPriorities([0]);
+    feed(s, 5000, 20, 500); // samples at 5 s .. 24 s: within 20 s of the first
+    assert.equal(s.level, 0, 'starting everything lags the loop; that is not overload');
+    s.sample(500, 25_000);
+    assert.equal(s.level, 1);
   });
 
   it('refuses thresholds that would flap', () => {

@@ -10,7 +10,7 @@
  *
  * The level rises by one when the loop's p99 delay stayed above `lagHighMs` for `escalateAfterMs`,
  * and falls by one when it stayed below `lagLowMs` for `relaxAfterMs` (hysteresis, so it settles
- * instead of flapping). Decisions are pure functions of the samples given to `sample()`; the host
+ * instead of flapping), after a warm-up in which nothing is judged. Decisions are pure functions of the samples given to `sample()`; the host
  * feeds it from perf_hooks' event-loop delay histogram once a second.
  */
 
@@ -26,9 +26,16 @@ export interface ShedPolicy {
   relaxAfterMs: number;
   /** Lowest fps scale before plugins are paused (a power of 2 between 1/64 and 1). */
   minFpsScale: number;
+  /**
+   * Samples in this long after the first are not judged: starting every worker, decoder and camera
+   * at once delays the loop for a while on any machine, and that passes by itself.
+   */
+  warmupMs: number;
 }
 
-export const DEFAULT_SHED_POLICY: ShedPolicy = { lagHighMs: 50, lagLowMs: 15, escalateAfterMs: 3000, relaxAfterMs: 10_000, minFpsScale: 0.25 };
+export const DEFAULT_SHED_POLICY: ShedPolicy = {
+  lagHighMs: 50, lagLowMs: 25, escalateAfterMs: 3000, relaxAfterMs: 10_000, minFpsScale: 0.25, warmupMs: 20_000,
+};
 
 /** What a plugin instance is told to do at the current level. */
 export interface Shedding {
@@ -60,6 +67,7 @@ export class LoadShedder {
   #lowSince: number | undefined;
   #lag = 0;
   #changes = 0;
+  #firstSample: number | undefined;
 
   constructor(policy: Partial<ShedPolicy> = {}) {
     this.policy = { ...DEFAULT_SHED_POLICY, ...policy };
@@ -90,6 +98,8 @@ export class LoadShedder {
   sample(lagP99Ms: number, now: number): boolean {
     this.#lag = lagP99Ms;
     const p = this.policy;
+    this.#firstSample ??= now;
+    if (now - this.#firstSample < p.warmupMs) return false;
     if (lagP99Ms > p.lagHighMs) {
       this.#lowSince = undefined;
       this.#highSince ??= now;

@@ -124,7 +124,9 @@ export async function play(videoEl, url, { iceServers = [] } = {}) {
       throw new WhepError(`WHEP ${res.status}: ${reason}`, res.status);
     }
     const header = res.headers.get('Location');
-    location = header ? new URL(header, url).href : undefined;
+    // Relative to the URL that answered: with several nodes the POST may have been redirected (307)
+    // to the camera's node, which holds the session, so DELETE and the overlays go straight there.
+    location = header ? new URL(header, res.url || url).href : undefined;
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   } catch (err) {
     close();

@@ -3,7 +3,9 @@
  * video (several H.264 payload types plus VP8), host candidates on 127.0.0.1 only and no STUN,
  * hands its offer to a WhepService and collects the RTP it receives.
  */
+import assert from 'node:assert/strict';
 import { RTCPeerConnection, RTCRtpCodecParameters, type RTCRtpTransceiver, type RtpPacket as WeriftRtp } from 'werift';
+import { H264Depacketizer } from '../../../codecs/h264/depacketizer.js';
 import type { RtpPacket } from '../../../codecs/rtp/packet.js';
 import { guardPeerConnection, iceConfig } from '../ice.js';
 
@@ -103,5 +105,41 @@ export class TestWhepClient {
   /** Closes the peer connection. */
   async close(): Promise<void> {
     await this.pc.close();
+  }
+}
+
+/** A WHEP viewer over HTTP that counts the access units (frames) and keyframes it can depacketize. */
+export class Viewer {
+  readonly client = new TestWhepClient();
+  readonly depacketizer = new H264Depacketizer();
+  keyframes = 0;
+  units = 0;
+  location = '';
+
+  constructor() {
+    this.client.onPacket = (p) => {
+      for (const unit of this.depacketizer.push(p)) {
+        this.units++;
+        if (unit.keyframe) this.keyframes++;
+      }
+    };
+  }
+
+  /** POSTs the offer to `{base}whep/{camera}` and waits until connected (at most `timeoutMs`). */
+  async connect(base: string, camera: string, timeoutMs = 10_000): Promise<void> {
+    const res = await fetch(`${base}whep/${camera}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/sdp' },
+      body: await this.client.offer(),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    this.location = res.headers.get('location')!;
+    await this.client.accept(await res.text(), timeoutMs);
+  }
+
+  /** DELETEs the session and closes the peer connection. */
+  async close(base: string): Promise<void> {
+    if (this.location) await fetch(new URL(this.location, base), { method: 'DELETE' });
+    await this.client.close();
   }
 }

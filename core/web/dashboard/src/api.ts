@@ -8,8 +8,10 @@
 export interface Camera {
   id: string;
   name?: string;
-  source: string;
-  state: 'connecting' | 'online' | 'offline' | 'idle';
+  source: 'pull' | 'push' | 'rtmp' | 'synthetic';
+  /** `remote`: run by another node (`node`), which the API redirects to. */
+  state: 'connecting' | 'online' | 'offline' | 'idle' | 'remote';
+  node?: string;
   codec?: string;
   profile?: string;
   width?: number;
