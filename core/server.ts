@@ -140,9 +140,10 @@ export class Server {
         const clips = this.clipStats();
         const mqtt = this.mqttStats();
         const load = this.#host?.load();
+        const rtmp = this.rtmp?.stats;
         return {
           cameras: [...this.cameras.values()].map((c) => this.#cameraMetrics(c)),
-          ...(clips ? { clips } : {}), ...(mqtt ? { mqtt } : {}), ...(load ? { load } : {}),
+          ...(clips ? { clips } : {}), ...(mqtt ? { mqtt } : {}), ...(load ? { load } : {}), ...(rtmp ? { rtmp } : {}),
         };
       },
       onEvent: (listener) => this.#bus.on('event', listener),

@@ -167,7 +167,7 @@ describe('GET /metrics', () => {
     }
   });
 
-  it('shows the evidence clip and MQTT counters when the server has them, and nothing of them otherwise', async () => {
+  it('shows the evidence clip, MQTT and RTMP counters when the server has them, and nothing of them otherwise', async () => {
     server.metrics = () => ({
       cameras: [],
       clips: { stored: 12, truncated: 2, missed: 1, pending: 3 },
@@ -186,9 +186,21 @@ describe('GET /metrics', () => {
     assert.equal(value(samples, 'streamsight_mqtt_delivered_total'), 900);
     assert.equal(value(samples, 'streamsight_mqtt_dropped_total', { kind: 'event' }), 7);
     assert.equal(value(samples, 'streamsight_mqtt_dropped_total', { kind: 'count' }), 8);
+    server.metrics = () => ({
+      cameras: [],
+      rtmp: {
+        connections: 3, publishing: 2, published: 5, refused: { badKey: 4, unknownCamera: 0, badApp: 0, busy: 1, play: 0 }, protocolErrors: 1, timedOut: 0,
+        video: { malformed: 6, unsupported: 0, droppedBeforeKeyframe: 2 }, audioDropped: { AAC: 900 },
+      },
+    });
+    const withRtmp = await scrape();
+    assert.equal(value(withRtmp.samples, 'streamsight_rtmp_publishing'), 2);
+    assert.equal(value(withRtmp.samples, 'streamsight_rtmp_refused_total', { reason: 'badKey' }), 4);
+    assert.equal(value(withRtmp.samples, 'streamsight_rtmp_video_dropped_total', { why: 'malformed' }), 6);
+    assert.equal(value(withRtmp.samples, 'streamsight_rtmp_audio_dropped_total', { codec: 'AAC' }), 900);
     server.metrics = () => ({ cameras: [] });
     const bare = await scrape();
-    assert.equal(bare.samples.filter((s) => s.name.startsWith('streamsight_clips') || s.name.startsWith('streamsight_mqtt')).length, 0);
+    assert.equal(bare.samples.filter((s) => /^streamsight_(clips|mqtt|rtmp)/.test(s.name)).length, 0);
   });
 
   it('falls back to cameras() and the plugin host (stats, histograms) without server.metrics()', async () => {

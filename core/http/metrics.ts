@@ -117,7 +117,9 @@ function snapshotOf(server: ServerLike): MetricsSnapshot & Pick<Required<Metrics
     id: c.id, fpsIn: c.fps ?? 0, bitrateBps: c.bitrateBps ?? 0, viewers: c.viewers, reconnects: c.reconnects,
   }));
   const load = snap?.load ?? server.plugins?.load?.();
-  const integrations = { ...(snap?.clips ? { clips: snap.clips } : {}), ...(snap?.mqtt ? { mqtt: snap.mqtt } : {}), ...(load ? { load } : {}) };
+  const integrations = {
+    ...(snap?.clips ? { clips: snap.clips } : {}), ...(snap?.mqtt ? { mqtt: snap.mqtt } : {}), ...(snap?.rtmp ? { rtmp: snap.rtmp } : {}), ...(load ? { load } : {}),
+  };
   if (snap?.plugins) return { cameras, plugins: snap.plugins, ...integrations };
   const host = server.plugins;
   const histograms = new Map((host?.histograms?.() ?? []).map((h) => [`${h.camera}\0${h.plugin}`, h.histogram]));
@@ -161,7 +163,25 @@ export function collectMetrics(server: ServerLike, socket?: SocketMetrics): Metr
     counter('streamsight_plugin_restarts_total', 'Plugin worker restarts after a crash or a hang.',
       snap.plugins.map((p) => ({ labels: plug(p.camera, p.plugin), value: p.restarts }))),
   ];
-  const { clips, mqtt, load } = snap;
+  const { clips, mqtt, load, rtmp } = snap;
+  if (rtmp) {
+    families.push(
+      gauge('streamsight_rtmp_connections', 'Open RTMP connections.', [{ value: rtmp.connections }]),
+      gauge('streamsight_rtmp_publishing', 'RTMP publishers pushing a camera now.', [{ value: rtmp.publishing }]),
+      counter('streamsight_rtmp_published_total', 'RTMP publishes accepted.', [{ value: rtmp.published }]),
+      counter('streamsight_rtmp_refused_total', 'RTMP publishes or plays refused, by reason.',
+        Object.entries(rtmp.refused).map(([reason, value]) => ({ labels: { reason }, value }))),
+      counter('streamsight_rtmp_protocol_errors_total', 'RTMP connections closed for protocol errors.', [{ value: rtmp.protocolErrors }]),
+      counter('streamsight_rtmp_timed_out_total', 'RTMP connections closed for silence.', [{ value: rtmp.timedOut }]),
+      counter('streamsight_rtmp_video_dropped_total', 'RTMP video tags dropped, by why.', [
+        { labels: { why: 'malformed' }, value: rtmp.video.malformed },
+        { labels: { why: 'unsupported' }, value: rtmp.video.unsupported },
+        { labels: { why: 'before_keyframe' }, value: rtmp.video.droppedBeforeKeyframe },
+      ]),
+      counter('streamsight_rtmp_audio_dropped_total', 'RTMP audio messages dropped (a codec WebRTC cannot carry, e.g. AAC), by codec.',
+        Object.entries(rtmp.audioDropped).map(([codec, value]) => ({ labels: { codec }, value }))),
+    );
+  }
   const shedding = snap.plugins.filter((p) => p.shedFrames !== undefined);
   if (shedding.length > 0) {
     families.push(

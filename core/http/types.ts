@@ -171,6 +171,12 @@ export interface MetricsSnapshot {
   clips?: { stored: number; truncated: number; missed: number; pending: number };
   /** The plugin host's load shedding (core/plugins/shedder.ts ShedState), when it runs. */
   load?: { level: number; maxLevel: number; fpsScale: number; pausedUpTo?: number; lagP99Ms: number; changes: number };
+  /** RTMP ingest counters (core/rtmp RtmpServerStats), when a camera has an `rtmp:` source. */
+  rtmp?: {
+    connections: number; publishing: number; published: number; refused: Readonly<Record<'badKey' | 'unknownCamera' | 'badApp' | 'busy' | 'play', number>>;
+    protocolErrors: number; timedOut: number;
+    video: { malformed: number; unsupported: number; droppedBeforeKeyframe: number }; audioDropped: Record<string, number>;
+  };
   /** MQTT publisher counters (core/mqtt MqttStats), when `mqtt:` is configured. */
   mqtt?: { connected: boolean; connects: number; queued: number; inflight: number; delivered: number; eventsDropped: number; countsDropped: number };
 }
