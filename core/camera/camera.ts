@@ -181,6 +181,7 @@ export class Camera extends Emitter<{ close: [] }> {
       audio: audio ? { codec: audio.codec, playable: WEBRTC_AUDIO_CODECS.has(audio.codec) } : undefined,
       viewers: this.viewers,
       packetsLost: pull?.packetsLost ?? 0,
+      ...(pull ? { packetsReordered: pull.packetsReordered } : {}),
       framesDropped: readersDropped + (pull?.droppedUnits ?? 0),
       reconnects: this.reconnects,
       lastError: pull?.lastError ?? this.#publishError,

@@ -48,6 +48,8 @@ export interface RtspPullStats {
   packets: number;
   units: number;
   packetsLost: number;
+  /** Packets that arrived out of order and were put back in sequence (UDP). */
+  packetsReordered: number;
   /** Unparsable RTP, garbage between interleaved frames, bad payloads. */
   malformed: number;
   droppedUnits: number;
@@ -57,9 +59,9 @@ export interface RtspPullStats {
   lastError?: string;
 }
 
-type Totals = Pick<RtspPullStats, 'packets' | 'units' | 'packetsLost' | 'malformed' | 'droppedUnits' | 'foreignPackets'>;
+type Totals = Pick<RtspPullStats, 'packets' | 'units' | 'packetsLost' | 'packetsReordered' | 'malformed' | 'droppedUnits' | 'foreignPackets'>;
 
-const zeroTotals = (): Totals => ({ packets: 0, units: 0, packetsLost: 0, malformed: 0, droppedUnits: 0, foreignPackets: 0 });
+const zeroTotals = (): Totals => ({ packets: 0, units: 0, packetsLost: 0, packetsReordered: 0, malformed: 0, droppedUnits: 0, foreignPackets: 0 });
 
 /** Pulls one RTSP camera into a Stream and keeps it connected. */
 export class RtspPullSource extends Emitter<{ state: [PullState] }> {
@@ -105,6 +107,7 @@ export class RtspPullSource extends Emitter<{ state: [PullState] }> {
       packets: this.#past.packets + now.packets,
       units: this.#past.units + now.units,
       packetsLost: this.#past.packetsLost + now.packetsLost,
+      packetsReordered: this.#past.packetsReordered + now.packetsReordered,
       malformed: this.#past.malformed + now.malformed,
       droppedUnits: this.#past.droppedUnits + now.droppedUnits,
       foreignPackets: this.#past.foreignPackets + now.foreignPackets,
@@ -247,6 +250,7 @@ export class RtspPullSource extends Emitter<{ state: [PullState] }> {
       t.packets = d.packets;
       t.units = d.units;
       t.packetsLost = d.lost;
+      t.packetsReordered = d.reordered;
       t.malformed = d.malformed;
       t.droppedUnits = d.droppedUnits;
     }

@@ -17,6 +17,8 @@ export interface TrackStats {
   units: number;
   /** RTP packets missing from the sequence. */
   lost: number;
+  /** RTP packets that arrived after a later one and were put back in order. */
+  reordered: number;
   /** Packets that did not parse as the codec's payload format. */
   malformed: number;
   /** Units dropped because a packet was lost (video waits for the next keyframe). */
@@ -41,7 +43,7 @@ function adapt(d: H264Depacketizer | H265Depacketizer | AudioDepacketizer): Depa
     stats: () => {
       const s = d.stats;
       const droppedUnits = 'droppedUnits' in s ? s.droppedUnits : 0;
-      return { packets: s.packets, units: s.units, lost: s.lostPackets, malformed: s.malformed, droppedUnits };
+      return { packets: s.packets, units: s.units, lost: s.lostPackets, reordered: s.reordered, malformed: s.malformed, droppedUnits };
     },
   };
 }
@@ -73,11 +75,12 @@ export class TrackDepacketizers {
   /** Aggregated counters (a fresh snapshot each call). */
   get stats(): DepacketizerStats {
     const tracks = this.#depacketizers.map((d) => d.stats());
-    const total: DepacketizerStats = { packets: 0, units: 0, lost: 0, malformed: 0, droppedUnits: 0, tracks };
+    const total: DepacketizerStats = { packets: 0, units: 0, lost: 0, reordered: 0, malformed: 0, droppedUnits: 0, tracks };
     for (const t of tracks) {
       total.packets += t.packets;
       total.units += t.units;
       total.lost += t.lost;
+      total.reordered += t.reordered;
       total.malformed += t.malformed;
       total.droppedUnits += t.droppedUnits;
     }

@@ -13,6 +13,7 @@ import { profileLevelId } from '../../codecs/h264/sps.js';
 import { Emitter } from '../emitter.js';
 import { InvalidStateError, UnsupportedError } from '../errors.js';
 import { createLogger } from '../log.js';
+import { sendCloseNotify } from './dtls-close.js';
 import { nativeSrtp, nativeSrtpStatus } from './native.js';
 import type { Stream } from '../stream/index.js';
 import { answerOffer, type CameraMedia } from './peer.js';
@@ -161,7 +162,11 @@ export class WhepSession {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
     this.#sender.close();
-    this.#pc.close().catch((err: unknown) => log.debug(`pc.close failed: ${String(err)}`));
+    // werift's close() sends no close_notify: without it the viewer learns only when ICE consent fails.
+    // close() closes the socket at once, dropping a send whose address lookup is still on nextTick.
+    sendCloseNotify(this.#pc);
+    const pc = this.#pc;
+    setImmediate(() => pc.close().catch((err: unknown) => log.debug(`pc.close failed: ${String(err)}`)));
     log.info(`viewer ${this.id} of ${this.cameraId} closed: ${reason}`);
     this.#onClose(this);
   }
