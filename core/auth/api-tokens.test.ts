@@ -33,18 +33,31 @@ describe('API tokens', () => {
 });
 
 describe('failed authentication limiter', () => {
-  it('blocks an address after maxFailures in the window, and only that address', async () => {
+  it('blocks an address for blockS once it fails maxFailures times in the window, and only that address', () => {
     const limiter = new FailedAuthLimiter({ maxFailures: 3, windowS: 60, blockS: 120 });
-    assert.equal(await limiter.retryAfterS('10.0.0.1'), 0);
-    assert.equal(await limiter.failed('10.0.0.1'), 0);
-    assert.equal(await limiter.failed('10.0.0.1'), 0);
-    assert.equal(await limiter.retryAfterS('10.0.0.1'), 0, 'two failures of three allowed');
-    const third = await limiter.failed('10.0.0.1');
-    assert.ok(third > 0 && third <= 60, `the third failure uses up the window: retry after ${third} s`);
-    assert.ok((await limiter.retryAfterS('10.0.0.1')) > 0, 'blocked now');
-    const blocked = await limiter.failed('10.0.0.1');
-    assert.ok(blocked > 60 && blocked <= 120, `a failure past the limit blocks for blockS: ${blocked} s`);
+    const t = 1_000_000;
+    assert.equal(limiter.retryAfterS('10.0.0.1', t), 0);
+    assert.equal(limiter.failed('10.0.0.1', t), 0);
+    assert.equal(limiter.failed('10.0.0.1', t + 1000), 0);
+    assert.equal(limiter.retryAfterS('10.0.0.1', t + 1000), 0, 'two failures of three allowed');
+    assert.equal(limiter.failed('10.0.0.1', t + 2000), 120, 'the third failure blocks');
+    assert.equal(limiter.retryAfterS('10.0.0.1', t + 62_000), 60, 'still blocked after the window, until blockS ends');
+    assert.equal(limiter.retryAfterS('10.0.0.1', t + 122_000), 0);
     assert.equal(limiter.blockedTotal, 1);
-    assert.equal(await limiter.retryAfterS('10.0.0.2'), 0, 'another address is not affected');
+    assert.equal(limiter.retryAfterS('10.0.0.2', t + 3000), 0, 'another address is not affected');
+  });
+
+  it('forgets failures once their window is over', () => {
+    const limiter = new FailedAuthLimiter({ maxFailures: 3, windowS: 60 });
+    limiter.failed('a', 0);
+    limiter.failed('a', 1000);
+    assert.equal(limiter.failed('a', 61_000), 0, 'a new window: one failure so far');
+    assert.equal(limiter.failed('a', 62_000), 0);
+  });
+
+  it('tracks at most maxAddresses, forgetting the stalest', () => {
+    const limiter = new FailedAuthLimiter({ maxAddresses: 100 });
+    for (let i = 0; i < 1000; i++) limiter.failed(`10.0.${i >> 8}.${i & 255}`, i);
+    assert.equal(limiter.tracked, 100);
   });
 });

@@ -6,12 +6,12 @@
  * - **Storage.** The config holds either the token itself or `sha256:<hex>` of it, so a config file
  *   that leaks does not have to leak the tokens. Presented tokens are hashed and compared in constant
  *   time, whatever their length.
- * - **Guessing.** Failed attempts are counted per client address (rate-limiter-flexible, in memory):
- *   past `maxFailures` in `windowS`, the address is refused for `blockS` before its token is even
- *   looked at, and the answer says when to come back.
+ * - **Guessing.** Failed attempts are counted per client address, in memory: past `maxFailures` in
+ *   `windowS`, the address is refused for `blockS` before its token is even looked at, and the
+ *   answer says when to come back. Synchronous (a uWebSockets.js request must be decided within its
+ *   handler call), and bounded: at most `maxAddresses` are tracked, the stalest forgotten first.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 /** What a token lets its bearer do. */
 export type Role = 'admin' | 'viewer';
@@ -69,47 +69,69 @@ export class ApiTokens {
 
 /** Options of the failed-authentication brake. */
 export interface FailedAuthOptions {
-  /** Failures an address may make within `windowS` (default 10). */
+  /** Failures an address may make within `windowS` (default 10 in 60 s). */
   maxFailures?: number;
   windowS?: number;
   /** How long an address that passed the limit is refused (default 300 s). */
   blockS?: number;
+  /** Most addresses tracked at once (default 100 000). */
+  maxAddresses?: number;
+}
+
+interface Entry {
+  windowStart: number;
+  failures: number;
+  blockedUntil: number;
 }
 
 /** Counts failed authentications per client address and blocks addresses that keep failing. */
 export class FailedAuthLimiter {
-  readonly #limiter: RateLimiterMemory;
+  readonly #max: number;
+  readonly #windowMs: number;
+  readonly #blockMs: number;
+  readonly #maxAddresses: number;
+  /** Insertion order is last-failure order (an entry is re-inserted on each failure). */
+  readonly #entries = new Map<string, Entry>();
   #blockedTotal = 0;
 
   constructor(opts: FailedAuthOptions = {}) {
-    this.#limiter = new RateLimiterMemory({
-      points: opts.maxFailures ?? 10,
-      duration: opts.windowS ?? 60,
-      blockDuration: opts.blockS ?? 300,
-    });
+    this.#max = opts.maxFailures ?? 10;
+    this.#windowMs = (opts.windowS ?? 60) * 1000;
+    this.#blockMs = (opts.blockS ?? 300) * 1000;
+    this.#maxAddresses = opts.maxAddresses ?? 100_000;
   }
 
   /** Seconds until `address` may try again, or 0 when it may try now. */
-  async retryAfterS(address: string): Promise<number> {
-    const res = await this.#limiter.get(address);
-    if (!res || res.remainingPoints > 0) return 0;
-    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  retryAfterS(address: string, now = Date.now()): number {
+    const e = this.#entries.get(address);
+    if (!e) return 0;
+    if (e.blockedUntil > now) return Math.ceil((e.blockedUntil - now) / 1000);
+    if (now - e.windowStart >= this.#windowMs) this.#entries.delete(address);
+    return 0;
   }
 
-  /** Records a failure; resolves with the seconds `address` is now blocked for (0: not blocked). */
-  async failed(address: string): Promise<number> {
-    try {
-      const res = await this.#limiter.consume(address);
-      return res.remainingPoints > 0 ? 0 : Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
+  /** Records a failure; returns the seconds `address` is now blocked for (0: not blocked). */
+  failed(address: string, now = Date.now()): number {
+    let e = this.#entries.get(address);
+    this.#entries.delete(address);
+    if (!e || now - e.windowStart >= this.#windowMs) e = { windowStart: now, failures: 0, blockedUntil: 0 };
+    e.failures++;
+    if (e.failures >= this.#max && e.blockedUntil <= now) {
+      e.blockedUntil = now + this.#blockMs;
       this.#blockedTotal++;
-      return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
     }
+    this.#entries.set(address, e);
+    if (this.#entries.size > this.#maxAddresses) this.#entries.delete(this.#entries.keys().next().value!);
+    return e.blockedUntil > now ? Math.ceil((e.blockedUntil - now) / 1000) : 0;
   }
 
-  /** Failures refused because their address was blocked, since start. */
+  /** Addresses blocked since start. */
   get blockedTotal(): number {
     return this.#blockedTotal;
+  }
+
+  /** Addresses tracked now. */
+  get tracked(): number {
+    return this.#entries.size;
   }
 }
