@@ -49,7 +49,7 @@ describe('config rejections', () => {
     rejects('cameras: [a, b]\n', ['cameras: expected a mapping, got a list']);
     rejects('http: 8080\n', ['http: expected a mapping, got number 8080']);
     rejects(cam('synthetic: true'), ['cameras.gate1.synthetic: expected a mapping, got boolean true']);
-    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, rtmp, webrtc, storage, detector, mqtt, overload, cluster, cameras), got a list']);
+    rejects('- a\n', ['expected a mapping of sections (log, http, rtsp, rtmp, webrtc, storage, detector, mqtt, overload, auth, cluster, cameras), got a list']);
   });
   it('bad URL scheme and malformed URLs, never echoing the URL', () => {
     rejects(cam('url: http://admin:hunter2@10.0.0.5/'), ['cameras.gate1.url: expected an rtsp:// URL']);
@@ -140,6 +140,15 @@ describe('config rejections', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
       'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]', ''].join('\n');
     assert.throws(() => parseConfigText(bomb, 'test.yaml', [], {}), (err) => err instanceof ConfigError && /YAML error: Excessive alias count/.test(err.message));
+  });
+  // Found by fuzz/targets/config.ts (3 of 1M inputs): lineSchema's "from and to must be different" refine
+  // read l.from[0] even when `from` had already failed its own rule as null.
+  it('a plugin line with a null end point is a ConfigError, not a TypeError', () => {
+    const text = (from: string, to: string) =>
+      `cameras:\n  gate1:\n    push: true\n    plugins:\n      counting:\n        lines:\n          stop: { from: ${from}, to: ${to} }\n`;
+    for (const [from, to] of [['~', '[0.5, 0.5]'], ['[0.1, 0.1]', '~']] as const) {
+      assert.throws(() => parseConfigText(text(from, to), 'test.yaml', [], {}), (err) => err instanceof ConfigError && /lines\.stop\.(from|to)/.test(err.message));
+    }
   });
   it('WebRTC servers and addresses', () => {
     rejects('webrtc:\n  hostAddresses: [lan.local]\n', ['webrtc.hostAddresses[0]: expected an IP address']);

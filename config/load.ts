@@ -201,6 +201,10 @@ export function redactedConfig(config: Config): Config {
   for (const server of copy.webrtc.iceServers) {
     if (server.credential !== undefined) server.credential = '***';
   }
+  if (copy.auth) {
+    for (const t of copy.auth.tokens) t.token = '***';
+    if (copy.auth.viewerTokenSecret !== undefined) copy.auth.viewerTokenSecret = '***';
+  }
   if (copy.mqtt) {
     copy.mqtt.url = redactUrl(copy.mqtt.url);
     if (copy.mqtt.password !== undefined) copy.mqtt.password = '***';

@@ -291,6 +291,31 @@ function isBrokerUrl(value: string): boolean {
   }
 }
 
+/** An API token in the config: the token itself (16+ characters) or `sha256:` and its 64 hex digits. */
+const apiTokenValue = z.string().refine((t) => /^sha256:[0-9a-f]{64}$/i.test(t) || (t.length >= 16 && !t.startsWith('sha256:')), {
+  error: 'expected a token of at least 16 characters, or sha256:<64 hex digits> of one',
+});
+
+const authSchema = z
+  .strictObject({
+    tokens: z.array(z.strictObject({
+      name: z.string().min(1).max(100).describe('Who holds the token; logged, never the token.'),
+      token: apiTokenValue.describe('The token (16+ characters, e.g. `${OPS_TOKEN}` from the environment), or `sha256:<hex>` of it so the file does not hold it.'),
+      role: z.enum(['admin', 'viewer'], { error: 'expected admin or viewer' })
+        .describe('`admin`: everything, including zones and plugin config. `viewer`: read the API, watch, mint viewer tokens.'),
+    })).default([])
+      .describe('API tokens (`Authorization: Bearer <token>`, or `?token=`). With none, the HTTP API is open to anyone who can reach it.'),
+    viewerTokenSecret: z.string().min(32, { error: 'must be at least 32 characters' }).optional()
+      .describe('Secret that signs viewer tokens (HMAC-SHA256). Default: random at each start, so tokens die with the process; set it (the same on every node) to keep them valid across restarts and nodes.'),
+    viewerTokenMaxTtlS: intIn(1, 86400).default(3600).describe('Longest lifetime of a viewer token, seconds.'),
+    failedAuth: z.strictObject({
+      maxFailures: intIn(1, 10000).default(10).describe('Wrong credentials one address may send within `windowS`.'),
+      windowS: intIn(1, 86400).default(60).describe('The window, seconds.'),
+      blockS: intIn(1, 86400).default(300).describe('How long an address past the limit is refused (429), seconds.'),
+    }).prefault({}).describe('Brake on guessing tokens, per client address.'),
+  })
+  .describe('Access control: API tokens with roles, and short-lived viewer tokens for one camera.');
+
 const overloadSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('Shed plugin work when the machine is overloaded, so the relay keeps its latency.'),
@@ -387,7 +412,8 @@ const lineSchema = z
     from: point().describe('Start point [x, y], normalised 0..1.'),
     to: point().describe('End point [x, y], normalised 0..1.'),
   })
-  .refine((l) => l.from[0] !== l.to[0] || l.from[1] !== l.to[1], { error: 'from and to must be different points' })
+  // zod runs this even when from or to failed their own rule (then they may be null): compare only real points.
+  .refine((l) => !isPoint(l.from) || !isPoint(l.to) || l.from[0] !== l.to[0] || l.from[1] !== l.to[1], { error: 'from and to must be different points' })
   .describe('A line segment from → to, e.g. for counting crossings.');
 
 /** Plugin names: a `plugins/<name>/` folder or a `streamsight-plugin-<name>` package. */
@@ -479,6 +505,7 @@ export const configSchema = z
     detector: detectorSchema.optional(),
     mqtt: mqttSchema.optional(),
     overload: overloadSchema.prefault({}),
+    auth: authSchema.optional(),
     cluster: clusterSchema.optional(),
     cameras: z
       .record(

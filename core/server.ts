@@ -1,6 +1,9 @@
 import { join, resolve } from 'node:path';
 import { BUNDLED_MODEL, cameraPlugins, type Config, type DetectorConfig } from '../config/schema.js';
 import { ConfigError } from './errors.js';
+import { AccessPolicy } from './auth/access.js';
+import { ApiTokens, FailedAuthLimiter } from './auth/api-tokens.js';
+import { ViewerTokens } from './auth/viewer-token.js';
 import type { DetectorService, DetectorStats } from './detect/service.js';
 import { Camera } from './camera/camera.js';
 import { decodePlan, type DecodePlan } from './camera/frames.js';
@@ -152,7 +155,9 @@ export class Server {
       geometry: (id) => this.#reconfigure.geometry(id),
       saveGeometry: (id, plugin, patch) => this.#reconfigure.save(id, plugin, patch),
     };
+    const access = accessPolicy(config);
     this.#http = createHttpApp(serverLike, {
+      ...(access ? { access } : {}),
       host: config.http.host,
       port: config.http.port,
       maxBodyBytes: config.http.maxBodyBytes,
@@ -381,6 +386,22 @@ export class Server {
     await this.#store?.close();
     await this.#counts?.close();
   }
+}
+
+/** `auth:` as the HTTP access policy; undefined without it (the API is open). */
+function accessPolicy(config: Config): AccessPolicy | undefined {
+  const a = config.auth;
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.http.host);
+  if (!a?.tokens.length && !loopback) {
+    log.warn(`no API tokens (auth.tokens): the HTTP API, WHEP and /ws on ${config.http.host}:${config.http.port} are open to anyone who can reach them`);
+  }
+  if (!a) return undefined;
+  if (a.tokens.length > 0) log.info(`auth: ${a.tokens.length} API token(s) (${a.tokens.map((t) => `${t.name}: ${t.role}`).join(', ')})`);
+  return new AccessPolicy(
+    new ApiTokens(a.tokens),
+    new ViewerTokens(a.viewerTokenSecret, { maxTtlS: a.viewerTokenMaxTtlS }),
+    new FailedAuthLimiter(a.failedAuth),
+  );
 }
 
 /** Starts a server on a validated config and logs where to look. */

@@ -9,13 +9,15 @@ import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { Reply, corsHeaders, preflightHeaders, statusForError } from './reply.js';
+import { Reply, corsHeaders, preflightHeaders, remoteAddress, statusForError } from './reply.js';
 import { buildCountRoutes } from './counts-routes.js';
 import { buildEventRoutes } from './events-routes.js';
 import { buildExportRoutes } from './export-routes.js';
 import { buildGeometryRoutes } from './geometry-routes.js';
 import { buildMetricsRoute } from './metrics.js';
 import { redirectLocation, type ClusterRouting } from './redirect.js';
+import type { AccessPolicy } from '../auth/access.js';
+import { buildAuthRoutes } from './auth-routes.js';
 import { buildRoutes, type Route } from './routes.js';
 import { loadWebAssets } from './static.js';
 import type { ServerLike } from './types.js';
@@ -32,6 +34,8 @@ export interface HttpAppOptions {
   maxBodyBytes: number;
   /** Origins allowed to call the API and WHEP from a browser; '*' allows any. */
   corsOrigins: string[];
+  /** API tokens, roles and viewer tokens (`auth:`); without it (or without tokens) every request is served. */
+  access?: AccessPolicy;
 }
 
 /** A running (or ready to run) HTTP server. */
@@ -45,20 +49,21 @@ export interface HttpApp {
 /** Creates the HTTP app for `server`. Reads the web assets from disk once, here. */
 export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp {
   const app: TemplatedApp = uWS.App();
-  const socket = attachEventSocket(app, server, { corsOrigins: opts.corsOrigins });
+  const socket = attachEventSocket(app, server, { corsOrigins: opts.corsOrigins, ...(opts.access ? { access: opts.access } : {}) });
   const routes = [
     ...buildRoutes(server, opts.maxBodyBytes, loadWebAssets()),
     ...buildEventRoutes(server),
     ...buildExportRoutes(server),
     ...buildGeometryRoutes(server, opts.maxBodyBytes),
     ...buildCountRoutes(server),
+    ...(opts.access ? buildAuthRoutes(server, opts.access, opts.maxBodyBytes) : []),
     buildMetricsRoute(server, () => socket.stats()),
     wsPlainRoute,
   ];
   for (const route of routes) {
     const allow = [...Object.keys(route.methods), 'OPTIONS'].join(', ');
     const paramCount = route.pattern.split('/').filter((s) => s.startsWith(':')).length;
-    app.any(route.pattern, (res, req) => dispatch(route, allow, paramCount, res, req, opts.corsOrigins, server.cluster));
+    app.any(route.pattern, (res, req) => dispatch(route, allow, paramCount, res, req, opts.corsOrigins, server.cluster, opts.access));
   }
   app.any('/*', (res, req) => {
     const reply = new Reply(res, corsHeaders(opts.corsOrigins, req.getHeader('origin')));
@@ -100,6 +105,7 @@ export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp
 function dispatch(
   route: Route, allow: string, paramCount: number, res: HttpResponse, req: HttpRequest, corsOrigins: readonly string[],
   cluster: ClusterRouting | undefined,
+  access: AccessPolicy | undefined,
 ): void {
   const reply = new Reply(res, corsHeaders(corsOrigins, req.getHeader('origin')));
   try {
@@ -109,12 +115,22 @@ function dispatch(
       reply.send(204, '', preflightHeaders(allow));
       return;
     }
+    if (access?.enabled) {
+      // Before the redirect: a node never points a client it does not know at another node.
+      const decision = access.check({
+        method, path: req.getUrl(), query: req.getQuery() ?? '', authorization: req.getHeader('authorization'), address: remoteAddress(res),
+      });
+      if (!decision.allowed) {
+        // A body left unread: close the connection after the answer rather than drain it.
+        reply.error(decision.status, decision.message, decision.headers ?? {}, hasBody(req));
+        return;
+      }
+    }
     const location = cluster && redirectLocation(cluster, req.getUrl(), req.getQuery() ?? '');
     if (location) {
       // 307 (not 302/303): the client repeats the same method with the same body. A body is left
       // unread, so the connection is closed after the answer rather than drained.
-      const hasBody = Number(req.getHeader('content-length') || '0') > 0 || req.getHeader('transfer-encoding') !== '';
-      reply.json(307, { redirect: location }, { Location: location }, hasBody);
+      reply.json(307, { redirect: location }, { Location: location }, hasBody(req));
       return;
     }
     const handler = route.methods[method];
@@ -136,6 +152,11 @@ function dispatch(
   } catch (err) {
     fail(reply, err);
   }
+}
+
+/** Whether the request carries a body (which an early answer leaves unread). */
+function hasBody(req: HttpRequest): boolean {
+  return Number(req.getHeader('content-length') || '0') > 0 || req.getHeader('transfer-encoding') !== '';
 }
 
 /** Answers a request whose handler threw: the mapped status, or a logged generic 500. */

@@ -7,7 +7,8 @@ import type { HttpResponse } from 'uWebSockets.js';
 import { ConfigError, InvalidStateError, ProtocolError, UnsupportedError } from '../errors.js';
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 307: 'Temporary Redirect', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found',
+  200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content', 307: 'Temporary Redirect', 400: 'Bad Request', 401: 'Unauthorized',
+  403: 'Forbidden', 404: 'Not Found', 416: 'Range Not Satisfiable', 429: 'Too Many Requests',
   405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
   422: 'Unprocessable Entity', 426: 'Upgrade Required', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
@@ -104,4 +105,9 @@ export function preflightHeaders(allow: string): Headers {
     'Access-Control-Allow-Headers': 'content-type, authorization, if-match',
     'Access-Control-Max-Age': '600',
   };
+}
+
+/** The client's address as text (IPv4, or IPv6 in its canonical form), for per-address limits. */
+export function remoteAddress(res: { getRemoteAddressAsText(): ArrayBuffer }): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString();
 }

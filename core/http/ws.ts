@@ -14,9 +14,11 @@
  * without knowing; it reconnects and catches up with GET /api/events. uWS's own limit
  * (maxBackpressure, closing too) only backs this up, it never skips a subscriber silently.
  */
+import type { AccessPolicy } from '../auth/access.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { createLogger, RateLimitedLog } from '../log.js';
 import type { SocketMetrics } from './metrics.js';
+import { remoteAddress } from './reply.js';
 import type { Route } from './routes.js';
 import type { DetectionsMessage, ServerLike, StoredEventLike } from './types.js';
 
@@ -37,6 +39,8 @@ export interface EventSocketOptions {
   detectionsHighWater?: number;
   /** Buffered bytes above which a socket is closed before the next event. Default 1 MiB. */
   eventsHighWater?: number;
+  /** With API tokens, the socket needs a viewer's (browsers cannot set headers on a WebSocket: `?token=`). */
+  access?: AccessPolicy;
 }
 
 /** The running /ws endpoint. */
@@ -80,6 +84,20 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
         res.writeStatus('403 Forbidden').writeHeader('Content-Type', 'application/json; charset=utf-8')
           .end(JSON.stringify({ error: closed ? 'server closing' : `origin '${origin}' not allowed` }));
         return;
+      }
+      if (opts.access?.enabled) {
+        const d = opts.access.check({
+          method: 'GET', path: '/ws', query: req.getQuery() ?? '', authorization: req.getHeader('authorization'),
+          address: remoteAddress(res),
+        });
+        if (!d.allowed) {
+          res.cork(() => {
+            res.writeStatus(`${d.status} ${d.status === 401 ? 'Unauthorized' : d.status === 403 ? 'Forbidden' : 'Too Many Requests'}`);
+            for (const [k, v] of Object.entries(d.headers ?? {})) res.writeHeader(k, v);
+            res.writeHeader('Content-Type', 'application/json; charset=utf-8').end(JSON.stringify({ error: d.message }));
+          });
+          return;
+        }
       }
       res.upgrade<Client>(
         { paused: false, closed: false },

@@ -29,14 +29,16 @@ const PALETTE = ['#00e5ff', '#ffd600', '#ff4081', '#76ff03', '#ff9100', '#d500f9
 /** One WebSocket per server for every player on the page; listeners get each detections message. */
 const sockets = new Map();
 
-function detectionsFeed(server, listener) {
-  let feed = sockets.get(server);
+function detectionsFeed(server, token, listener) {
+  const key = `${server} ${token ?? ''}`;
+  let feed = sockets.get(key);
   if (!feed) {
     feed = { listeners: new Set(), ws: undefined, timer: undefined, attempt: 0 };
-    sockets.set(server, feed);
+    sockets.set(key, feed);
     const open = () => {
       const url = new URL('/ws', server);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+      if (token) url.searchParams.set('token', token);
       const ws = (feed.ws = new WebSocket(url));
       ws.onopen = () => (feed.attempt = 0);
       ws.onmessage = (e) => {
@@ -63,7 +65,7 @@ function detectionsFeed(server, listener) {
     clearTimeout(feed.timer);
     feed.ws.onclose = null;
     feed.ws.close();
-    sockets.delete(server);
+    sockets.delete(key);
   };
 }
 
@@ -86,6 +88,7 @@ export class Overlay {
   #server;
   #camera;
   #plugins;
+  #token;
   #history = new Map();
   #geometry = {};
   #offset = null;
@@ -104,14 +107,15 @@ export class Overlay {
   #totals = { matches: 0, interpolated: 0, lagTicks: 0 };
 
   /** `plugins`: names to draw, or null for every plugin of the camera. */
-  constructor(video, canvas, { server, camera, plugins }) {
+  constructor(video, canvas, { server, camera, plugins, token = null }) {
     this.#video = video;
     this.#canvas = canvas;
     this.#ctx = canvas.getContext('2d');
     this.#server = server;
     this.#camera = camera;
     this.#plugins = plugins;
-    this.#unsubscribe = detectionsFeed(server, (m) => this.#onDetections(m));
+    this.#token = token;
+    this.#unsubscribe = detectionsFeed(server, token, (m) => this.#onDetections(m));
     this.#loadGeometry();
     this.#timers.push(setInterval(() => this.#loadGeometry(), GEOMETRY_POLL_MS));
     this.#timers.push(setInterval(() => this.#loadOffset(), OFFSET_POLL_MS));
@@ -153,7 +157,8 @@ export class Overlay {
 
   async #loadGeometry() {
     try {
-      const res = await fetch(`${this.#server}/api/cameras/${encodeURIComponent(this.#camera)}/geometry`, { cache: 'no-store' });
+      const token = this.#token ? `?token=${encodeURIComponent(this.#token)}` : '';
+      const res = await fetch(`${this.#server}/api/cameras/${encodeURIComponent(this.#camera)}/geometry${token}`, { cache: 'no-store' });
       if (res.ok) this.#geometry = (await res.json()).plugins ?? {};
     } catch {
       // the server is away: keep the last geometry

@@ -12,6 +12,9 @@
  * Live video always plays (`autoplay` is accepted for familiarity); `muted` starts muted, and
  * without it playback falls back to muted when the browser's autoplay policy refuses sound.
  * `server` defaults to the page's origin; other origins need the server's http.corsOrigins.
+ * `token`: when the server has API tokens (auth.tokens), a viewer token for this camera (minted by
+ * your backend at POST /api/viewer-tokens) or an API token; it is sent as ?token=. Overlays read the
+ * API and /ws, which a viewer token does not open: they need a viewer-role API token.
  *
  * Overlays: `overlays` draws the camera's detections (tracked boxes with class and id), its
  * plugins' zones and lines and the signal state over the video, matched to each frame by its
@@ -126,7 +129,11 @@ export async function play(videoEl, url, { iceServers = [] } = {}) {
     const header = res.headers.get('Location');
     // Relative to the URL that answered: with several nodes the POST may have been redirected (307)
     // to the camera's node, which holds the session, so DELETE and the overlays go straight there.
-    location = header ? new URL(header, res.url || url).href : undefined;
+    location = header ? new URL(header, res.url || url) : undefined;
+    // The session's URL needs the endpoint's token too (DELETE, and the overlays' session info).
+    const token = new URL(url, globalThis.location?.href).searchParams.get('token');
+    if (location && token) location.searchParams.set('token', token);
+    location = location?.href;
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   } catch (err) {
     close();
@@ -137,7 +144,7 @@ export async function play(videoEl, url, { iceServers = [] } = {}) {
 
 /** The <streamsight-player> custom element. */
 export class StreamsightPlayer extends HTMLElement {
-  static observedAttributes = ['camera', 'server', 'controls', 'muted', 'overlays', 'overlay-delay'];
+  static observedAttributes = ['camera', 'server', 'token', 'controls', 'muted', 'overlays', 'overlay-delay'];
   #video;
   #canvas;
   #overlay;
@@ -180,9 +187,10 @@ export class StreamsightPlayer extends HTMLElement {
     return (this.getAttribute('server') ?? '').replace(/\/+$/, '') || location.origin;
   }
 
-  /** The WHEP endpoint from the camera and server attributes. */
+  /** The WHEP endpoint from the camera, server and token attributes. */
   get endpoint() {
-    return `${this.server}/whep/${encodeURIComponent(this.getAttribute('camera') ?? '')}`;
+    const token = this.getAttribute('token');
+    return `${this.server}/whep/${encodeURIComponent(this.getAttribute('camera') ?? '')}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
   }
 
   /** What the overlay drew on the last frame (null without `overlays`). */
@@ -213,7 +221,7 @@ export class StreamsightPlayer extends HTMLElement {
     // connectedCallback: without this check each would start a session of its own.
     if (!this.#connected || oldValue === newValue) return;
     this.#applyAttributes();
-    if (name === 'camera' || name === 'server') {
+    if (name === 'camera' || name === 'server' || name === 'token') {
       this.#restart();
       this.#setupOverlay();
     } else if (name === 'overlays') this.#setupOverlay();
@@ -227,7 +235,7 @@ export class StreamsightPlayer extends HTMLElement {
     if (!this.hasAttribute('overlays')) return;
     const list = (this.getAttribute('overlays') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     this.#overlay = new Overlay(this.#video, this.#canvas, {
-      server: this.server, camera: this.getAttribute('camera') ?? '', plugins: list.length ? list : null,
+      server: this.server, camera: this.getAttribute('camera') ?? '', plugins: list.length ? list : null, token: this.getAttribute('token'),
     });
     this.#overlay.session = this.#session?.location;
     this.#applyDelay();

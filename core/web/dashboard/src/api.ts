@@ -150,7 +150,43 @@ export class ApiError extends Error {
   }
 }
 
+// ---- Access control: with auth.tokens set on the server, every call carries the token the user
+// entered (kept in this browser's localStorage); <img>, <video>, downloads and the WebSocket carry
+// it as ?token=, since they cannot send a header.
+
+const TOKEN_KEY = 'streamsight.token';
+/** Fired on window when the server answers 401: the page asks for a token. */
+export const AUTH_REQUIRED = 'streamsight:auth-required';
+
+/** The API token this browser holds, if any. */
+export function authToken(): string | undefined {
+  try {
+    return localStorage.getItem(TOKEN_KEY) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores (or with undefined forgets) the API token. */
+export function setAuthToken(token: string | undefined): void {
+  if (token) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+/** `path` with the token as ?token= when one is held: for src, href and WebSocket URLs. */
+export function authed(path: string): string {
+  const token = authToken();
+  if (!token) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+}
+
+function authHeaders(): Record<string, string> {
+  const token = authToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
 async function failure(res: Response): Promise<ApiError> {
+  if (res.status === 401) window.dispatchEvent(new Event(AUTH_REQUIRED));
   let message = `${res.status} ${res.statusText}`;
   try {
     const body = (await res.json()) as { error?: string };
@@ -163,14 +199,14 @@ async function failure(res: Response): Promise<ApiError> {
 
 /** GETs `path` as JSON; throws ApiError on a non-2xx answer. */
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { signal, headers: { Accept: 'application/json' } });
+  const res = await fetch(path, { signal, headers: { Accept: 'application/json', ...authHeaders() } });
   if (!res.ok) throw await failure(res);
   return (await res.json()) as T;
 }
 
 /** PUTs `body` as JSON to `path`; throws ApiError with the server's message on failure. */
 export async function putJson<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(path, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(path, { method: 'PUT', headers: { 'Content-Type': 'application/json', ...authHeaders() }, body: JSON.stringify(body) });
   if (!res.ok) throw await failure(res);
   return (await res.json()) as T;
 }

@@ -3,7 +3,7 @@
  * to /ws that fans committed events out to whichever pages listen.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { getJson, type StoredEvent } from './api';
+import { authed, getJson, type StoredEvent } from './api';
 
 /** The current hash route split into segments: '#/events/abc' → ['events', 'abc']. */
 export function useRoute(): string[] {
@@ -84,7 +84,7 @@ let retryMs = 1000;
 /** Opens /ws once for the whole page and reconnects with backoff when it drops. */
 function ensureSocket(): void {
   if (socket) return;
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  const url = authed(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
   const ws = new WebSocket(url);
   socket = ws;
   ws.onopen = () => (retryMs = 1000);

@@ -24,7 +24,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import '../../player.js';
 import './styles.css';
-import { eventQuery, type Camera, type EventPage } from './api';
+import { AUTH_REQUIRED, authToken, eventQuery, setAuthToken, type Camera, type EventPage } from './api';
 import { startOfToday } from './format';
 import { useLiveEvents, usePoll, useRoute } from './hooks';
 import { Evidence } from './pages/Evidence';
@@ -52,6 +52,33 @@ function useEventsToday(): string {
   useLiveEvents((e) => e.startedAt >= today && setLive((n) => n + 1));
   if (!polled.data) return '…';
   return `${polled.data.events.length + live}${polled.data.next ? '+' : ''}`;
+}
+
+/** Asks for an API token once the server answers 401 (auth.tokens set); kept in this browser. */
+function TokenGate() {
+  const [asked, setAsked] = useState(false);
+  const [value, setValue] = useState('');
+  useEffect(() => {
+    const ask = () => setAsked(true);
+    window.addEventListener(AUTH_REQUIRED, ask);
+    return () => window.removeEventListener(AUTH_REQUIRED, ask);
+  }, []);
+  if (!asked) return null;
+  const save = (e: Event) => {
+    e.preventDefault();
+    setAuthToken(value.trim() || undefined);
+    location.reload();
+  };
+  return (
+    <div class="lightbox" role="dialog" data-testid="token-gate">
+      <form class="card token-form" onSubmit={save}>
+        <h2>Sign in</h2>
+        <p class="muted">{authToken() ? 'The token was refused.' : 'This server asks for an API token.'} Paste one from <code>auth.tokens</code>; it stays in this browser.</p>
+        <input type="password" autocomplete="current-password" value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} data-testid="token-input" />
+        <button type="submit" class="btn primary" data-testid="token-save">Sign in</button>
+      </form>
+    </div>
+  );
 }
 
 function App() {
@@ -92,6 +119,7 @@ function App() {
         </div>
       </header>
       <main class="page">{page}</main>
+      <TokenGate />
     </>
   );
 }

@@ -8,6 +8,8 @@ declare module 'preact' {
       'streamsight-player': HTMLAttributes<HTMLElement> & {
         camera: string;
         server?: string;
+        /** An API token or a viewer token for the camera, sent as ?token= (WHEP, and the overlays' API and /ws). */
+        token?: string;
         overlays?: string;
         muted?: string;
         autoplay?: string;

@@ -4,7 +4,7 @@
  * while the first page is shown, and export links carrying the same filters.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { eventQuery, getJson, matchesFilters, type Camera, type EventFilters, type EventPage, type PluginStats, type StoredEvent } from '../api';
+import { authed, eventQuery, getJson, matchesFilters, type Camera, type EventFilters, type EventPage, type PluginStats, type StoredEvent } from '../api';
 import { fromDateTimeLocal, shortTime } from '../format';
 import { hashParams, setHashParams, useLiveEvents, usePoll } from '../hooks';
 
@@ -41,9 +41,9 @@ function toFilters(f: FilterForm): EventFilters {
 /** The image that best shows the event: its snapshot, else the evidence image taken at the event. */
 export function thumbnail(e: StoredEvent): string | undefined {
   const base = `/api/events/${encodeURIComponent(e.id)}`;
-  if (e.hasSnapshot) return `${base}/snapshot.jpg`;
+  if (e.hasSnapshot) return authed(`${base}/snapshot.jpg`);
   const i = atIndex(e);
-  return i === undefined ? undefined : `${base}/evidence/${i}.jpg`;
+  return i === undefined ? undefined : authed(`${base}/evidence/${i}.jpg`);
 }
 
 /** Index of the evidence image labelled 'at' (the moment of the event), else the last one. */
@@ -117,7 +117,7 @@ export function Events({ cameras }: { cameras: Camera[] }) {
   const rows = pageIndex === 0 ? [...live, ...(page?.events ?? []).filter((e) => !liveIds.has(e.id))] : page?.events ?? [];
   const names = new Map(cameras.map((c) => [c.id, c.name ?? c.id]));
   const pluginNames = [...new Set((plugins.data ?? []).map((p) => p.plugin))].sort();
-  const exportHref = (format: string) => `/api/export/events?${eventQuery(filters, { format })}`;
+  const exportHref = (format: string) => authed(`/api/export/events?${eventQuery(filters, { format })}`);
 
   return (
     <section>

@@ -4,7 +4,7 @@
  * the event's boxes drawn over it, when and where, the plugin's attributes, and a zip to hand on.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { Camera, Detection, StoredEvent } from '../api';
+import { authed, type Camera, type Detection, type StoredEvent } from '../api';
 import { attrText, localDateTime } from '../format';
 import { usePoll } from '../hooks';
 import { SeverityBadge } from './Events';
@@ -56,7 +56,7 @@ function Snapshot({ event }: { event: StoredEvent }) {
   const base = `/api/events/${encodeURIComponent(event.id)}`;
   // The boxes belong to the moment the event started: draw them on the image nearest to it.
   const at = nearestEvidence(event);
-  const src = event.hasSnapshot ? `${base}/snapshot.jpg` : `${base}/evidence/${at}.jpg`;
+  const src = authed(event.hasSnapshot ? `${base}/snapshot.jpg` : `${base}/evidence/${at}.jpg`);
   const paint = () => img.current && canvas.current && drawBoxes(canvas.current, img.current, event.boxes ?? []);
   useEffect(() => {
     if (img.current?.complete && img.current.naturalWidth) paint();
@@ -128,13 +128,13 @@ export function Evidence({ id, cameras }: { id: string; cameras: Camera[] }) {
         <SeverityBadge severity={event.severity} />
         {signal !== undefined && <SignalBadge signal={signal} />}
         <span class="spacer" />
-        <a class="btn primary" href={`/api/export/events?format=zip&id=${encodeURIComponent(event.id)}`} download data-testid="evidence-download">Download evidence (zip)</a>
+        <a class="btn primary" href={authed(`/api/export/events?format=zip&id=${encodeURIComponent(event.id)}`)} download data-testid="evidence-download">Download evidence (zip)</a>
       </div>
       <div class="evidence-layout">
         <div class="evidence-images">
-          {event.clip && <Clip event={event} src={`${base}/clip.mp4`} />}
+          {event.clip && <Clip event={event} src={authed(`${base}/clip.mp4`)} />}
           {(event.evidence ?? []).map((ev, i) => {
-            const src = `${base}/evidence/${i}.jpg`;
+            const src = authed(`${base}/evidence/${i}.jpg`);
             const caption = `${ev.label} · ${localDateTime(ev.capturedAt)}`;
             return (
               <figure key={i} class="evidence-image">

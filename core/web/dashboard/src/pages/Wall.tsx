@@ -4,7 +4,7 @@
  * from the 2 s /api/cameras poll so an offline camera shows it even while its last frame lingers.
  */
 import { useRef } from 'preact/hooks';
-import type { Camera } from '../api';
+import { authToken, type Camera } from '../api';
 import { bitrate, num } from '../format';
 import { useStored } from '../hooks';
 
@@ -61,6 +61,7 @@ function CameraCard({ camera, overlays, large }: { camera: Camera; overlays: boo
       <div class="video-wrap">
         <streamsight-player
           camera={camera.id}
+          token={authToken()}
           overlays={overlays ? '' : undefined}
           muted=""
           autoplay=""

@@ -5,7 +5,7 @@
  * drops the shape being drawn.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { PluginGeometry, Point } from '../api';
+import { authed, type PluginGeometry, type Point } from '../api';
 import { CLOSE_RADIUS_PX, paint } from './draw';
 import { hitTest, roundPoint, type Selection, type Tool } from './model';
 
@@ -22,7 +22,7 @@ function useSnapshot(camera: string, version: number): { image?: HTMLImageElemen
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async (attempt: number) => {
       try {
-        const res = await fetch(`/api/cameras/${encodeURIComponent(camera)}/snapshot.jpg?t=${Date.now()}`, { cache: 'no-store' });
+        const res = await fetch(authed(`/api/cameras/${encodeURIComponent(camera)}/snapshot.jpg?t=${Date.now()}`), { cache: 'no-store' });
         if (stopped) return;
         if (res.status === 503 && attempt < SNAPSHOT_TRIES) {
           setState((s) => ({ ...s, status: 'waiting for the first decoded frame…' }));
