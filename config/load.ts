@@ -197,6 +197,7 @@ export function redactedConfig(config: Config): Config {
     if (cam.url !== undefined) cam.url = redactUrl(cam.url);
     if (cam.password !== undefined) cam.password = '***';
     if (cam.rtmp !== undefined) cam.rtmp.key = '***';
+    if (cam.publishAuth !== undefined) cam.publishAuth.password = '***';
   }
   for (const server of copy.webrtc.iceServers) {
     if (server.credential !== undefined) server.credential = '***';

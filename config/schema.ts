@@ -452,6 +452,11 @@ export const cameraSchema = z
     password: z.string().optional().describe('RTSP password, instead of putting it in the URL (redacted in logs and the API).'),
     push: z.boolean().optional()
       .describe('Push source: wait for a publisher at `rtsp://<host>:<rtsp.port>/<id>` (e.g. `ffmpeg ... -f rtsp`).'),
+    publishAuth: z.strictObject({
+      username: z.string().min(1).max(200).describe('User name the publisher gives.'),
+      password: z.string().min(8, { error: 'must be at least 8 characters' }).max(200).describe('Password the publisher gives (redacted in logs and the API).'),
+    }).optional()
+      .describe('With `push`: credentials an RTSP publisher must give (Digest or Basic), e.g. `rtsp://user:pass@host:8554/<id>`. Without them anyone who reaches the RTSP port may publish this camera.'),
     rtmp: cameraRtmpSchema.optional(),
     synthetic: syntheticSchema.optional(),
     transport: z.enum(['tcp', 'udp'], { error: 'expected tcp or udp' }).default('tcp')
@@ -473,6 +478,7 @@ export const cameraSchema = z
   .superRefine((cam, ctx) => {
     const sources = [cam.url !== undefined, cam.push === true, cam.rtmp !== undefined, cam.synthetic !== undefined].filter(Boolean).length;
     if (sources !== 1) ctx.addIssue({ code: 'custom', message: 'exactly one of url, push, rtmp, synthetic is required' });
+    if (cam.publishAuth !== undefined && cam.push !== true) ctx.addIssue({ code: 'custom', path: ['publishAuth'], message: 'only for push cameras (push: true)' });
     if (cam.url !== undefined && (cam.username !== undefined || cam.password !== undefined)) {
       try {
         const u = new URL(cam.url);

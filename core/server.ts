@@ -26,7 +26,8 @@ import { CountReporter, type ReporterStats } from './cluster/reporter.js';
 import type { CameraInfo, CameraMetrics, ServerLike } from './http/types.js';
 import { createLogger, setLogLevel } from './log.js';
 import { RtmpServer } from './rtmp/server.js';
-import { RtspServer } from './rtsp/server.js';
+import { RtspServer, type RtspAccessRequest, type RtspAccessResult } from './rtsp/server.js';
+import { basicChallenge, digestChallenge, parseAuthorization, verifyAuthorization } from '../codecs/rtsp/auth.js';
 import type { Stream } from './stream/stream.js';
 import { resolveHostAddresses } from './webrtc/ice.js';
 import { WhepService } from './webrtc/whep.js';
@@ -68,6 +69,7 @@ export class Server {
   readonly cluster?: ClusterMap;
   #reporter?: CountReporter;
   #clips?: ClipRecorder;
+  #access?: AccessPolicy;
   readonly #reconfigure: PluginReconfigurer;
   /** Relays committed events and plugin detections to the WebSocket, which subscribes before start. */
   readonly #bus = new Emitter<{ event: [StoredEvent]; detections: [DetectionsMessage] }>();
@@ -105,6 +107,7 @@ export class Server {
           return camera.stream;
         },
         unpublish: (path) => this.#cameraFor(path)?.stream.setOffline(),
+        authorize: (request) => this.#authorizeRtsp(request),
       },
     );
     if ([...this.cameras.values()].some((c) => c.source === 'rtmp')) {
@@ -155,7 +158,7 @@ export class Server {
       geometry: (id) => this.#reconfigure.geometry(id),
       saveGeometry: (id, plugin, patch) => this.#reconfigure.save(id, plugin, patch),
     };
-    const access = accessPolicy(config);
+    const access = (this.#access = accessPolicy(config));
     this.#http = createHttpApp(serverLike, {
       ...(access ? { access } : {}),
       host: config.http.host,
@@ -246,6 +249,33 @@ export class Server {
     const clips = (this.#clips = new ClipRecorder(store, opts));
     for (const id of cameraIds) clips.watch(id, this.cameras.get(id)!.stream);
     store.on('event', (e) => clips.event(e));
+  }
+
+  /**
+   * RTSP access: a push camera with `publishAuth` needs its credentials (Digest or Basic) to
+   * ANNOUNCE; with API tokens, a restream reader needs one (or a viewer token for the camera) as
+   * `?token=` or as the Basic password. Failures count against the address like HTTP's.
+   */
+  #authorizeRtsp(r: RtspAccessRequest): RtspAccessResult {
+    const access = this.#access;
+    const retry = access?.retryAfterS(r.address) ?? 0;
+    if (retry > 0) return { ok: false, status: 429, reason: `Too Many Requests (retry in ${retry} s)` };
+    if (r.mode === 'publish') {
+      const creds = this.#cameraFor(r.path)?.config.publishAuth;
+      if (!creds) return { ok: true };
+      if (verifyAuthorization(r.authorization, { method: r.method, realm: RTSP_REALM, nonce: r.nonce, ...creds })) return { ok: true };
+      if (r.authorization) {
+        access?.recordFailure(r.address);
+        log.warn(`rtsp: publisher ${r.address} gave wrong credentials for ${r.path}`);
+      }
+      return { ok: false, status: 401, reason: 'Unauthorized', challenges: [digestChallenge({ realm: RTSP_REALM, nonce: r.nonce, algorithm: 'MD5' }), basicChallenge(RTSP_REALM)] };
+    }
+    if (!access?.enabled) return { ok: true };
+    const d = access.viewCamera(rtspToken(r), r.path, r.address);
+    if (d.allowed) return { ok: true };
+    return d.status === 401
+      ? { ok: false, status: 401, reason: 'Unauthorized', challenges: [basicChallenge(RTSP_REALM)] }
+      : { ok: false, status: d.status, reason: d.status === 403 ? 'Forbidden' : 'Too Many Requests' };
   }
 
   /** `overload:` as the plugin host's shedding policy (false: off). */
@@ -386,6 +416,24 @@ export class Server {
     await this.#store?.close();
     await this.#counts?.close();
   }
+}
+
+/** Realm of the RTSP server's challenges. */
+const RTSP_REALM = 'streamsight';
+
+/** A restream reader's token: `?token=` on the URL, else the password of Basic credentials. */
+function rtspToken(r: RtspAccessRequest): string | undefined {
+  try {
+    const t = new URL(r.uri).searchParams.get('token');
+    if (t) return t;
+  } catch {
+    // not an absolute URL: no query to read
+  }
+  const a = r.authorization ? parseAuthorization(r.authorization) : undefined;
+  if (a?.scheme !== 'Basic' || !a.token68) return undefined;
+  const decoded = Buffer.from(a.token68, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
 }
 
 /** `auth:` as the HTTP access policy; undefined without it (the API is open). */

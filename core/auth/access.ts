@@ -105,6 +105,27 @@ export class AccessPolicy {
     return this.#viewer.issue(camera, ttlS);
   }
 
+  /**
+   * May `token` (an API token, or a viewer token for `camera`) watch `camera` by another protocol
+   * (RTSP restream)? Decided exactly as WHEP for that camera is, with the same brake.
+   */
+  viewCamera(token: string | undefined, camera: string, address: string): AccessDecision {
+    return this.check({
+      method: 'POST', path: `/whep/${encodeURIComponent(camera)}`, query: '', authorization: token ? `Bearer ${token}` : '', address,
+    });
+  }
+
+  /** Seconds `address` must wait after too many failures (0: may try now); for credentials checked elsewhere (RTSP publish). */
+  retryAfterS(address: string): number {
+    return this.#limiter.retryAfterS(address);
+  }
+
+  /** Records a failed authentication checked elsewhere (RTSP publish credentials). */
+  recordFailure(address: string): void {
+    this.#stats.invalid++;
+    this.#limiter.failed(address);
+  }
+
   /** Decides one request, synchronously (see the file comment). */
   check(req: AccessRequest): AccessDecision {
     if (!this.enabled) return this.#allow({});

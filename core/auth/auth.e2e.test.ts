@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { execFile, spawn } from 'node:child_process';
 import { parseConfigText, redactedConfig } from '../../config/load.js';
+import { ffmpegPath } from '../ffmpeg.js';
 import type { Config } from '../../config/schema.js';
 import { TestWebSocket } from '../http/testdata/ws-client.js';
 import { ensureBuilt, launchChromium } from '../testing/browser.js';
@@ -20,6 +22,7 @@ import { Viewer } from '../webrtc/testdata/whep-client.js';
 const ADMIN = 'admin-0123456789abcdef';
 const VIEWER = 'viewer-0123456789abcdef';
 const SECRET = 'a viewer token secret of at least 32 bytes';
+const PUBLISH_PASSWORD = 'door-publish-pw';
 
 describe('access control in the server', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamsight-auth-'));
@@ -43,6 +46,7 @@ describe('access control in the server', { timeout: 120_000 }, () => {
       'cameras:',
       '  yard: { synthetic: { width: 320, height: 240, fps: 10, bitrateKbps: 300, gop: 10 } }',
       '  gate: { synthetic: { width: 320, height: 240, fps: 10, bitrateKbps: 300, gop: 10 } }',
+      `  door: { push: true, publishAuth: { username: pub, password: ${PUBLISH_PASSWORD} } }`,
     ].join('\n'), 'auth-e2e');
     server = await startServer(config);
     base = server.addresses.pageUrl;
@@ -131,7 +135,7 @@ describe('access control in the server', { timeout: 120_000 }, () => {
 
   it('keeps the tokens and the secret out of config dumps and logs', () => {
     const dump = JSON.stringify(redactedConfig(config));
-    for (const secret of [ADMIN, VIEWER, SECRET]) {
+    for (const secret of [ADMIN, VIEWER, SECRET, PUBLISH_PASSWORD]) {
       assert.ok(!dump.includes(secret), 'not in the redacted config');
       assert.ok(!logs.text().includes(secret), 'not in the logs');
     }
@@ -171,11 +175,56 @@ describe('access control in the server', { timeout: 120_000 }, () => {
       await page.getByTestId('token-gate').waitFor({ timeout: 15_000 });
       await page.getByTestId('token-input').fill(VIEWER);
       await page.getByTestId('token-save').click();
-      await page.getByTestId('header-online').filter({ hasText: '2/2' }).waitFor({ timeout: 30_000 });
+      await page.getByTestId('header-online').filter({ hasText: /\/3/ }).waitFor({ timeout: 30_000 });
       assert.equal(await page.getByTestId('token-gate').count(), 0);
     } finally {
       await browser.close();
     }
+  });
+
+  it('RTSP: a push camera takes only a publisher with its credentials; restream readers need a token', async () => {
+    const port = server.addresses.rtspPort;
+    const publish = (auth: string) => spawn(ffmpegPath(), [
+      '-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=10', '-t', '20',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '10', '-f', 'rtsp', '-rtsp_transport', 'tcp', `rtsp://${auth}127.0.0.1:${port}/door`,
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const exit = (p: ReturnType<typeof spawn>) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      let stderr = '';
+      p.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      p.on('close', (code) => resolve({ code, stderr }));
+    });
+    for (const auth of ['', 'pub:wrong-password@']) {
+      const refused = await exit(publish(auth));
+      assert.notEqual(refused.code, 0, `publishing with '${auth}' is refused: ${refused.stderr}`);
+      assert.equal(((await (await get('api/cameras/door', VIEWER)).json()) as { state: string }).state, 'offline');
+    }
+    assert.match(logs.text(), /rtsp: publisher 127\.0\.0\.1 gave wrong credentials for door/);
+    const good = publish(`pub:${PUBLISH_PASSWORD}@`);
+    try {
+      await waitFor('door online', 20_000, async () => ((await (await get('api/cameras/door', VIEWER)).json()) as { state: string }).state === 'online' || undefined, 200);
+    } finally {
+      good.kill('SIGKILL');
+    }
+
+    // Not spawnSync: the server runs in this process and must answer meanwhile.
+    const probe = (url: string) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(ffmpegPath().replace(/ffmpeg$/, 'ffprobe'), ['-v', 'error', '-rtsp_transport', 'tcp', '-show_entries', 'stream=width', '-of', 'csv=p=0', url],
+        { encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
+    });
+    const none = await probe(`rtsp://127.0.0.1:${port}/yard`);
+    assert.notEqual(none.status, 0);
+    assert.match(none.stderr, /401|Unauthorized/i);
+    const withToken = await probe(`rtsp://127.0.0.1:${port}/yard?token=${VIEWER}`);
+    assert.equal(withToken.status, 0, withToken.stderr);
+    assert.equal(withToken.stdout.trim(), '320');
+    // ffmpeg cuts credentials in the URL to ~128 bytes: a viewer token (a JWT) goes in ?token=, an API token fits as the Basic password.
+    const viewerToken = await probe(`rtsp://127.0.0.1:${port}/yard?token=${encodeURIComponent(await mint('yard'))}`);
+    assert.equal(viewerToken.status, 0, `a viewer token for the camera: ${viewerToken.stderr}`);
+    const asBasic = await probe(`rtsp://any:${VIEWER}@127.0.0.1:${port}/yard`);
+    assert.equal(asBasic.status, 0, `an API token as the Basic password: ${asBasic.stderr}`);
+    const otherCamera = await probe(`rtsp://127.0.0.1:${port}/gate?token=${encodeURIComponent(await mint('yard'))}`);
+    assert.notEqual(otherCamera.status, 0);
+    assert.match(otherCamera.stderr, /403|Forbidden/i);
   });
 
   it('throttles an address that keeps guessing: 429 with Retry-After, even for a good token, while it lasts', async () => {

@@ -11,6 +11,7 @@ import type net from 'node:net';
 import type { Track } from '../../codecs/access-unit.js';
 import { H264Nal, h264NalType } from '../../codecs/h264/nal.js';
 import { H265Nal, h265NalType } from '../../codecs/h265/nal.js';
+import { newNonce } from '../../codecs/rtsp/auth.js';
 import { RtspHeaders, RtspStreamParser, serializeResponse, type RtspRequest } from '../../codecs/rtsp/message.js';
 import { formatTransport, parseSession, parseTransport, type TransportSpec } from '../../codecs/rtsp/transport.js';
 import { parseSdp } from '../../codecs/sdp/parse.js';
@@ -66,7 +67,7 @@ const REASONS: Record<number, string> = {
 interface Reply {
   status: number;
   reason?: string;
-  headers?: Record<string, string>;
+  headers?: Record<string, string | readonly string[]>;
   body?: string;
   session?: ServerSession;
   /** Runs after the response is written (PLAY starts sending only then). */
@@ -152,6 +153,10 @@ export class ServerConnection extends Emitter<{ close: [] }> implements SessionC
   readonly #channels = new Map<number, { session: ServerSession; trackIndex: number; rtcp: boolean }>();
   /** The session an ANNOUNCE created, adopted by the first record SETUP without a Session header. */
   #announced: RecordSession | undefined;
+  /** `mode:path` this connection was allowed (resolver.authorize), so SETUP after DESCRIBE is not asked again. */
+  readonly #allowed = new Set<string>();
+  /** The Digest nonce of this connection's challenges. */
+  readonly #nonce = newNonce();
   readonly #queue: RtspRequest[] = [];
   #busy = false;
   #parseErrors = 0;
@@ -300,7 +305,10 @@ export class ServerConnection extends Emitter<{ close: [] }> implements SessionC
     if (reply.session) {
       headers.set('Session', `${reply.session.id};timeout=${Math.round(this.#ctx.sessionTimeoutMs / 1000)}`);
     }
-    for (const [k, v] of Object.entries(reply.headers ?? {})) headers.set(k, v);
+    for (const [k, v] of Object.entries(reply.headers ?? {})) {
+      if (typeof v === 'string') headers.set(k, v);
+      else for (const one of v) headers.append(k, one);
+    }
     const body = reply.body === undefined ? new Uint8Array(0) : Buffer.from(reply.body, 'utf8');
     if (reply.status >= 400) this.#ctx.requestCounters.errorResponses++;
     const reason = reply.reason ?? REASONS[reply.status] ?? 'Error';
@@ -352,9 +360,29 @@ export class ServerConnection extends Emitter<{ close: [] }> implements SessionC
     if (header) this.#ctx.session(safeSessionId(header) ?? '')?.touch();
   }
 
+  /**
+   * Asks the resolver whether this connection may read or publish `path` (once per path and mode);
+   * undefined when it may, else the refusal to answer with.
+   */
+  #authorize(req: RtspRequest, path: string, mode: 'read' | 'publish'): Reply | undefined {
+    const check = this.#ctx.resolver.authorize;
+    const key = `${mode}:${path}`;
+    if (!check || this.#allowed.has(key)) return undefined;
+    const result = check.call(this.#ctx.resolver, {
+      mode, path, method: req.method, uri: req.uri, authorization: req.headers.get('authorization'), nonce: this.#nonce, address: this.remoteAddress,
+    });
+    if (result.ok) {
+      this.#allowed.add(key);
+      return undefined;
+    }
+    return { status: result.status, reason: result.reason, ...(result.challenges ? { headers: { 'WWW-Authenticate': result.challenges } } : {}) };
+  }
+
   #describe(req: RtspRequest): Reply {
     const path = requestPath(req.uri);
     if (path === undefined) return fail(400, 'Bad Request (invalid URL)');
+    const refused = this.#authorize(req, path, 'read');
+    if (refused) return refused;
     const stream = this.#ctx.resolver.streamFor(path);
     if (!stream || stream.closed) return fail(404, 'Stream Not Found');
     if (stream.tracks.length === 0 || stream.state !== 'online') return fail(503, 'Stream Offline (no source yet)');
@@ -376,6 +404,8 @@ export class ServerConnection extends Emitter<{ close: [] }> implements SessionC
     if (!resolver.canPublish(path)) {
       return resolver.streamFor(path) ? fail(403, 'Forbidden (path does not accept publishers)') : fail(404, 'Stream Not Found');
     }
+    const refused = this.#authorize(req, path, 'publish');
+    if (refused) return refused;
     const existing = this.#ctx.publisherOf(path);
     if (existing && !existing.closed) {
       if (existing.conn !== this) return fail(455, 'Path Already Has An Active Publisher');
@@ -465,6 +495,8 @@ export class ServerConnection extends Emitter<{ close: [] }> implements SessionC
         }
       }
       if (session instanceof PlaySession && session.playing) return fail(455, 'Method Not Valid in This State (already playing)');
+      const refused = this.#authorize(req, streamPath, 'read');
+      if (refused) return refused;
       const stream = this.#ctx.resolver.streamFor(streamPath);
       if (!stream || stream.closed) return fail(404, 'Stream Not Found');
       const tracks = session?.tracks ?? stream.tracks;

@@ -22,7 +22,31 @@ export interface StreamResolver {
   publish(path: string): Stream;
   /** The publisher of `path` went away (TEARDOWN, disconnect, timeout). */
   unpublish(path: string): void;
+  /**
+   * Access control: may this request read (DESCRIBE, SETUP to play) or publish (ANNOUNCE) `path`?
+   * Asked once per path and connection. Absent: everything is allowed.
+   */
+  authorize?(request: RtspAccessRequest): RtspAccessResult;
 }
+
+/** What an access check sees of an RTSP request. */
+export interface RtspAccessRequest {
+  mode: 'read' | 'publish';
+  /** The stream path ('gate1'). */
+  path: string;
+  method: string;
+  /** The request URI as sent (a `?token=` query is kept). */
+  uri: string;
+  /** The Authorization header, if any. */
+  authorization: string | undefined;
+  /** This connection's Digest nonce (the challenge a 401 sends names it). */
+  nonce: string;
+  /** The client's address. */
+  address: string;
+}
+
+/** The outcome: allowed, or the status to answer with its WWW-Authenticate challenges for a 401. */
+export type RtspAccessResult = { ok: true } | { ok: false; status: 401 | 403 | 429; reason: string; challenges?: string[] };
 
 /** Options of an RtspServer. */
 export interface RtspServerOptions {
