@@ -202,6 +202,7 @@ export function redactedConfig(config: Config): Config {
   for (const server of copy.webrtc.iceServers) {
     if (server.credential !== undefined) server.credential = '***';
   }
+  if (copy.http.tls?.passphrase !== undefined) copy.http.tls.passphrase = '***';
   if (copy.auth) {
     for (const t of copy.auth.tokens) t.token = '***';
     if (copy.auth.viewerTokenSecret !== undefined) copy.auth.viewerTokenSecret = '***';

@@ -101,6 +101,12 @@ const httpSchema = z
       .describe('Largest accepted request body (a WHEP offer is a few KiB).'),
     corsOrigins: z.array(z.string().min(1)).default(['*'])
       .describe('Origins allowed by CORS; `*` allows any.'),
+    tls: z.strictObject({
+      certFile: z.string().min(1).describe('PEM certificate (chain) file.'),
+      keyFile: z.string().min(1).describe('PEM private key file.'),
+      passphrase: z.string().optional().describe('Passphrase of an encrypted key (redacted in logs and the API).'),
+    }).optional()
+      .describe('Serve HTTPS (and WSS) instead of HTTP. Browsers need HTTPS for WebRTC on any origin but localhost; or terminate TLS at a reverse proxy instead.'),
   })
   .describe('HTTP server: API, WHEP and web page.');
 

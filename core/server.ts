@@ -161,6 +161,7 @@ export class Server {
     const access = (this.#access = accessPolicy(config));
     this.#http = createHttpApp(serverLike, {
       ...(access ? { access } : {}),
+      ...(config.http.tls ? { tls: config.http.tls } : {}),
       host: config.http.host,
       port: config.http.port,
       maxBodyBytes: config.http.maxBodyBytes,
@@ -181,7 +182,7 @@ export class Server {
     const rtmpPort = await this.rtmp?.listen();
     const httpPort = await this.#http.listen();
     const host = this.config.http.host === '0.0.0.0' || this.config.http.host === '::' ? '127.0.0.1' : this.config.http.host;
-    this.#addresses = { httpPort, rtspPort, ...(rtmpPort !== undefined ? { rtmpPort } : {}), pageUrl: `http://${host}:${httpPort}/` };
+    this.#addresses = { httpPort, rtspPort, ...(rtmpPort !== undefined ? { rtmpPort } : {}), pageUrl: `${this.config.http.tls ? 'https' : 'http'}://${host}:${httpPort}/` };
     for (const camera of this.cameras.values()) camera.start();
     return this.#addresses;
   }

@@ -5,6 +5,7 @@
  * process down; hostile input (bad encodings, oversized bodies, junk on the socket) ends in
  * 400/413 or in uWS closing the socket.
  */
+import { accessSync, constants } from 'node:fs';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { ConfigError } from '../errors.js';
@@ -36,6 +37,8 @@ export interface HttpAppOptions {
   corsOrigins: string[];
   /** API tokens, roles and viewer tokens (`auth:`); without it (or without tokens) every request is served. */
   access?: AccessPolicy;
+  /** Serve HTTPS with these PEM files (http.tls). */
+  tls?: { certFile: string; keyFile: string; passphrase?: string | undefined };
 }
 
 /** A running (or ready to run) HTTP server. */
@@ -48,7 +51,7 @@ export interface HttpApp {
 
 /** Creates the HTTP app for `server`. Reads the web assets from disk once, here. */
 export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp {
-  const app: TemplatedApp = uWS.App();
+  const app: TemplatedApp = opts.tls ? sslApp(opts.tls) : uWS.App();
   const socket = attachEventSocket(app, server, { corsOrigins: opts.corsOrigins, ...(opts.access ? { access: opts.access } : {}) });
   const routes = [
     ...buildRoutes(server, opts.maxBodyBytes, loadWebAssets()),
@@ -152,6 +155,21 @@ function dispatch(
   } catch (err) {
     fail(reply, err);
   }
+}
+
+/**
+ * An HTTPS app. The files are read here, so a missing or unreadable one is a ConfigError naming it,
+ * not a server that silently fails every handshake.
+ */
+function sslApp(tls: NonNullable<HttpAppOptions['tls']>): TemplatedApp {
+  for (const [name, file] of [['certFile', tls.certFile], ['keyFile', tls.keyFile]] as const) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch {
+      throw new ConfigError(`cannot read ${file}`, `http.tls.${name}`);
+    }
+  }
+  return uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}) });
 }
 
 /** Whether the request carries a body (which an early answer leaves unread). */
