@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipCamera, loadClip } from './camera.js';
-import { baseYaml, checker, decoderPids, pluginStats, poll, startFaultServer, type Fault } from './harness.js';
+import { checker, decoderPids, pluginStats, poll, startCameraServer, type Fault } from './harness.js';
 
 export const decoderKillFault: Fault = {
   id: 'decoder',
@@ -21,16 +21,7 @@ export const decoderKillFault: Fault = {
     let stop = async (): Promise<void> => undefined;
     try {
       await camera.start();
-      const { server, base } = await startFaultServer([
-        baseYaml(join(dir, 'events')),
-        'cameras:',
-        '  cam:',
-        `    url: ${camera.url()}`,
-        '    timeoutMs: 3000',
-        '    detect: { fps: 5 }',
-        '    plugins:',
-        '      brightness: { fps: 5 }',
-      ].join('\n'));
+      const { server, base } = await startCameraServer(dir, camera.url(), ['timeoutMs: 3000', 'detect: { fps: 5 }', 'plugins:', '  brightness: { fps: 5 }']);
       stop = () => server.close();
       const frames = server.cameras.get('cam')!.frames!;
       let published = 0;

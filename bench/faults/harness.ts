@@ -5,6 +5,7 @@
  *   fault module ── inject ──▶ camera / process / storage
  *                └─ observe ──▶ /api/cameras, /api/plugins, WHEP viewer, server logs ─▶ FaultResult
  */
+import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseConfigText } from '../../config/load.js';
 import type { VideoUnit } from '../../codecs/access-unit.js';
@@ -98,6 +99,14 @@ export function baseYaml(storage: string): string {
 export async function startFaultServer(yaml: string): Promise<{ server: Server; base: string }> {
   const server = await startServer(parseConfigText(yaml, 'faults'));
   return { server, base: server.addresses.pageUrl };
+}
+
+/**
+ * A fault server with one camera `cam` pulled from `url`, its storage under `dir`; `cameraLines` are
+ * its further settings, one YAML line each (`timeoutMs: 3000`).
+ */
+export function startCameraServer(dir: string, url: string, cameraLines: readonly string[]): Promise<{ server: Server; base: string }> {
+  return startFaultServer([baseYaml(join(dir, 'events')), 'cameras:', '  cam:', `    url: ${url}`, ...cameraLines.map((l) => `    ${l}`)].join('\n'));
 }
 
 /** GET /api/cameras/{id}. */

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipCamera, loadClip } from './camera.js';
-import { baseYaml, cameraInfo, checker, pluginStats, poll, SizingViewer, startFaultServer, type Fault } from './harness.js';
+import { cameraInfo, checker, pluginStats, poll, SizingViewer, startCameraServer, type Fault } from './harness.js';
 
 const OLD = '320x240';
 const NEW = '416x240';
@@ -27,16 +27,7 @@ export const resolutionFault: Fault = {
     let stop = async (): Promise<void> => undefined;
     try {
       await camera.start();
-      const { server, base } = await startFaultServer([
-        baseYaml(join(dir, 'events')),
-        'cameras:',
-        '  cam:',
-        `    url: ${camera.url()}`,
-        '    timeoutMs: 3000',
-        '    detect: { fps: 5 }',
-        '    plugins:',
-        '      brightness: { fps: 5 }',
-      ].join('\n'));
+      const { server, base } = await startCameraServer(dir, camera.url(), ['timeoutMs: 3000', 'detect: { fps: 5 }', 'plugins:', '  brightness: { fps: 5 }']);
       stop = async () => {
         await viewer.close(base);
         await server.close();

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipCamera, loadClip } from './camera.js';
-import { baseYaml, cameraInfo, checker, poll, SizingViewer, startFaultServer, type Fault } from './harness.js';
+import { cameraInfo, checker, poll, SizingViewer, startCameraServer, type Fault } from './harness.js';
 
 const TIMEOUT_MS = 1000;
 
@@ -20,14 +20,7 @@ export const stallFault: Fault = {
     const dir = mkdtempSync(join(tmpdir(), 'streamsight-fault-stall-'));
     const camera = new ClipCamera({ clips: { a: loadClip(320, 240) }, initial: 'a' });
     await camera.start();
-    const started = await startFaultServer([
-      baseYaml(join(dir, 'events')),
-      'cameras:',
-      '  cam:',
-      `    url: ${camera.url()}`,
-      `    timeoutMs: ${TIMEOUT_MS}`,
-      '    reconnect: { initialMs: 100, maxMs: 1000 }',
-    ].join('\n')).catch(async (err: unknown) => {
+    const started = await startCameraServer(dir, camera.url(), [`timeoutMs: ${TIMEOUT_MS}`, 'reconnect: { initialMs: 100, maxMs: 1000 }']).catch(async (err: unknown) => {
       await camera.close();
       throw err;
     });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClipCamera, loadClip } from './camera.js';
-import { baseYaml, cameraInfo, checker, poll, SizingViewer, startFaultServer, type Fault } from './harness.js';
+import { cameraInfo, checker, poll, SizingViewer, startCameraServer, type Fault } from './harness.js';
 
 const IMPAIR_MS = 4000;
 const LOSS = 0.03;
@@ -33,14 +33,7 @@ export const udpLossFault: Fault = {
     let stop = async (): Promise<void> => undefined;
     try {
       await camera.start();
-      const { server, base } = await startFaultServer([
-        baseYaml(join(dir, 'events')),
-        'cameras:',
-        '  cam:',
-        `    url: ${camera.url()}`,
-        '    transport: udp',
-        '    timeoutMs: 3000',
-      ].join('\n'));
+      const { server, base } = await startCameraServer(dir, camera.url(), ['transport: udp', 'timeoutMs: 3000']);
       stop = async () => {
         await viewer.close(base);
         await server.close();

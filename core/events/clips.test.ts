@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import type { VideoUnit } from '../../codecs/access-unit.js';
 import { decodeErrors, encodeClipUnits, FRAME_TICKS, probeMp4 } from '../../codecs/mp4/mp4.testkit.js';
 import { InvalidStateError } from '../errors.js';
@@ -102,20 +102,30 @@ describe('ClipRecorder (real H.264, MP4 checked by ffprobe)', () => {
   /** The units as a camera delivers them: arrival times in step with the pts, from `arrival0` (performance ms). */
   const arrive = (u: VideoUnit, arrival0: number): VideoUnit => ({ ...u, receivedAt: arrival0 + u.pts / 90 });
 
-  it('stores a clip from the keyframe before `beforeS` through `afterS` after each violation, and none for info events', async () => {
-    const store = await EventStore.open({ path: join(dir, 'cut') });
+  /** A store, a camera stream and a recorder watching it, closed when the test ends; arrivals start 20 s ago. */
+  async function rig(t: TestContext, name: string, opts: ClipOptions) {
+    const store = await EventStore.open({ path: join(dir, name) });
     const stream = new Stream('gate1');
     stream.setTracks(TRACKS);
-    const recorder = new ClipRecorder(store, OPTS);
+    const recorder = new ClipRecorder(store, opts);
     recorder.watch('gate1', stream);
     store.on('event', (e) => recorder.event(e));
-    const arrival0 = performance.now() - 20_000;
+    t.after(async () => {
+      await recorder.close();
+      stream.close();
+      await store.close();
+    });
+    return { store, stream, recorder, arrival0: performance.now() - 20_000 };
+  }
+
+  it('stores a clip from the keyframe before `beforeS` through `afterS` after each violation, and none for info events', async (t) => {
+    const { store, stream, recorder, arrival0 } = await rig(t, 'cut', OPTS);
     const epochOf = (pts: number) => performance.timeOrigin + arrival0 + pts / 90;
     for (const u of units.slice(0, 200)) stream.push(arrive(u, arrival0)); // up to 8 s
     await flush();
-    const t = 164 * FRAME_TICKS; // 6.56 s
-    const e = await store.append(violation(epochOf(t)));
-    const info = await store.append(violation(epochOf(t), { plugin: 'brightness', type: 'scene.dark', severity: 'info' }));
+    const at = 164 * FRAME_TICKS; // 6.56 s
+    const e = await store.append(violation(epochOf(at)));
+    const info = await store.append(violation(epochOf(at), { plugin: 'brightness', type: 'scene.dark', severity: 'info' }));
     assert.equal(recorder.stats.pending, 1, 'waiting for the second after the violation');
     for (const u of units.slice(200)) stream.push(arrive(u, arrival0));
     await recorder.idle();
@@ -135,19 +145,10 @@ describe('ClipRecorder (real H.264, MP4 checked by ffprobe)', () => {
     assert.equal(Math.round(stored.clip!.endedAt), Math.round(epochOf(189 * FRAME_TICKS)));
     const tInFile = (stored.startedAt - stored.clip!.startedAt) / 1000;
     assert.ok(p.firstPts <= tInFile && tInFile <= p.lastPts, `violation at ${tInFile} s within [${p.firstPts}, ${p.lastPts}]`);
-    await recorder.close();
-    stream.close();
-    await store.close();
   });
 
-  it('clips a long event from its start through `afterS` past its end, truncated where the history no longer reaches', async () => {
-    const store = await EventStore.open({ path: join(dir, 'long') });
-    const stream = new Stream('gate1');
-    stream.setTracks(TRACKS);
-    const recorder = new ClipRecorder(store, { ...OPTS, beforeS: 1, afterS: 1 }); // history of 4 s
-    recorder.watch('gate1', stream);
-    store.on('event', (x) => recorder.event(x));
-    const arrival0 = performance.now() - 20_000;
+  it('clips a long event from its start through `afterS` past its end, truncated where the history no longer reaches', async (t) => {
+    const { store, stream, recorder, arrival0 } = await rig(t, 'long', { ...OPTS, beforeS: 1, afterS: 1 });
     const epochOf = (pts: number) => performance.timeOrigin + arrival0 + pts / 90;
     for (const u of units.slice(0, 250)) stream.push(arrive(u, arrival0)); // up to 10 s: the history holds 5 s..10 s
     await flush();
@@ -159,19 +160,10 @@ describe('ClipRecorder (real H.264, MP4 checked by ffprobe)', () => {
     const clip = store.get(e.id)!.clip!;
     assert.ok(clip.startedAt > e.startedAt, 'starts after the event began: the history did not reach back');
     assert.equal(Math.round(clip.endedAt), Math.round(epochOf(10 * SECOND)));
-    await recorder.close();
-    stream.close();
-    await store.close();
   });
 
-  it('at close, cuts a pending clip from what is held instead of waiting for the rest', async () => {
-    const store = await EventStore.open({ path: join(dir, 'close') });
-    const stream = new Stream('gate1');
-    stream.setTracks(TRACKS);
-    const recorder = new ClipRecorder(store, { ...OPTS, afterS: 30, maxS: 60 });
-    recorder.watch('gate1', stream);
-    store.on('event', (x) => recorder.event(x));
-    const arrival0 = performance.now() - 20_000;
+  it('at close, cuts a pending clip from what is held instead of waiting for the rest', async (t) => {
+    const { store, stream, recorder, arrival0 } = await rig(t, 'close', { ...OPTS, afterS: 30, maxS: 60 });
     for (const u of units.slice(0, 150)) stream.push(arrive(u, arrival0));
     await flush();
     const e = await store.append(violation(performance.timeOrigin + arrival0 + 5000));
@@ -181,18 +173,10 @@ describe('ClipRecorder (real H.264, MP4 checked by ffprobe)', () => {
     assert.deepEqual(recorder.stats, { stored: 1, truncated: 1, missed: 0, pending: 0 });
     const p = probeMp4(store.clip(e.id)!);
     assert.equal(p.nbFrames, 150 - 75, 'from the keyframe at 3 s through the newest frame');
-    stream.close();
-    await store.close();
   });
 
-  it('never cuts a clip from video of a later session: a camera that reconnects before the "after" part misses the clip', async () => {
-    const store = await EventStore.open({ path: join(dir, 'reconnect') });
-    const stream = new Stream('gate1');
-    stream.setTracks(TRACKS);
-    const recorder = new ClipRecorder(store, OPTS);
-    recorder.watch('gate1', stream);
-    store.on('event', (x) => recorder.event(x));
-    const arrival0 = performance.now() - 20_000;
+  it('never cuts a clip from video of a later session: a camera that reconnects before the "after" part misses the clip', async (t) => {
+    const { store, stream, recorder, arrival0 } = await rig(t, 'reconnect', OPTS);
     for (const u of units.slice(0, 150)) stream.push(arrive(u, arrival0));
     await flush();
     const e = await store.append(violation(performance.timeOrigin + arrival0 + 5500));
@@ -202,19 +186,10 @@ describe('ClipRecorder (real H.264, MP4 checked by ffprobe)', () => {
     await recorder.idle();
     assert.deepEqual(recorder.stats, { stored: 0, truncated: 0, missed: 1, pending: 0 });
     assert.equal(store.get(e.id)?.clip, undefined);
-    await recorder.close();
-    stream.close();
-    await store.close();
   });
 
-  it('misses (and counts) an event of a camera it does not watch or older than its history', async () => {
-    const store = await EventStore.open({ path: join(dir, 'miss') });
-    const stream = new Stream('gate1');
-    stream.setTracks(TRACKS);
-    const recorder = new ClipRecorder(store, OPTS);
-    recorder.watch('gate1', stream);
-    store.on('event', (x) => recorder.event(x));
-    const arrival0 = performance.now() - 20_000;
+  it('misses (and counts) an event of a camera it does not watch or older than its history', async (t) => {
+    const { store, stream, recorder, arrival0 } = await rig(t, 'miss', OPTS);
     for (const u of units.slice(0, 250)) stream.push(arrive(u, arrival0));
     await flush();
     await store.append(violation(Date.now(), { camera: 'gate2' }));
@@ -222,9 +197,6 @@ describe('ClipRecorder (real H.264, MP4 checked by ffprobe)', () => {
     await flush();
     assert.deepEqual(recorder.stats, { stored: 0, truncated: 0, missed: 1, pending: 0 });
     assert.equal(store.get(old.id)?.clip, undefined);
-    await recorder.close();
-    stream.close();
-    await store.close();
   });
 });
 
