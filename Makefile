@@ -2,9 +2,9 @@
 SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
 # Every *.test.ts under the source folders; integration tests included (they install what they need via setup).
-TESTS = $(shell find codecs core config plugins bench -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+TESTS = $(shell find codecs core config plugins bench fuzz -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 
-.PHONY: run test setup-run setup-test build typecheck bench docs demo clean
+.PHONY: run test setup-run setup-test build typecheck bench docs demo clean fuzz
 
 run: setup-run build demo
 	node bin/streamsight.js serve $(ARGS)
@@ -38,3 +38,7 @@ bench: setup-test build
 
 clean:
 	rm -rf dist
+
+# The long fuzz run: a million inputs per parser, one target at a time (README.md, "Fuzzing"). ARGS="--only rtsp --seed 1"
+fuzz:
+	node --import tsx fuzz/run.ts --runs 1000000 $(ARGS)

@@ -92,6 +92,15 @@ describe('parseH264Sps', () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), (b) => { b[0] = 0x67; parseH264Sps(b); }), { numRuns: 2000 });
   });
 
+  // Found by fuzz/targets/sps.ts: time_scale / (2 * num_units_in_tick) below 0.0005 was rounded to a frame rate of 0.
+  it('VUI timing that rounds to 0 fps gives no frame rate, not 0', () => {
+    const sps = Uint8Array.from([103, 77, 64, 31, 236, 160, 40, 2, 221, 244, 216, 190, 147, 103, 210, 216, 128, 136, 0, 0, 3, 0, 8, 0, 4, 3, 1, 144, 120, 193, 140, 176]);
+    const info = parseH264Sps(sps);
+    assert.equal(info?.width, 1280);
+    assert.equal(info?.height, 720);
+    assert.equal(info?.frameRate, undefined);
+  });
+
   it('gives the profile-level-id', () => {
     assert.equal(profileLevelId(hex(REAL.recording640x360)), '64001e');
     assert.equal(profileLevelId(hex(REAL.baseline320x240)), '42c00d');

@@ -117,7 +117,8 @@ function vuiFrameRate(r: BitReader): number | undefined {
     const unitsInTick = r.u(32);
     const timeScale = r.u(32);
     if (unitsInTick === 0 || timeScale === 0) return undefined;
-    return Math.round((timeScale / (2 * unitsInTick)) * 1000) / 1000;
+    const fps = Math.round((timeScale / (2 * unitsInTick)) * 1000) / 1000;
+    return fps > 0 ? fps : undefined; // a tiny time_scale over a huge tick rounds to 0: no usable rate
   } catch {
     return undefined;
   }

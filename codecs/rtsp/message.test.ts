@@ -188,6 +188,24 @@ describe('RtspStreamParser', () => {
     assert.ok(summary(out).includes('req OPTIONS rtsp://127.0.0.1:8554/cam cseq=3 body=0'));
   });
 
+  // Found by fuzz/targets/rtsp.ts: a head that arrived whole went through parseHead's lenient start-line check,
+  // one that arrived in pieces through implausibleStart's strict one, so TCP segmentation changed the result.
+  it('a control byte in the request line is refused whether the head arrives whole or split', () => {
+    const wire = Buffer.from('RECORD rtsp://127.0.0.1:855\x14/gate1 RTSP/1.0\r\nCSeq: 6\r\n\r\n', 'latin1');
+    const whole = new RtspStreamParser();
+    const split = new RtspStreamParser();
+    assert.deepEqual(summary(whole.push(wire)), ['error']);
+    assert.deepEqual(summary(feed(split, wire.subarray(0, 20), wire.subarray(20))), ['error']);
+    // Trailing blanks after RTSP/1.0 are refused both ways too, and the next message still parses.
+    const trailing = Buffer.from('OPTIONS rtsp://h/x RTSP/1.0 \r\nCSeq: 1\r\n\r\n');
+    assert.deepEqual(summary(new RtspStreamParser().push(Buffer.concat([trailing, options]))), ['error', 'req OPTIONS rtsp://127.0.0.1:8554/cam cseq=3 body=0']);
+    assert.deepEqual(summary(feed(new RtspStreamParser(), trailing.subarray(0, 10), trailing.subarray(10), options)), ['error', 'req OPTIONS rtsp://127.0.0.1:8554/cam cseq=3 body=0']);
+    // Octets >= 0x80 are legal in a reason phrase, and accepted both ways.
+    const utf8 = Buffer.from('RTSP/1.0 200 Réussi\r\nCSeq: 4\r\n\r\n', 'utf8');
+    assert.deepEqual(summary(new RtspStreamParser().push(utf8)), [`res 200 ${utf8.toString('latin1').split('\r')[0]!.slice(13)} cseq=4 body=`]);
+    assert.deepEqual(summary(feed(new RtspStreamParser(), utf8.subarray(0, 16), utf8.subarray(16))), [`res 200 ${utf8.toString('latin1').split('\r')[0]!.slice(13)} cseq=4 body=`]);
+  });
+
   it('property: any sequence of frames and messages, split anywhere, parses back identically', () => {
     const item = fc.oneof(
       fc.record({ ch: fc.integer({ min: 0, max: 255 }), data: fc.uint8Array({ maxLength: 300 }) })

@@ -246,6 +246,12 @@ export class RtspStreamParser {
         }
         break;
       }
+      // The same start-line rule as for a partial head, so the verdict never depends on TCP segmentation.
+      const badStart = implausibleStart(buf, pos);
+      if (badStart) {
+        this.#fail(out, badStart, pos + 1);
+        continue;
+      }
       const head = parseHead(buf.toString('latin1', pos, end));
       if (typeof head === 'string') {
         this.#fail(out, head, pos + 1);
@@ -331,7 +337,8 @@ function implausibleStart(buf: Buffer, pos: number): string | undefined {
   const lineEnd = nl < 0 ? buf.length : nl;
   for (let i = pos; i < lineEnd; i++) {
     const c = buf[i]!;
-    if ((c < 0x20 || c > 0x7e) && c !== 0x09 && c !== CR) return 'binary data in an RTSP start line';
+    // Control characters only: a reason phrase may carry octets >= 0x80 (RFC 2326 15.1, TEXT of RFC 2616 2.2).
+    if ((c < 0x20 || c === 0x7f) && c !== 0x09 && c !== CR) return 'binary data in an RTSP start line';
   }
   if (nl < 0) return undefined;
   const line = buf.toString('latin1', pos, lineEnd).replace(/\r$/, '');

@@ -87,6 +87,21 @@ describe('chooseH264', () => {
     const mode0 = { ...video, codecs: video.codecs.filter((c) => c.fmtp['packetization-mode'] !== '1') };
     assert.throws(() => chooseH264(mode0, '42e01f'), UnsupportedError);
   });
+  // Found by fuzz/targets/whep.ts: the fallback echoed whatever the offer sent (`4\xff\xff01f`) into the answer SDP.
+  it('never echoes a malformed offered profile-level-id into the answer', () => {
+    const bad = (plid: string) => ({
+      ...video,
+      codecs: video.codecs.filter((c) => c.name !== 'H264' || c.payloadType === 102 || c.payloadType === 127)
+        .map((c) => (c.payloadType === 102 ? { ...c, fmtp: { ...c.fmtp, 'profile-level-id': plid } } : c)),
+    });
+    for (const plid of ['4\xff\xff01f', '42e01f;x=1', '42e0', '']) {
+      const c = chooseH264(bad(plid), '640028');
+      assert.equal(c.codec.payloadType, 127, plid);
+      assert.equal(c.fmtp, 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f', plid);
+    }
+    const onlyBad = { ...video, codecs: bad('zzzzzz').codecs.filter((c) => c.payloadType !== 127) };
+    assert.throws(() => chooseH264(onlyBad, '42e01f'), UnsupportedError);
+  });
 });
 
 describe('chooseAudio', () => {

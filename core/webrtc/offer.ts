@@ -118,8 +118,9 @@ export interface H264Choice {
 export function chooseH264(video: OfferedMedia, cameraProfileLevelId: string): H264Choice {
   const h264 = video.codecs.filter((c) => c.name === 'H264' && c.clockRate === 90000);
   if (h264.length === 0) throw new UnsupportedError('the offer has no H.264 payload type (the camera sends H.264)');
-  const mode1 = h264.filter((c) => c.fmtp['packetization-mode'] === '1');
-  if (mode1.length === 0) throw new UnsupportedError('the offer has no H.264 with packetization-mode=1');
+  // A profile-level-id that is not 6 hex digits names no profile, and would be echoed into our answer as is.
+  const mode1 = h264.filter((c) => c.fmtp['packetization-mode'] === '1' && (c.fmtp['profile-level-id'] ?? '42001f').match(/^[0-9a-f]{6}$/i));
+  if (mode1.length === 0) throw new UnsupportedError('the offer has no H.264 with packetization-mode=1 and a valid profile-level-id');
   const asym = (c: OfferedCodec): number => (c.fmtp['level-asymmetry-allowed'] === '1' ? 0 : 1);
   const byAsym = [...mode1].sort((a, b) => asym(a) - asym(b));
   const want = h264Profile(cameraProfileLevelId);
