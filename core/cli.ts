@@ -18,7 +18,7 @@ import { createLogger, setLogLevel } from './log.js';
 const log = createLogger('cli');
 
 /** Benchmarks `streamsight bench NAME` runs (bench/NAME.ts, or its compiled .js). */
-export const BENCHES = ['relay', 'ttff', 'pipeline', 'ring', 'accuracy', 'quiet-soak', 'plugins', 'vtest', 'detector', 'capacity', 'overlay', 'faults', 'clips'] as const;
+export const BENCHES = ['relay', 'ttff', 'pipeline', 'ring', 'accuracy', 'quiet-soak', 'plugins', 'vtest', 'detector', 'capacity', 'overlay', 'faults', 'soak', 'clips'] as const;
 
 /** Help text printed by --help and on usage errors. */
 export const USAGE = `usage: streamsight <command> [options]
