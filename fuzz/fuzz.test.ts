@@ -7,9 +7,10 @@ import { describe, it } from 'node:test';
 import { RtspStreamParser } from '../codecs/rtsp/message.js';
 import { clean, runTarget } from './harness.js';
 import { TARGETS } from './targets/index.js';
+import { RTMP_SESSIONS, rtmpTarget } from './targets/rtmp.js';
 
-/** Inputs per target; config is ~50x slower per input than the binary parsers. */
-const RUNS: Readonly<Record<string, number>> = { 'config': 5000, 'rtsp': 10000 };
+/** Inputs per target; config is ~50x slower per input than the binary parsers, rtmp ~10x (a connection per input). */
+const RUNS: Readonly<Record<string, number>> = { 'config': 5000, 'rtsp': 10000, 'rtmp': 5000 };
 const DEFAULT_RUNS = 15000;
 const SEED = 20261124;
 
@@ -35,6 +36,19 @@ describe('fuzz (short run)', () => {
       assert.ok(most <= 4096 + 1024, `${JSON.stringify(start)}: held ${most} bytes`);
       assert.ok(p.stats.errors >= 1);
     }
+  });
+
+  it('rtmp: the unmutated publish sessions publish and deliver video and G.711, in any cut', () => {
+    const t = rtmpTarget();
+    for (const handshake of [0, 1]) {
+      for (const cuts of [[], [1, 3000, 3100, 9000], [32768]]) {
+        t.run({ handshake, handshakeOps: null, session: RTMP_SESSIONS.h264, cuts });
+        t.run({ handshake, handshakeOps: null, session: RTMP_SESSIONS.h265Extended, cuts });
+      }
+    }
+    assert.equal(t.server.stats.published, 12);
+    assert.equal(t.server.stats.protocolErrors, 0);
+    assert.deepEqual(t.delivered, { video: 6 * 4 + 6 * 3, audio: 6 * 8, keyframes: 12 }); // H.264: 4 pictures + 8 G.711 units; H.265: 3 pictures
   });
 
   it('the harness counts a crash, and a documented error is not one', () => {

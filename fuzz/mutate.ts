@@ -116,7 +116,8 @@ export function mutationOps(max = 4): fc.Arbitrary<Op[]> {
 
 /** Seed `index` with `ops` applied (exported so a failing case can be replayed by hand). */
 export function mutate(seeds: readonly Uint8Array[], index: number, ops: readonly Op[], tokens: readonly Uint8Array[] = []): Uint8Array {
-  let buf: Uint8Array = seeds[index % seeds.length]!.slice();
+  // A copy even when the seed is a Buffer (whose slice() is a view: the ops would edit the seed itself).
+  let buf: Uint8Array = new Uint8Array(seeds[index % seeds.length]!);
   for (const o of ops) {
     buf = apply(buf, o, seeds, tokens);
     if (buf.length > 1 << 20) buf = buf.subarray(0, 1 << 20); // duplication must not snowball

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { ffmpegPath } from '../ffmpeg.js';
 import { createLogger } from '../log.js';
 import { Backoff } from './backoff.js';
@@ -40,9 +41,15 @@ export class SyntheticPublisher {
   start(): void {
     if (this.#closed || this.#child) return;
     const { width, height, fps, bitrateKbps, gop, file } = this.opts;
-    const input = file
-      // A recorded clip, looped and copied: a raw .h264 stream has no timestamps, so -framerate paces it.
-      ? ['-re', '-stream_loop', '-1', ...(/\.(h264|264)$/i.test(file) ? ['-f', 'h264', '-framerate', String(fps)] : []), '-i', file, '-c', 'copy']
+    const rawH264 = file !== undefined && /\.(h264|264)$/i.test(file);
+    const input = rawH264
+      // A raw .h264 stream cannot be seeked, so -stream_loop ends ffmpeg at the end of the file (and
+      // the camera would republish every loop): it is fed through stdin again and again instead.
+      // It has no timestamps; -framerate paces it, so the loop point is seamless and pts keep rising.
+      ? ['-re', '-f', 'h264', '-framerate', String(fps), '-i', 'pipe:0', '-c', 'copy']
+      : file
+      // A recorded clip in a container, looped and copied.
+      ? ['-re', '-stream_loop', '-1', '-i', file, '-c', 'copy']
       : [
         '-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
         '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
@@ -51,8 +58,9 @@ export class SyntheticPublisher {
       ];
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', ...input, '-f', 'rtsp', '-rtsp_transport', 'tcp', this.targetUrl()];
     this.starts++;
-    const child = spawn(ffmpegPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(ffmpegPath(), args, { stdio: [rawH264 ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
     this.#child = child;
+    if (rawH264) feedForever(file!, child);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
@@ -76,4 +84,23 @@ export class SyntheticPublisher {
     clearTimeout(this.#timer);
     this.#child?.kill('SIGKILL');
   }
+}
+
+/** Writes `file` into the child's stdin over and over (with backpressure) until the child goes away. */
+function feedForever(file: string, child: ChildProcess): void {
+  const stdin = child.stdin!;
+  let input: ReturnType<typeof createReadStream> | undefined;
+  stdin.on('error', () => undefined); // EPIPE when ffmpeg exits: the close handler restarts it
+  stdin.once('close', () => input?.destroy()); // the file's descriptor goes with the child
+  const once = (): void => {
+    if (stdin.destroyed) return;
+    input = createReadStream(file);
+    input.on('error', (err) => {
+      log.error(`cannot read ${file}: ${err.message}`);
+      stdin.end();
+    });
+    input.on('end', once);
+    input.pipe(stdin, { end: false });
+  };
+  once();
 }

@@ -26,10 +26,12 @@ const MSG_VIDEO = 9;
 const MSG_DATA_AMF0 = 18;
 /** Protocol control message: Set Chunk Size (RTMP spec §5.4.1). */
 const MSG_SET_CHUNK_SIZE = 1;
-/** Largest RTMP message accepted; rtmp.js would allocate whatever a 24-bit length says (16 MiB). */
-const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Largest RTMP message accepted (a chunk stream's buffer holds at most this + 1024 bytes); rtmp.js would allocate whatever a 24-bit length says (16 MiB). */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Largest message accepted before a publish is accepted (connect, createStream, publish, metadata). */
+export const MAX_COMMAND_BYTES = 64 * 1024;
 /** Most chunk streams a peer may open; each holds a message buffer. */
-const MAX_CHUNK_STREAMS = 32;
+export const MAX_CHUNK_STREAMS = 32;
 
 /** What a publisher asked for: `rtmp://host/{app}/{name}?key={key}`. */
 export interface PublishRequest {
@@ -132,10 +134,18 @@ export class RtmpConnection extends NmsRtmpProtocol {
     }
   }
 
-  /** Bounds the buffer rtmp.js allocates for a message (its length field comes from the peer). */
+  /**
+   * Bounds the buffer rtmp.js allocates for a message (its length field comes from the peer), and
+   * the chunk streams holding one: checked here too, not only after parserData, because a single
+   * read can open thousands of chunk streams, each allocating up to MAX_MESSAGE_BYTES.
+   */
   override packetAlloc(): void {
-    if (this.parserPacket.header.length > MAX_MESSAGE_BYTES) {
-      throw new ProtocolError(`message of ${this.parserPacket.header.length} bytes (most ${MAX_MESSAGE_BYTES})`);
+    if (this.inPackets.size > MAX_CHUNK_STREAMS) throw new ProtocolError(`more than ${MAX_CHUNK_STREAMS} chunk streams`);
+    // Until a publish is accepted only commands come (a few hundred bytes): a peer that has proven
+    // nothing cannot make the server hold 32 × 4 MiB.
+    const most = this.#media ? MAX_MESSAGE_BYTES : MAX_COMMAND_BYTES;
+    if (this.parserPacket.header.length > most) {
+      throw new ProtocolError(`message of ${this.parserPacket.header.length} bytes (most ${most}${this.#media ? '' : ' before a publish is accepted'})`);
     }
     super.packetAlloc();
   }
@@ -152,6 +162,9 @@ export class RtmpConnection extends NmsRtmpProtocol {
 
   /** `publish("{camera}?key={key}")`: asks the server, then answers Publish.Start or an error and closes. */
   override onPublish(msg: NmsInvokeMessage): void {
+    // rtmp.js parses the rest of a read after a refusal closed the connection: a later publish in that
+    // read must not be accepted, or the camera keeps a publisher nothing will ever unpublish.
+    if (this.#closed) return;
     this.streamId = this.parserPacket.header.stream_id;
     const raw = typeof msg.streamName === 'string' ? msg.streamName : '';
     const q = raw.indexOf('?');
@@ -170,6 +183,7 @@ export class RtmpConnection extends NmsRtmpProtocol {
 
   /** `play`: refused, this server only ingests. */
   override onPlay(): void {
+    if (this.#closed) return;
     this.streamId = this.parserPacket.header.stream_id;
     this.#ctx.refusedPlay(this);
     this.sendStatusMessage(this.streamId, 'error', 'NetStream.Play.Failed', 'this server accepts publishers only; play over WebRTC or RTSP');

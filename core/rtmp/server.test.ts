@@ -13,7 +13,7 @@ import { encodeClipUnits } from '../../codecs/mp4/mp4.testkit.js';
 import { setLogLevel } from '../log.js';
 import { Stream } from '../stream/stream.js';
 import { waitFor } from '../testing/wait.js';
-import { RtmpServer } from './server.js';
+import { MAX_AUDIO_CODEC_NAMES, RtmpServer } from './server.js';
 import { TagPublisher } from './testdata/publisher.js';
 
 setLogLevel('error');
@@ -181,6 +181,15 @@ describe('RtmpServer', { timeout: 60_000 }, () => {
     const s = net.connect(port, '127.0.0.1');
     await closed(s);
     assert.equal(server.stats.timedOut - before, 1);
+  });
+
+  it('counts dropped audio under a bounded set of codec names (enhanced-RTMP FourCCs are the publisher\'s choice)', () => {
+    for (let i = 0; i < 5000; i++) server.audioDropped(`f${i.toString(36).padStart(3, '0')}`);
+    server.audioDropped('f000');
+    const dropped = server.stats.audioDropped;
+    assert.ok(Object.keys(dropped).length <= MAX_AUDIO_CODEC_NAMES + 1, `${Object.keys(dropped).length} codec names`);
+    assert.equal(Object.values(dropped).reduce((a, b) => a + b, 0) >= 5001, true);
+    assert.equal(dropped.f000, 2);
   });
 
   it('close() ends the publisher and takes the camera offline', async () => {

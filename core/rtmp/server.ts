@@ -19,6 +19,13 @@ const log = createLogger('rtmp');
 /** The RTMP application publishers must use (`rtmp://host/live/...`). */
 export const RTMP_APP = 'live';
 
+/**
+ * Most codec names `audioDropped` counts separately; more count as 'other'. An enhanced-RTMP audio
+ * message names its codec with a FourCC of the publisher's choice: one new name per message would
+ * grow the counters (and every stats snapshot) without bound.
+ */
+export const MAX_AUDIO_CODEC_NAMES = 16;
+
 /** A camera an RTMP publisher may feed. */
 export interface RtmpTarget {
   stream: Stream;
@@ -64,7 +71,7 @@ export interface RtmpServerStats {
   timedOut: number;
   /** Video counters summed over every publish (current and past). */
   video: Omit<FlvVideoStats, 'lastProblem'>;
-  /** Audio messages dropped, by codec. */
+  /** Audio messages dropped, by codec (at most MAX_AUDIO_CODEC_NAMES names, then 'other'). */
   audioDropped: Record<string, number>;
 }
 
@@ -169,7 +176,9 @@ export class RtmpServer implements RtmpConnectionContext {
 
   /** RtmpConnectionContext. */
   audioDropped(codec: string): void {
-    this.#audioDropped[codec] = (this.#audioDropped[codec] ?? 0) + 1;
+    const known = Object.hasOwn(this.#audioDropped, codec) || Object.keys(this.#audioDropped).length < MAX_AUDIO_CODEC_NAMES;
+    const name = known ? codec : 'other';
+    this.#audioDropped[name] = (this.#audioDropped[name] ?? 0) + 1;
   }
 
   #accept(socket: net.Socket): void {

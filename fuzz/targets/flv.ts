@@ -35,7 +35,7 @@ function unitsOf(codec: VideoCodec): VideoUnit[] {
 }
 
 /** Sequence header + coded frames of a recording, the way an encoder publishes them. */
-function tagsOf(codec: VideoCodec, hevc: 'enhanced' | 'legacy' = 'enhanced'): Uint8Array[] {
+export function tagsOf(codec: VideoCodec, hevc: 'enhanced' | 'legacy' = 'enhanced'): Uint8Array[] {
   const units = unitsOf(codec);
   const type = (n: Uint8Array): number => (codec === 'H264' ? n[0]! & 0x1f : (n[0]! >> 1) & 0x3f);
   const key = units.find((u) => u.keyframe)!;
@@ -65,9 +65,9 @@ function tagsOf(codec: VideoCodec, hevc: 'enhanced' | 'legacy' = 'enhanced'): Ui
 }
 
 /** AAC sequence header, AAC raw, G.711 A-law, enhanced Opus. */
-const AUDIO = [Uint8Array.of(0xaf, 0, 0x12, 0x10), Uint8Array.of(0xaf, 1, 0x21, 0x10, 0x04), Uint8Array.of(0x72, 0xd5, 0xd5), Uint8Array.of(0x90, 0x4f, 0x70, 0x75, 0x73, 0)];
+export const AUDIO = [Uint8Array.of(0xaf, 0, 0x12, 0x10), Uint8Array.of(0xaf, 1, 0x21, 0x10, 0x04), Uint8Array.of(0x72, 0xd5, 0xd5), Uint8Array.of(0x90, 0x4f, 0x70, 0x75, 0x73, 0)];
 
-function checkUnits(units: readonly VideoUnit[]): void {
+export function checkUnits(units: readonly VideoUnit[]): void {
   for (const u of units) {
     invariant(Number.isFinite(u.pts), `pts ${u.pts}`);
     invariant(u.nalus.length > 0 && u.nalus.every((n) => n.length > 0), 'unit with no or empty NAL units');

@@ -4,6 +4,7 @@ import { configTarget } from './config.js';
 import { h264DepacketizerTarget, h265DepacketizerTarget } from './depacketizer.js';
 import { flvTarget } from './flv.js';
 import { reorderTarget, rtcpTarget, rtpTarget } from './rtp.js';
+import { rtmpTarget } from './rtmp.js';
 import { rtspHeadersTarget } from './rtsp-headers.js';
 import { rtspTarget } from './rtsp.js';
 import { sdpTarget } from './sdp.js';
@@ -24,5 +25,6 @@ export const TARGETS: Readonly<Record<string, () => FuzzTarget<never>>> = {
   'h264-sps': h264SpsTarget,
   'h265-sps': h265SpsTarget,
   'flv': flvTarget,
+  'rtmp': rtmpTarget,
   'config': configTarget,
 } as unknown as Record<string, () => FuzzTarget<never>>;
