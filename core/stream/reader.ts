@@ -146,6 +146,8 @@ export class Reader extends Emitter<{ close: [] }> {
    */
   tracksChanged(tracks: readonly Track[]): void {
     if (this.#closed) return;
+    // Units of the old session this reader never got are lost to it: counted like an overflow's.
+    this.#dropped += this.#size;
     this.#clearQueue();
     this.#needKeyframe = true;
     this.#resyncing = false;

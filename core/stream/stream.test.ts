@@ -209,6 +209,7 @@ describe('Stream lifecycle', () => {
     assert.deepEqual(trackEvents, [2, 2]);
     assert.equal(k.tracks.length, 2);
     assert.equal(r.stats.queued, 0, 'units of the old session are discarded');
+    assert.equal(r.stats.dropped, 2, '… and counted as dropped: the reader never got them');
     assert.equal(r.waitingForKeyframe, true);
     k.isCongested = false;
     s.push(video(5)); // delta of the new session: held back
