@@ -3,6 +3,10 @@ SHELL := /bin/bash
 NODE_TEST := node --import tsx --test --test-reporter=spec
 # Every *.test.ts under the source folders; integration tests included (they install what they need via setup).
 TESTS = $(shell find codecs core config plugins bench fuzz -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+# End-to-end tests that judge timing or load on the whole machine: run alone, one file at a time.
+ALONE_TESTS = core/load.e2e.test.ts core/overload.e2e.test.ts core/faults.e2e.test.ts bench/relay.e2e.test.ts
+E2E_TESTS = $(filter-out $(ALONE_TESTS),$(filter %.e2e.test.ts,$(TESTS)))
+UNIT_TESTS = $(filter-out %.e2e.test.ts,$(TESTS))
 
 .PHONY: run test setup-run setup-test build typecheck bench docs demo clean fuzz
 
@@ -13,8 +17,14 @@ run: setup-run build demo
 demo:
 	node --import tsx bench/scenes/demo.ts data/demo
 
+# Two files at a time (most wait on ffmpeg, sockets or real-time playback), then the ones that
+# judge timing alone; every group runs, and any failure fails the target.
 test: setup-test typecheck
-	$(NODE_TEST) $(TESTS)
+	@status=0; \
+	$(NODE_TEST) --test-concurrency=2 $(UNIT_TESTS) || status=1; \
+	$(NODE_TEST) --test-concurrency=2 $(E2E_TESTS) || status=1; \
+	$(NODE_TEST) --test-concurrency=1 $(ALONE_TESTS) || status=1; \
+	exit $$status
 
 setup-run:
 	@bash .ci/setup run

@@ -45,7 +45,7 @@ describe('traffic plugins through the server', () => {
 
   before(async () => {
     const started = Date.now();
-    outcomes = await playThroughServer(scenarios, { parallel: 2, log: (s) => notes.push(s) });
+    outcomes = await playThroughServer(scenarios, { parallel: 5, log: (s) => notes.push(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${s}`) });
     notes.push(`played in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     for (const r of scoreOutcomes(outcomes)) notes.push(JSON.stringify(r));
     for (const o of outcomes) notes.push(`${o.scenario.name}: ${JSON.stringify(o.plugins)} clock ${JSON.stringify(o.clock)}`);

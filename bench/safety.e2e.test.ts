@@ -26,7 +26,7 @@ describe('public-safety plugins through the server', () => {
     }
     scenarios = scenarios.sort((a, b) => b.scene.durationS - a.scene.durationS);
     const started = Date.now();
-    outcomes = await playThroughServer(scenarios, { parallel: 2, log: (s) => notes.push(s) });
+    outcomes = await playThroughServer(scenarios, { parallel: 5, log: (s) => notes.push(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${s}`) });
     notes.push(`played ${scenarios.length} scenes in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     for (const o of outcomes) notes.push(`${o.scenario.name}: ${JSON.stringify(o.events.map((e) => [e.type, e.timeS.toFixed(1)]))} objects ${JSON.stringify(o.objects)} ${JSON.stringify(o.plugins)}`);
   }, { timeout: 900_000 });
