@@ -188,7 +188,7 @@ describe('config acceptance', () => {
   it('an empty file gives every default', () => {
     assert.deepEqual(parseConfigText('', 'empty.yaml', [], {}), {
       log: { level: 'info' },
-      http: { host: '0.0.0.0', port: 8080, maxBodyBytes: 65536, corsOrigins: ['*'] },
+      http: { host: '0.0.0.0', port: 8080, maxBodyBytes: 65536, corsOrigins: ['*'], trustProxy: [] },
       rtsp: { host: '0.0.0.0', port: 8554, udpPortRange: [8000, 8099] },
       rtmp: { host: '0.0.0.0', port: 1935 },
       webrtc: { udpPortRange: [40000, 40999], hostAddresses: [], iceServers: [] },

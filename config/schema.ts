@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { trustProxyError } from '../core/http/client-address.js';
 import { modelSchema } from '../core/detect/models/config.js';
 import { checkCluster, clusterSchema, NODE_NAME_PATTERN, NODE_NAME_RULE } from './cluster.js';
 
@@ -101,6 +102,12 @@ const httpSchema = z
       .describe('Largest accepted request body (a WHEP offer is a few KiB).'),
     corsOrigins: z.array(z.string().min(1)).default(['*'])
       .describe('Origins allowed by CORS; `*` allows any.'),
+    trustProxy: z.array(z.string().min(1)).default([])
+      .superRefine((entries, ctx) => {
+        const error = trustProxyError(entries);
+        if (error) ctx.addIssue({ code: 'custom', message: error });
+      })
+      .describe('Reverse proxies (addresses, CIDRs, or `loopback`, `linklocal`, `uniquelocal`) whose `X-Forwarded-For` names the client: its address is then the header\'s last entry that is not a trusted proxy, for the failed-auth brake. Empty: the header is ignored.'),
     tls: z.strictObject({
       certFile: z.string().min(1).describe('PEM certificate (chain) file.'),
       keyFile: z.string().min(1).describe('PEM private key file.'),

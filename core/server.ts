@@ -166,6 +166,7 @@ export class Server {
       port: config.http.port,
       maxBodyBytes: config.http.maxBodyBytes,
       corsOrigins: config.http.corsOrigins,
+      trustProxy: config.http.trustProxy,
     });
   }
 

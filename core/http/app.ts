@@ -10,7 +10,8 @@ import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { Reply, corsHeaders, preflightHeaders, remoteAddress, statusForError } from './reply.js';
+import { clientAddressResolver, type ClientAddress } from './client-address.js';
+import { Reply, corsHeaders, preflightHeaders, statusForError } from './reply.js';
 import { buildCountRoutes } from './counts-routes.js';
 import { buildEventRoutes } from './events-routes.js';
 import { buildExportRoutes } from './export-routes.js';
@@ -39,6 +40,8 @@ export interface HttpAppOptions {
   access?: AccessPolicy;
   /** Serve HTTPS with these PEM files (http.tls). */
   tls?: { certFile: string; keyFile: string; passphrase?: string | undefined };
+  /** Reverse proxies whose X-Forwarded-For names the client (http.trustProxy). */
+  trustProxy?: readonly string[];
 }
 
 /** A running (or ready to run) HTTP server. */
@@ -52,7 +55,8 @@ export interface HttpApp {
 /** Creates the HTTP app for `server`. Reads the web assets from disk once, here. */
 export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp {
   const app: TemplatedApp = opts.tls ? sslApp(opts.tls) : uWS.App();
-  const socket = attachEventSocket(app, server, { corsOrigins: opts.corsOrigins, ...(opts.access ? { access: opts.access } : {}) });
+  const clientAddress = clientAddressResolver(opts.trustProxy ?? []);
+  const socket = attachEventSocket(app, server, { corsOrigins: opts.corsOrigins, clientAddress, ...(opts.access ? { access: opts.access } : {}) });
   const routes = [
     ...buildRoutes(server, opts.maxBodyBytes, loadWebAssets()),
     ...buildEventRoutes(server),
@@ -66,7 +70,7 @@ export function createHttpApp(server: ServerLike, opts: HttpAppOptions): HttpApp
   for (const route of routes) {
     const allow = [...Object.keys(route.methods), 'OPTIONS'].join(', ');
     const paramCount = route.pattern.split('/').filter((s) => s.startsWith(':')).length;
-    app.any(route.pattern, (res, req) => dispatch(route, allow, paramCount, res, req, opts.corsOrigins, server.cluster, opts.access));
+    app.any(route.pattern, (res, req) => dispatch(route, allow, paramCount, res, req, opts.corsOrigins, server.cluster, opts.access, clientAddress));
   }
   app.any('/*', (res, req) => {
     const reply = new Reply(res, corsHeaders(opts.corsOrigins, req.getHeader('origin')));
@@ -109,6 +113,7 @@ function dispatch(
   route: Route, allow: string, paramCount: number, res: HttpResponse, req: HttpRequest, corsOrigins: readonly string[],
   cluster: ClusterRouting | undefined,
   access: AccessPolicy | undefined,
+  clientAddress: ClientAddress,
 ): void {
   const reply = new Reply(res, corsHeaders(corsOrigins, req.getHeader('origin')));
   try {
@@ -121,7 +126,7 @@ function dispatch(
     if (access?.enabled) {
       // Before the redirect: a node never points a client it does not know at another node.
       const decision = access.check({
-        method, path: req.getUrl(), query: req.getQuery() ?? '', authorization: req.getHeader('authorization'), address: remoteAddress(res),
+        method, path: req.getUrl(), query: req.getQuery() ?? '', authorization: req.getHeader('authorization'), address: clientAddress(res, req),
       });
       if (!decision.allowed) {
         // A body left unread: close the connection after the answer rather than drain it.

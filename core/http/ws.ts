@@ -18,6 +18,7 @@ import type { AccessPolicy } from '../auth/access.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { createLogger, RateLimitedLog } from '../log.js';
 import type { SocketMetrics } from './metrics.js';
+import type { ClientAddress } from './client-address.js';
 import { remoteAddress } from './reply.js';
 import type { Route } from './routes.js';
 import type { DetectionsMessage, ServerLike, StoredEventLike } from './types.js';
@@ -41,6 +42,8 @@ export interface EventSocketOptions {
   eventsHighWater?: number;
   /** With API tokens, the socket needs a viewer's (browsers cannot set headers on a WebSocket: `?token=`). */
   access?: AccessPolicy;
+  /** The client's address (behind trusted proxies, from X-Forwarded-For). Default: the peer's. */
+  clientAddress?: ClientAddress;
 }
 
 /** The running /ws endpoint. */
@@ -88,7 +91,7 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
       if (opts.access?.enabled) {
         const d = opts.access.check({
           method: 'GET', path: '/ws', query: req.getQuery() ?? '', authorization: req.getHeader('authorization'),
-          address: remoteAddress(res),
+          address: (opts.clientAddress ?? ((r) => remoteAddress(r)))(res, req),
         });
         if (!d.allowed) {
           res.cork(() => {
