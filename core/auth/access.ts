@@ -5,7 +5,8 @@
  *   public            GET /healthz, the page and its assets, /player.js, /overlay.js
  *   viewer            every other GET, /ws, WHEP (POST, PATCH, DELETE), POST /api/viewer-tokens
  *   admin             everything else: PUT geometry (zones, lines, plugin config), …
- *   viewer token      WHEP for its one camera only (a page gets it from its integrator's backend)
+ *   viewer token      its one camera only: WHEP, and its overlays (GET .../geometry, /ws?camera=);
+ *                     a page gets it from its integrator's backend
  *
  * Credentials: `Authorization: Bearer <token>`, or `?token=<token>` where a header cannot be set
  * (a WebSocket from a browser, an <img> or <video> src). A wrong credential counts against the
@@ -58,6 +59,34 @@ function whepCamera(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The camera a viewer token may open this request for, or undefined when a viewer token opens
+ * nothing here. What an embedded player needs, for its one camera: WHEP (the offer, its session's
+ * PATCH, GET and DELETE), and for its overlays the camera's geometry and `/ws?camera=`, which then
+ * carries only that camera's detections and events.
+ */
+export function viewerTokenCamera(method: string, path: string, query: string): string | undefined {
+  const whep = whepCamera(path);
+  if (whep !== undefined) return whep;
+  if (method !== 'GET') return undefined;
+  const geometry = /^\/api\/cameras\/([^/]+)\/geometry$/.exec(path);
+  if (geometry) {
+    try {
+      return decodeURIComponent(geometry[1]!);
+    } catch {
+      return undefined;
+    }
+  }
+  if (path === '/ws') return wsCamera(query);
+  return undefined;
+}
+
+/** The camera a `/ws` query filters on (`?camera=`), if any. */
+export function wsCamera(query: string): string | undefined {
+  if (!query.includes('camera=')) return undefined;
+  return new URLSearchParams(query).get('camera') || undefined;
 }
 
 /** The role a request needs, or 'public'. */
@@ -147,7 +176,7 @@ export class AccessPolicy {
       this.#stats.forbidden++;
       return { allowed: false, status: 403, message: `the '${principal.role}' role may not ${req.method} ${req.path}: it needs '${needed}'` };
     }
-    const camera = whepCamera(req.path);
+    const camera = viewerTokenCamera(req.method, req.path, req.query);
     if (camera !== undefined && looksLikeJwt(token)) {
       try {
         this.#viewer.verify(token, camera);
@@ -164,7 +193,7 @@ export class AccessPolicy {
     if (looksLikeJwt(token)) {
       // A viewer token (valid or not) cannot reach this route whatever it holds: guessing gains nothing here.
       this.#stats.forbidden++;
-      return { allowed: false, status: 403, message: 'a viewer token is only good for WHEP on its own camera' };
+      return { allowed: false, status: 403, message: 'a viewer token is only good for its own camera\'s WHEP, geometry and /ws?camera=' };
     }
     return this.#failed(req.address, 'invalid token');
   }

@@ -133,6 +133,21 @@ describe('access control in the server', { timeout: 120_000 }, () => {
     ws.close();
   });
 
+  it('lets a viewer token open what its camera\'s overlays need, and nothing of another camera\'s', async () => {
+    const token = await mint('gate');
+    const port = server.addresses.httpPort;
+    // /ws for its camera only: that socket carries only the camera's messages.
+    (await TestWebSocket.open(port, `/ws?camera=gate&token=${token}`)).close();
+    await assert.rejects(TestWebSocket.open(port, `/ws?camera=yard&token=${token}`), /upgrade refused: HTTP\/1\.1 403/);
+    await assert.rejects(TestWebSocket.open(port, `/ws?token=${token}`), /upgrade refused: HTTP\/1\.1 403/, 'every camera\'s feed is not its camera\'s');
+    // The camera's zones and lines, for drawing.
+    assert.equal((await get('api/cameras/gate/geometry', token)).status, 200);
+    assert.equal((await get('api/cameras/yard/geometry', token)).status, 403);
+    // Nothing else of the API.
+    assert.equal((await get('api/cameras/gate', token)).status, 403);
+    assert.equal((await get('api/events?camera=gate', token)).status, 403);
+  });
+
   it('keeps the tokens and the secret out of config dumps and logs', () => {
     const dump = JSON.stringify(redactedConfig(config));
     for (const secret of [ADMIN, VIEWER, SECRET, PUBLISH_PASSWORD]) {
@@ -149,6 +164,14 @@ describe('access control in the server', { timeout: 120_000 }, () => {
       const page = await browser.newPage();
       await page.goto(`${base}healthz`);
       const token = await mint('gate');
+      // The overlays ride on the same viewer token: their /ws and the geometry must not be refused.
+      const sockets: { url: string; error?: string }[] = [];
+      page.on('websocket', (ws) => {
+        const s: { url: string; error?: string } = { url: ws.url() };
+        sockets.push(s);
+        ws.on('socketerror', (e) => (s.error = e));
+      });
+      const geometry = page.waitForResponse((r) => r.url().includes('/api/cameras/gate/geometry'), { timeout: 15_000 });
       await page.evaluate(async (t) => {
         const module = '/player.js'; // a browser URL, not a module of this project
         await import(module);
@@ -156,6 +179,7 @@ describe('access control in the server', { timeout: 120_000 }, () => {
         el.setAttribute('camera', 'gate');
         el.setAttribute('token', t);
         el.setAttribute('muted', '');
+        el.setAttribute('overlays', '');
         document.body.append(el);
       }, token);
       type Player = HTMLElement & { stats(): Promise<{ framesDecoded: number; width: number }> };
@@ -164,6 +188,10 @@ describe('access control in the server', { timeout: 120_000 }, () => {
         return s.framesDecoded > 5 ? s : undefined;
       }), 250);
       assert.equal(frames.width, 320);
+      assert.equal((await geometry).status(), 200, 'the overlays read the geometry with the viewer token');
+      assert.ok(sockets.some((s) => s.url.includes('camera=gate')), `the overlays opened /ws for the camera: ${JSON.stringify(sockets)}`);
+      assert.ok(sockets.every((s) => s.error === undefined), `no /ws refused: ${JSON.stringify(sockets)}`);
+      assert.ok(await page.evaluate(() => (document.querySelector('streamsight-player') as HTMLElement & { overlayState(): unknown }).overlayState() !== null), 'the overlay runs');
       // Removing the player DELETEs its session: the token travels with the session URL too.
       await page.evaluate(() => document.querySelector('streamsight-player')!.remove());
       await waitFor('the session closed', 10_000, async () => {

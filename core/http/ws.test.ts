@@ -52,6 +52,24 @@ describe('WS /ws through the HTTP app', () => {
     assert.match(metrics, /^streamsight_ws_clients 2$/m);
   });
 
+  it('gives a /ws?camera= client that camera\'s events and detections only; the others get every camera\'s', async () => {
+    const all = await open();
+    const gate2 = await TestWebSocket.open(port, '/ws?camera=gate2');
+    clients.push(gate2);
+    await waitUntil(() => server.bus.listenerCount('event') === 1, 1000, 'app listening');
+    const other = { ...event(4), camera: 'gate2' };
+    server.bus.emit('event', event(5)); // gate1
+    server.bus.emit('detections', detections(9100)); // gate1
+    server.bus.emit('event', other);
+    server.bus.emit('detections', { ...detections(9200), camera: 'gate2' });
+    assert.deepEqual(await gate2.next(), { type: 'event', event: other }, 'gate1\'s event and detections skipped');
+    assert.deepEqual(await gate2.next(), { type: 'detections', ...detections(9200), camera: 'gate2' });
+    assert.deepEqual(await all.next(), { type: 'event', event: event(5) });
+    assert.deepEqual(await all.next(), { type: 'detections', ...detections(9100) });
+    assert.deepEqual(await all.next(), { type: 'event', event: other });
+    assert.deepEqual(await all.next(), { type: 'detections', ...detections(9200), camera: 'gate2' });
+  });
+
   it('refuses an upgrade from a foreign origin, accepts the configured one', async () => {
     await assert.rejects(TestWebSocket.open(port, '/ws', { origin: 'https://evil.example' }), /upgrade refused: HTTP\/1\.1 403/);
     const ok = await open({ origin: 'https://integrator.example' });

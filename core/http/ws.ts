@@ -6,6 +6,9 @@
  *   { "type": "event", "event": StoredEvent }                       after the store's commit
  *   { "type": "detections", "camera", "plugin", "pts", "detections" }  every processed frame
  *
+ * `/ws?camera=ID` carries only that camera's messages (its own topics). A viewer token (see
+ * core/auth) opens only that form, for its own camera: an embedded player's overlays.
+ *
  * Backpressure (mediamtx's rule: a slow reader loses data, counted, and never slows the rest):
  * detections are disposable, the next frame brings fresh ones, so a socket whose send buffer
  * passes `detectionsHighWater` is unsubscribed from them (drops counted) and subscribed again
@@ -14,7 +17,7 @@
  * without knowing; it reconnects and catches up with GET /api/events. uWS's own limit
  * (maxBackpressure, closing too) only backs this up, it never skips a subscriber silently.
  */
-import type { AccessPolicy } from '../auth/access.js';
+import { wsCamera, type AccessPolicy } from '../auth/access.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { createLogger, RateLimitedLog } from '../log.js';
 import type { SocketMetrics } from './metrics.js';
@@ -59,6 +62,8 @@ export interface EventSocket {
 }
 
 interface Client {
+  /** The topics this socket takes (every camera's, or one camera's). */
+  topics: { events: string; detections: string };
   /** Unsubscribed from detections because it fell behind. */
   paused: boolean;
   /** Closed (uWS forbids touching the socket after). */
@@ -88,9 +93,11 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
           .end(JSON.stringify({ error: closed ? 'server closing' : `origin '${origin}' not allowed` }));
         return;
       }
+      const query = req.getQuery() ?? '';
+      const camera = wsCamera(query);
       if (opts.access?.enabled) {
         const d = opts.access.check({
-          method: 'GET', path: '/ws', query: req.getQuery() ?? '', authorization: req.getHeader('authorization'),
+          method: 'GET', path: '/ws', query, authorization: req.getHeader('authorization'),
           address: (opts.clientAddress ?? ((r) => remoteAddress(r)))(res, req),
         });
         if (!d.allowed) {
@@ -102,8 +109,9 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
           return;
         }
       }
+      const topics = camera === undefined ? { events: EVENTS, detections: DETECTIONS } : { events: `${EVENTS}/${camera}`, detections: `${DETECTIONS}/${camera}` };
       res.upgrade<Client>(
-        { paused: false, closed: false },
+        { topics, paused: false, closed: false },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -112,8 +120,9 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
     },
     open: (ws) => {
       sockets.add(ws);
-      ws.subscribe(EVENTS);
-      ws.subscribe(DETECTIONS);
+      const { topics } = ws.getUserData();
+      ws.subscribe(topics.events);
+      ws.subscribe(topics.detections);
     },
     // Clients have nothing to say; pings and pongs are handled by uWS.
     message: () => undefined,
@@ -128,7 +137,7 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
     const client = ws.getUserData();
     if (client.paused && !client.closed && ws.getBufferedAmount() < detectionsHighWater / 4) {
       client.paused = false;
-      ws.subscribe(DETECTIONS);
+      ws.subscribe(client.topics.detections);
     }
   }
 
@@ -140,7 +149,9 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
       warn.warn('slow', `closing a /ws client ${ws.getBufferedAmount()} bytes behind: it would miss events`);
       ws.end(CLOSE_TOO_SLOW, 'too slow: reconnect and catch up with GET /api/events');
     }
-    app.publish(EVENTS, JSON.stringify({ type: 'event', event }));
+    const text = JSON.stringify({ type: 'event', event });
+    app.publish(EVENTS, text);
+    app.publish(`${EVENTS}/${event.camera}`, text);
   };
 
   const publishDetections = (message: DetectionsMessage): void => {
@@ -151,7 +162,7 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
       if (client.paused) resumeIfDrained(ws);
       else if (ws.getBufferedAmount() > detectionsHighWater) {
         client.paused = true;
-        ws.unsubscribe(DETECTIONS);
+        ws.unsubscribe(client.topics.detections);
       }
       if (client.paused) paused++;
     }
@@ -159,9 +170,13 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
       counters.detectionsDropped += paused;
       warn.warn('drop', `${paused} /ws client(s) behind: dropping detections (${counters.detectionsDropped} dropped so far)`);
     }
-    if (app.numSubscribers(DETECTIONS) === 0) return;
     const { camera, plugin, pts, detections } = message;
-    app.publish(DETECTIONS, JSON.stringify({ type: 'detections', camera, plugin, pts, detections }));
+    const own = `${DETECTIONS}/${camera}`;
+    const [all, one] = [app.numSubscribers(DETECTIONS) > 0, app.numSubscribers(own) > 0];
+    if (!all && !one) return;
+    const text = JSON.stringify({ type: 'detections', camera, plugin, pts, detections });
+    if (all) app.publish(DETECTIONS, text);
+    if (one) app.publish(own, text);
   };
 
   const offEvent = server.onEvent?.(publishEvent);

@@ -26,11 +26,15 @@ const GEOMETRY_POLL_MS = 15000;
 const SIGNAL_COLOURS = { red: '#ff3b30', amber: '#ffb300', green: '#2ecc71', unknown: '#9e9e9e' };
 const PALETTE = ['#00e5ff', '#ffd600', '#ff4081', '#76ff03', '#ff9100', '#d500f9', '#1de9b6', '#ffea00'];
 
-/** One WebSocket per server for every player on the page; listeners get each detections message. */
+/**
+ * One WebSocket per server and camera for every player of it on the page (`/ws?camera=`: that
+ * camera's messages only, and what a viewer token for it may open); listeners get each
+ * detections message.
+ */
 const sockets = new Map();
 
-function detectionsFeed(server, token, listener) {
-  const key = `${server} ${token ?? ''}`;
+function detectionsFeed(server, camera, token, listener) {
+  const key = `${server} ${camera} ${token ?? ''}`;
   let feed = sockets.get(key);
   if (!feed) {
     feed = { listeners: new Set(), ws: undefined, timer: undefined, attempt: 0 };
@@ -38,6 +42,7 @@ function detectionsFeed(server, token, listener) {
     const open = () => {
       const url = new URL('/ws', server);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+      url.searchParams.set('camera', camera);
       if (token) url.searchParams.set('token', token);
       const ws = (feed.ws = new WebSocket(url));
       ws.onopen = () => (feed.attempt = 0);
@@ -115,7 +120,7 @@ export class Overlay {
     this.#camera = camera;
     this.#plugins = plugins;
     this.#token = token;
-    this.#unsubscribe = detectionsFeed(server, token, (m) => this.#onDetections(m));
+    this.#unsubscribe = detectionsFeed(server, camera, token, (m) => this.#onDetections(m));
     this.#loadGeometry();
     this.#timers.push(setInterval(() => this.#loadGeometry(), GEOMETRY_POLL_MS));
     this.#timers.push(setInterval(() => this.#loadOffset(), OFFSET_POLL_MS));
