@@ -154,54 +154,58 @@ describe('streamsight usage', { concurrency: true }, () => {
   });
 });
 
+/**
+ * `streamsight serve ARGS` from source, waited for until it says it is running (or exits, or 30 s
+ * pass); `stop()` sends SIGTERM and resolves with the exit code, or 'timeout' after 15 s. The
+ * caller kills it in `finally` with `kill()` when it is still alive.
+ */
+async function serve(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['bin/streamsight.js', 'serve', ...args], {
+    cwd: root,
+    env: { ...process.env, STREAMSIGHT_FROM_SOURCE: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  while (!/streamsight is running/.test(output) && child.exitCode === null && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    output: () => output,
+    stop: (): Promise<number | null | 'timeout'> => {
+      child.kill('SIGTERM');
+      return Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
+    },
+    kill: () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
 describe('streamsight serve', () => {
   it('starts on free ports and exits 0 on SIGTERM after closing', async () => {
-    const child = spawn(process.execPath, ['bin/streamsight.js', 'serve', '--config', join(testdata, 'push-only.yaml')], {
-      cwd: root,
-      env: { ...process.env, STREAMSIGHT_FROM_SOURCE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const server = await serve(['--config', join(testdata, 'push-only.yaml')]);
     try {
-      const deadline = Date.now() + 30_000;
-      while (!/streamsight is running/.test(output) && child.exitCode === null && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.match(output, /streamsight is running/, output);
-      child.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]);
-      assert.equal(code, 0, output);
-      assert.match(output, /SIGTERM: shutting down/);
+      assert.match(server.output(), /streamsight is running/, server.output());
+      assert.equal(await server.stop(), 0, server.output());
+      assert.match(server.output(), /SIGTERM: shutting down/);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      server.kill();
     }
   });
 });
 
 describe('streamsight serve --node', () => {
   it('runs only this node\'s cameras, --node winning over STREAMSIGHT_NODE', async () => {
-    const child = spawn(process.execPath, ['bin/streamsight.js', 'serve', '--config', join(testdata, 'cluster.yaml'), '--node', 'b'], {
-      cwd: root,
-      env: { ...process.env, STREAMSIGHT_FROM_SOURCE: '1', STREAMSIGHT_NODE: 'a' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const server = await serve(['--config', join(testdata, 'cluster.yaml'), '--node', 'b'], { STREAMSIGHT_NODE: 'a' });
     try {
-      const deadline = Date.now() + 30_000;
-      while (!/streamsight is running/.test(output) && child.exitCode === null && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.match(output, /streamsight is running: .*\(RTSP on :\d+, 1 camera\(s\), node b\)/, output);
-      child.kill('SIGTERM');
-      assert.equal(await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000))]), 0, output);
+      assert.match(server.output(), /streamsight is running: .*\(RTSP on :\d+, 1 camera\(s\), node b\)/, server.output());
+      assert.equal(await server.stop(), 0, server.output());
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      server.kill();
     }
   });
 });
