@@ -18,6 +18,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { CountIncrement } from '../events/counts.js';
 import { createLogger, redactUrl, RateLimitedLog } from '../log.js';
+import { brokerConnectOptions, type BrokerOptions } from '../mqtt/broker.js';
 import type { MinuteCount } from '../mqtt/minute-counts.js';
 
 const log = createLogger('reporter');
@@ -27,16 +28,10 @@ export const APPLIED_ID_TTL_MS = 8 * 86_400_000;
 const PRUNE_EVERY_MS = 6 * 3_600_000;
 
 /** The reporter's settings: the broker (from `mqtt:`) and who it is. */
-export interface ReporterOptions {
-  url: string;
-  username?: string | undefined;
-  password?: string | undefined;
+export interface ReporterOptions extends BrokerOptions {
   /** Fixed across restarts: the broker keeps this client's session (and the rows queued for it). */
   clientId: string;
   topicPrefix: string;
-  keepaliveS?: number | undefined;
-  /** Delay between reconnect attempts, ms; default 1000. */
-  reconnectMs?: number | undefined;
   /** This node's name: its own rows are skipped. */
   node: string;
   /** True for a camera this node runs (its counts are local already). */
@@ -85,16 +80,7 @@ export class CountReporter {
   start(): void {
     if (this.#client || this.#closed) return;
     const o = this.#opts;
-    const client = (this.#client = mqtt.connect(o.url, {
-      clientId: o.clientId,
-      ...(o.username !== undefined ? { username: o.username } : {}),
-      ...(o.password !== undefined ? { password: o.password } : {}),
-      protocolVersion: 4,
-      clean: false,
-      keepalive: o.keepaliveS ?? 30,
-      reconnectPeriod: o.reconnectMs ?? 1000,
-      connectTimeout: 10_000,
-    }));
+    const client = (this.#client = mqtt.connect(o.url, brokerConnectOptions(o, o.clientId, false)));
     // mqtt.js sends the PUBACK of a QoS 1 message when this calls back, and hands over the next
     // message only then: the row is acknowledged after its commit, and rows are applied in order.
     client.handleMessage = (packet, done) => {

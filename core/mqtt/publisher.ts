@@ -21,16 +21,14 @@ import type { StoredEvent } from '../events/model.js';
 import type { CameraInfo } from '../http/types.js';
 import { createLogger, redactUrl, RateLimitedLog } from '../log.js';
 import type { PluginStats } from '../plugins/runner.js';
+import { brokerConnectOptions, type BrokerOptions } from './broker.js';
 import { MinuteCounts } from './minute-counts.js';
 import { Outbox, type OutboxStats } from './outbox.js';
 
 const log = createLogger('mqtt');
 
 /** The publisher's settings (the `mqtt:` config section with its defaults applied). */
-export interface MqttOptions {
-  url: string;
-  username?: string | undefined;
-  password?: string | undefined;
+export interface MqttOptions extends BrokerOptions {
   /** Default `streamsight-<hostname>`. */
   clientId?: string | undefined;
   /** Default `streamsight`. */
@@ -41,10 +39,6 @@ export interface MqttOptions {
   statsIntervalS?: number | undefined;
   /** Default 10 000. */
   maxQueuedEvents?: number | undefined;
-  /** Default 30. */
-  keepaliveS?: number | undefined;
-  /** Delay between reconnect attempts, ms; default 1000. */
-  reconnectMs?: number | undefined;
 }
 
 /** Where the stats come from (the Server; small fakes in tests). */
@@ -114,14 +108,7 @@ export class MqttPublisher {
     if (this.#client || this.#closed) return;
     const o = this.#opts;
     const client = (this.#client = mqtt.connect(o.url, {
-      clientId: this.clientId,
-      ...(o.username !== undefined ? { username: o.username } : {}),
-      ...(o.password !== undefined ? { password: o.password } : {}),
-      protocolVersion: 4,
-      clean: true,
-      keepalive: o.keepaliveS ?? 30,
-      reconnectPeriod: o.reconnectMs ?? 1000,
-      connectTimeout: 10_000,
+      ...brokerConnectOptions(o, this.clientId, true),
       // Nothing is published while disconnected (the Outbox waits), so this queue stays empty.
       queueQoSZero: false,
       will: { topic: this.availabilityTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
