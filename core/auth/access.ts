@@ -50,9 +50,9 @@ export interface AccessStats {
 
 const PUBLIC_PATHS = new Set(['/healthz', '/', '/index.html', '/player.js', '/overlay.js', '/favicon.ico']);
 
-/** The camera a WHEP path names (`/whep/{camera}` or `/whep/{camera}/{session}`), or undefined. */
-function whepCamera(path: string): string | undefined {
-  const m = /^\/whep\/([^/]+)(?:\/[^/]+)?$/.exec(path);
+/** The camera id `pattern`'s first group captures in `path` (URL-decoded), or undefined. */
+function cameraIn(pattern: RegExp, path: string): string | undefined {
+  const m = pattern.exec(path);
   if (!m) return undefined;
   try {
     return decodeURIComponent(m[1]!);
@@ -61,6 +61,11 @@ function whepCamera(path: string): string | undefined {
   }
 }
 
+/** `/whep/{camera}` or `/whep/{camera}/{session}`. */
+const WHEP_PATH = /^\/whep\/([^/]+)(?:\/[^/]+)?$/;
+/** `/api/cameras/{camera}/geometry`. */
+const GEOMETRY_PATH = /^\/api\/cameras\/([^/]+)\/geometry$/;
+
 /**
  * The camera a viewer token may open this request for, or undefined when a viewer token opens
  * nothing here. What an embedded player needs, for its one camera: WHEP (the offer, its session's
@@ -68,19 +73,10 @@ function whepCamera(path: string): string | undefined {
  * carries only that camera's detections and events.
  */
 export function viewerTokenCamera(method: string, path: string, query: string): string | undefined {
-  const whep = whepCamera(path);
-  if (whep !== undefined) return whep;
-  if (method !== 'GET') return undefined;
-  const geometry = /^\/api\/cameras\/([^/]+)\/geometry$/.exec(path);
-  if (geometry) {
-    try {
-      return decodeURIComponent(geometry[1]!);
-    } catch {
-      return undefined;
-    }
-  }
+  const whep = cameraIn(WHEP_PATH, path);
+  if (whep !== undefined || method !== 'GET') return whep;
   if (path === '/ws') return wsCamera(query);
-  return undefined;
+  return cameraIn(GEOMETRY_PATH, path);
 }
 
 /** The camera a `/ws` query filters on (`?camera=`), if any. */

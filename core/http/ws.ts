@@ -21,8 +21,7 @@ import { wsCamera, type AccessPolicy } from '../auth/access.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { createLogger, RateLimitedLog } from '../log.js';
 import type { SocketMetrics } from './metrics.js';
-import type { ClientAddress } from './client-address.js';
-import { remoteAddress } from './reply.js';
+import { clientAddressResolver, type ClientAddress } from './client-address.js';
 import type { Route } from './routes.js';
 import type { DetectionsMessage, ServerLike, StoredEventLike } from './types.js';
 
@@ -31,6 +30,11 @@ const warn = new RateLimitedLog(log, 10_000);
 
 const EVENTS = 'events';
 const DETECTIONS = 'detections';
+
+/** The uWS topics a socket takes: every camera's, or (`/ws?camera=`) one camera's own. */
+function topicsFor(camera: string | undefined): { events: string; detections: string } {
+  return camera === undefined ? { events: EVENTS, detections: DETECTIONS } : { events: `${EVENTS}/${camera}`, detections: `${DETECTIONS}/${camera}` };
+}
 
 /** Close code for a client too slow to keep up (RFC 6455 §7.4.1 "Try Again Later"). */
 export const CLOSE_TOO_SLOW = 1013;
@@ -74,6 +78,7 @@ interface Client {
 export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: EventSocketOptions): EventSocket {
   const detectionsHighWater = opts.detectionsHighWater ?? 256 * 1024;
   const eventsHighWater = opts.eventsHighWater ?? 1024 * 1024;
+  const clientAddress = opts.clientAddress ?? clientAddressResolver([]);
   const sockets = new Set<WebSocket<Client>>();
   const counters = { detectionsDropped: 0, slowClosed: 0 };
   let closed = false;
@@ -98,7 +103,7 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
       if (opts.access?.enabled) {
         const d = opts.access.check({
           method: 'GET', path: '/ws', query, authorization: req.getHeader('authorization'),
-          address: (opts.clientAddress ?? ((r) => remoteAddress(r)))(res, req),
+          address: clientAddress(res, req),
         });
         if (!d.allowed) {
           res.cork(() => {
@@ -109,9 +114,8 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
           return;
         }
       }
-      const topics = camera === undefined ? { events: EVENTS, detections: DETECTIONS } : { events: `${EVENTS}/${camera}`, detections: `${DETECTIONS}/${camera}` };
       res.upgrade<Client>(
-        { topics, paused: false, closed: false },
+        { topics: topicsFor(camera), paused: false, closed: false },
         req.getHeader('sec-websocket-key'),
         req.getHeader('sec-websocket-protocol'),
         req.getHeader('sec-websocket-extensions'),
@@ -151,7 +155,7 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
     }
     const text = JSON.stringify({ type: 'event', event });
     app.publish(EVENTS, text);
-    app.publish(`${EVENTS}/${event.camera}`, text);
+    app.publish(topicsFor(event.camera).events, text);
   };
 
   const publishDetections = (message: DetectionsMessage): void => {
@@ -171,7 +175,7 @@ export function attachEventSocket(app: TemplatedApp, server: ServerLike, opts: E
       warn.warn('drop', `${paused} /ws client(s) behind: dropping detections (${counters.detectionsDropped} dropped so far)`);
     }
     const { camera, plugin, pts, detections } = message;
-    const own = `${DETECTIONS}/${camera}`;
+    const own = topicsFor(camera).detections;
     const [all, one] = [app.numSubscribers(DETECTIONS) > 0, app.numSubscribers(own) > 0];
     if (!all && !one) return;
     const text = JSON.stringify({ type: 'detections', camera, plugin, pts, detections });
